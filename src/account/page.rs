@@ -1,0 +1,51 @@
+use super::{account_summary, sign_out};
+use crate::app::{use_lang, Route};
+use crate::i18n::Msg;
+use dioxus::prelude::*;
+
+/// `/account`: who is signed in, and Sign out.
+#[component]
+pub fn AccountPage() -> Element {
+    let lang = use_lang();
+    let summary = use_server_future(account_summary)?;
+    let mut signing_out = use_signal(|| false);
+    let nav = navigator();
+    let l = lang();
+    // Without a session, the browser goes to sign-up (sign-in arrives next).
+    use_effect(move || {
+        if matches!(&*summary.read(), Some(Err(_))) {
+            nav.replace(Route::Register {});
+        }
+    });
+    rsx! {
+        section { class: "card narrow account",
+            h1 { {Msg::AccountTitle.text(l)} }
+            match &*summary.read() {
+                Some(Ok(s)) => rsx! {
+                    p { class: "welcome", {Msg::Welcome.text(l)} }
+                    dl { class: "facts",
+                        dt { {Msg::AccountPhone.text(l)} }
+                        dd { id: "masked-phone", "{s.masked_phone}" }
+                    }
+                    button {
+                        r#type: "button",
+                        class: "secondary",
+                        id: "sign-out",
+                        disabled: signing_out(),
+                        onclick: move |_| async move {
+                            signing_out.set(true);
+                            let _ = sign_out().await;
+                            nav.replace(Route::Register {});
+                        },
+                        if signing_out() { {Msg::SigningOut.text(l)} } else { {Msg::SignOut.text(l)} }
+                    }
+                },
+                Some(Err(e)) => rsx! {
+                    p { class: "alert", role: "alert", {e.text(l)} }
+                    Link { to: Route::Register {}, {Msg::BackHome.text(l)} }
+                },
+                None => rsx! { p { {Msg::Loading.text(l)} } },
+            }
+        }
+    }
+}

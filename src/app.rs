@@ -1,0 +1,195 @@
+//! The app shell: routes, the site-wide context (language, brand, footer facts) and
+//! the layout every page shares (header with the language switch, footer).
+
+use crate::account::AccountPage;
+use crate::domain::InvitationMode;
+use crate::i18n::{Lang, Msg};
+use crate::legal::{DocumentKind, LegalPage};
+use crate::register::RegisterPage;
+use dioxus::prelude::*;
+use serde::{Deserialize, Serialize};
+
+const STYLES: Asset = asset!("/assets/main.css");
+const LOGO: Asset = asset!("/assets/logo.svg");
+
+/// Every page's address.
+#[derive(Routable, Clone, PartialEq, Debug)]
+#[rustfmt::skip]
+pub enum Route {
+    #[layout(Shell)]
+        #[redirect("/", || Route::Register {})]
+        #[route("/register")]
+        Register {},
+        #[route("/account")]
+        Account {},
+        #[route("/legal/agreement")]
+        Agreement {},
+        #[route("/legal/privacy")]
+        Privacy {},
+        #[route("/:..segments")]
+        NotFound { segments: Vec<String> },
+}
+
+/// Facts every page shows, read on the server for the request and sent to the
+/// browser with the page (so the first render in the browser matches).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SiteInfo {
+    /// The request's language: cookie, else Accept-Language.
+    pub lang: Lang,
+    pub brand: String,
+    pub company: String,
+    pub hotline: String,
+    pub icp: Option<String>,
+    /// Current year in China Standard Time, for the copyright line.
+    pub year: i32,
+    pub invitation_mode: InvitationMode,
+}
+
+impl SiteInfo {
+    /// On the server: from the request being rendered. In the browser this is only
+    /// reached if the page was not server-rendered, which the app never does.
+    fn current() -> Self {
+        #[cfg(feature = "server")]
+        {
+            use crate::server::{http::RequestContext, AppState};
+            use dioxus::fullstack::FullstackContext;
+            let Some(ctx) = FullstackContext::current() else {
+                return Self::default();
+            };
+            let lang = RequestContext::lang_of(&ctx.parts_mut().headers);
+            let Some(state) = ctx.extension::<AppState>() else {
+                return Self {
+                    lang,
+                    ..Self::default()
+                };
+            };
+            let s = &state.settings;
+            let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+            Self {
+                lang,
+                brand: s.brand.clone(),
+                company: s.company.clone(),
+                hotline: s.hotline.clone(),
+                icp: s.icp.clone(),
+                year: chrono::Datelike::year(&state.clock.now().with_timezone(&cst)),
+                invitation_mode: s.invitation_mode,
+            }
+        }
+        #[cfg(not(feature = "server"))]
+        Self::default()
+    }
+}
+
+/// The root component.
+#[component]
+pub fn App() -> Element {
+    let site = use_server_cached(SiteInfo::current);
+    let lang = use_signal(|| site.lang);
+    use_context_provider(|| site.clone());
+    use_context_provider(|| lang);
+    rsx! {
+        document::Stylesheet { href: STYLES }
+        document::Meta { name: "viewport", content: "width=device-width, initial-scale=1" }
+        document::Link { rel: "icon", href: LOGO }
+        Router::<Route> {}
+    }
+}
+
+/// The visitor's language, as a signal every page reads.
+pub fn use_lang() -> Signal<Lang> {
+    use_context::<Signal<Lang>>()
+}
+
+/// The site facts.
+pub fn use_site() -> SiteInfo {
+    use_context::<SiteInfo>()
+}
+
+/// Remembers the language in a cookie (one year) and tells the document.
+fn remember_language(lang: Lang) {
+    let js = format!(
+        "document.cookie = '{cookie}={code}; path=/; max-age=31536000; samesite=lax'; \
+         document.documentElement.lang = '{tag}';",
+        cookie = Lang::COOKIE,
+        code = lang.code(),
+        tag = lang.html_lang(),
+    );
+    document::eval(&js);
+}
+
+#[component]
+fn Shell() -> Element {
+    let mut lang = use_lang();
+    let site = use_site();
+    let l = lang();
+    // Once hydrated, keep <html lang> in step with the language.
+    use_effect(move || {
+        let tag = lang().html_lang();
+        document::eval(&format!("document.documentElement.lang = '{tag}';"));
+    });
+    let year = site.year.to_string();
+    let copyright = Msg::Copyright.format(l, &[("year", &year), ("company", &site.company)]);
+    let hotline = Msg::Hotline.format(l, &[("hotline", &site.hotline)]);
+    rsx! {
+        document::Title { "{site.brand}" }
+        div { class: "page",
+            header { class: "topbar",
+                Link { class: "brand", to: Route::Register {},
+                    img { src: LOGO, alt: "", width: "28", height: "28" }
+                    span { "{site.brand}" }
+                }
+                button {
+                    r#type: "button",
+                    class: "lang-switch",
+                    lang: l.other().html_lang(),
+                    "aria-label": Msg::SwitchLanguage.text(l),
+                    onclick: move |_| {
+                        let next = lang().other();
+                        lang.set(next);
+                        remember_language(next);
+                    },
+                    {Msg::SwitchLanguage.text(l)}
+                }
+            }
+            main { class: "content", Outlet::<Route> {} }
+            footer { class: "footer",
+                p { "{hotline}" }
+                p { "{copyright}" }
+                if let Some(icp) = &site.icp {
+                    p { {Msg::Icp.format(l, &[("icp", icp)])} }
+                }
+            }
+        }
+    }
+}
+
+#[component]
+fn Register() -> Element {
+    rsx! { RegisterPage {} }
+}
+
+#[component]
+fn Account() -> Element {
+    rsx! { AccountPage {} }
+}
+
+#[component]
+fn Agreement() -> Element {
+    rsx! { LegalPage { kind: DocumentKind::Agreement } }
+}
+
+#[component]
+fn Privacy() -> Element {
+    rsx! { LegalPage { kind: DocumentKind::Privacy } }
+}
+
+#[component]
+fn NotFound(segments: Vec<String>) -> Element {
+    let l = use_lang()();
+    rsx! {
+        section { class: "card narrow",
+            h1 { {Msg::NotFound.text(l)} }
+            Link { to: Route::Register {}, {Msg::BackHome.text(l)} }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+use crate::i18n::Msg;
+use serde::{Deserialize, Serialize};
+
+/// An invitation code: 8 characters of Crockford base32 (DESIGN.md §1).
+///
+/// Typed in any case; spaces and hyphens are ignored and, as Crockford's decoding
+/// rule says, `O` reads as `0` and `I`/`L` as `1`. `U` is not in the alphabet.
+/// Stored and compared in the canonical upper-case form, e.g. `7K3M9QXD`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct InvitationCode(String);
+
+impl InvitationCode {
+    /// Number of characters in a code.
+    pub const LEN: usize = 8;
+    /// The Crockford base32 alphabet codes are generated from.
+    pub const ALPHABET: &'static [u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+    /// Parses what the user typed.
+    ///
+    /// Errors: [`Msg::InvitationIncorrect`] for anything that is not 8 Crockford
+    /// base32 characters once spaces and hyphens are removed (empty included).
+    pub fn parse(input: &str) -> Result<Self, Msg> {
+        let code: Option<String> = input
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '\t'))
+            .map(|c| match c.to_ascii_uppercase() {
+                'O' => Some('0'),
+                'I' | 'L' => Some('1'),
+                c if c.is_ascii() && Self::ALPHABET.contains(&(c as u8)) => Some(c),
+                _ => None,
+            })
+            .collect();
+        match code {
+            Some(code) if code.len() == Self::LEN => Ok(Self(code)),
+            _ => Err(Msg::InvitationIncorrect),
+        }
+    }
+
+    /// The canonical form, e.g. `7K3M9QXD`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Whether the sign-up form asks for an invitation code (operator setting
+/// `GATEHOUSE_INVITATION_MODE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InvitationMode {
+    /// No field on the form; a code sent anyway is ignored.
+    Off,
+    /// The field is shown; empty is fine, a typed code must be valid.
+    #[default]
+    Optional,
+    /// A valid code is needed to sign up.
+    Required,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_any_case_and_ignores_spaces() {
+        assert_eq!(
+            InvitationCode::parse("7K3M9QXD").unwrap().as_str(),
+            "7K3M9QXD"
+        );
+        assert_eq!(
+            InvitationCode::parse("7k3m9qxd").unwrap().as_str(),
+            "7K3M9QXD"
+        );
+        assert_eq!(
+            InvitationCode::parse(" 7k3m 9qxd ").unwrap().as_str(),
+            "7K3M9QXD"
+        );
+        assert_eq!(
+            InvitationCode::parse("7K3M-9QXD").unwrap().as_str(),
+            "7K3M9QXD"
+        );
+    }
+
+    #[test]
+    fn reads_ambiguous_letters_as_crockford_does() {
+        assert_eq!(
+            InvitationCode::parse("OIL00000").unwrap().as_str(),
+            "01100000"
+        );
+    }
+
+    #[test]
+    fn rejects_wrong_length_and_foreign_characters() {
+        for bad in [
+            "7K3M9QX",
+            "7K3M9QXDA",
+            "7K3M9QXU",
+            "7K3M9QX!",
+            "",
+            "７K3M9QXD",
+        ] {
+            assert_eq!(
+                InvitationCode::parse(bad),
+                Err(Msg::InvitationIncorrect),
+                "{bad:?}"
+            );
+        }
+    }
+}

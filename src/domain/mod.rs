@@ -1,0 +1,13 @@
+//! Domain types shared by the browser (wasm) and the server: every value a user
+//! types is parsed into one of these once, and nothing downstream sees raw strings
+//! (STYLE 1, "parse, don't validate").
+
+mod invitation_code;
+mod password;
+mod phone;
+mod sms_code;
+
+pub use invitation_code::{InvitationCode, InvitationMode};
+pub use password::{Password, PasswordChecklist};
+pub use phone::PhoneNumber;
+pub use sms_code::{OtpPurpose, SmsCode};

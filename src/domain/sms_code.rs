@@ -1,0 +1,87 @@
+use crate::i18n::Msg;
+use serde::{Deserialize, Serialize};
+
+/// A one-time password (OTP) sent by SMS: exactly 6 ASCII digits (DESIGN.md §2).
+///
+/// The digits are a secret: `Debug` does not print them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmsCode(String);
+
+impl SmsCode {
+    /// Number of digits in a code.
+    pub const LEN: usize = 6;
+
+    /// Parses what the user typed; surrounding spaces are ignored.
+    ///
+    /// Errors: [`Msg::CodeInvalid`] for anything but exactly 6 digits (empty included).
+    pub fn parse(input: &str) -> Result<Self, Msg> {
+        let code = input.trim();
+        if code.len() == Self::LEN && code.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Self(code.to_owned()))
+        } else {
+            Err(Msg::CodeInvalid)
+        }
+    }
+
+    /// The digits, for hashing and comparison only.
+    pub fn expose_secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SmsCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SmsCode(******)")
+    }
+}
+
+/// What an SMS code is for; a code only works for the purpose it was sent for
+/// (DESIGN.md §2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OtpPurpose {
+    Register,
+    Login,
+    Reset,
+    ChangePhone,
+    Delete,
+}
+
+impl OtpPurpose {
+    /// The name stored in the database and written to the development outbox.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Register => "register",
+            Self::Login => "login",
+            Self::Reset => "reset",
+            Self::ChangePhone => "change-phone",
+            Self::Delete => "delete",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_exactly_six_digits() {
+        assert_eq!(SmsCode::parse("012345").unwrap().expose_secret(), "012345");
+        assert_eq!(
+            SmsCode::parse(" 999999 ").unwrap().expose_secret(),
+            "999999"
+        );
+    }
+
+    #[test]
+    fn rejects_five_and_seven_digits_letters_and_empty() {
+        for bad in ["12345", "1234567", "12345a", "", "12 345", "１２３４５６"] {
+            assert_eq!(SmsCode::parse(bad), Err(Msg::CodeInvalid), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn debug_hides_the_digits() {
+        assert!(!format!("{:?}", SmsCode::parse("123456").unwrap()).contains("123"));
+    }
+}

@@ -1,0 +1,58 @@
+//! The shape every form shares: a payload of plain strings whose `validate()` returns
+//! the domain values or every field's error at once (STYLE 2).
+
+use crate::i18n::{Lang, Msg};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A form field, as named in payloads, `FieldErrors` and the page's element ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Field {
+    Phone,
+    Code,
+    Password,
+    Invitation,
+    Consent,
+}
+
+impl Field {
+    /// The element id of the field's input on the page; its error has id `{id}-error`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Phone => "phone",
+            Self::Code => "code",
+            Self::Password => "password",
+            Self::Invitation => "invitation",
+            Self::Consent => "consent",
+        }
+    }
+}
+
+/// Field → message key for every field that failed its rule.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldErrors(pub BTreeMap<Field, Msg>);
+
+impl FieldErrors {
+    /// Records the error of `field` if `result` failed and returns its value otherwise.
+    pub fn check<T>(&mut self, field: Field, result: Result<T, Msg>) -> Option<T> {
+        result.map_err(|msg| self.0.insert(field, msg)).ok()
+    }
+
+    /// The message of `field`, if it failed.
+    pub fn get(&self, field: Field) -> Option<Msg> {
+        self.0.get(&field).copied()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Each failed field with its message in `lang`, for API responses.
+    pub fn localized(&self, lang: Lang) -> BTreeMap<Field, String> {
+        self.0
+            .iter()
+            .map(|(field, msg)| (*field, msg.text(lang).to_owned()))
+            .collect()
+    }
+}

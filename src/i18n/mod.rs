@@ -1,0 +1,266 @@
+//! Every user-facing string, in Chinese (the default) and English (DESIGN.md §8).
+//!
+//! Pages and server responses name a [`Msg`]; the catalogs `zh.rs` and `en.rs` hold
+//! the text. A text may carry `{name}` placeholders filled by [`Msg::format`].
+
+mod en;
+mod zh;
+
+use serde::{Deserialize, Serialize};
+
+/// A language the interface speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// Simplified Chinese, the default.
+    #[default]
+    Zh,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// Name of the cookie that remembers the visitor's choice (value `zh` or `en`,
+    /// one year, `SameSite=Lax`).
+    pub const COOKIE: &'static str = "gatehouse_lang";
+
+    /// The cookie value and `?lang=` form of the language.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Zh => "zh",
+            Self::En => "en",
+        }
+    }
+
+    /// The BCP 47 tag for `<html lang>`.
+    pub fn html_lang(self) -> &'static str {
+        match self {
+            Self::Zh => "zh-CN",
+            Self::En => "en",
+        }
+    }
+
+    /// The other language, offered by the switch.
+    pub fn other(self) -> Self {
+        match self {
+            Self::Zh => Self::En,
+            Self::En => Self::Zh,
+        }
+    }
+
+    /// Parses a cookie value (`zh` or `en`, any case).
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code.trim().to_ascii_lowercase().as_str() {
+            "zh" => Some(Self::Zh),
+            "en" => Some(Self::En),
+            _ => None,
+        }
+    }
+
+    /// Picks the language for a first visit from an `Accept-Language` header
+    /// (RFC 9110 §12.5.4): the supported language the browser prefers most
+    /// (`zh*` → Chinese, `en*` → English); Chinese when it names neither.
+    pub fn from_accept_language(header: &str) -> Self {
+        let mut ranges: Vec<(f32, usize, Option<Self>)> = header
+            .split(',')
+            .enumerate()
+            .filter_map(|(position, item)| {
+                let mut parts = item.split(';');
+                let tag = parts.next()?.trim().to_ascii_lowercase();
+                let quality = parts
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())?;
+                let lang = if tag.starts_with("zh") {
+                    Some(Self::Zh)
+                } else if tag.starts_with("en") {
+                    Some(Self::En)
+                } else {
+                    None
+                };
+                (quality > 0.0).then_some((quality, position, lang))
+            })
+            .collect();
+        ranges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        ranges
+            .into_iter()
+            .find_map(|(_, _, lang)| lang)
+            .unwrap_or_default()
+    }
+
+    /// The language of a request: the cookie if it names one, else `Accept-Language`.
+    pub fn negotiate(cookie_header: Option<&str>, accept_language: Option<&str>) -> Self {
+        cookie_header
+            .and_then(|cookies| {
+                cookies.split(';').find_map(|pair| {
+                    let (name, value) = pair.split_once('=')?;
+                    (name.trim() == Self::COOKIE)
+                        .then(|| Self::from_code(value))
+                        .flatten()
+                })
+            })
+            .or_else(|| accept_language.map(Self::from_accept_language))
+            .unwrap_or_default()
+    }
+}
+
+/// The key of a user-facing message. The text lives in the catalogs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Msg {
+    // Field rules (DESIGN.md §1).
+    PhoneEmpty,
+    PhoneInvalid,
+    CodeInvalid,
+    PasswordEmpty,
+    PasswordRule,
+    InvitationIncorrect,
+    ConsentRequired,
+    // Outcomes the server reports (DESIGN.md §1–2).
+    CodeWrong,
+    CodeExpired,
+    CodeDead,
+    CodeGuessBudget,
+    SendCooldown,
+    SendHourlyCap,
+    SendDailyCap,
+    SendIpCap,
+    SendGlobalCap,
+    PhoneTaken,
+    SmsFailed,
+    CodeSent,
+    SmsText,
+    SessionRequired,
+    Unexpected,
+    NetworkError,
+    // Page text.
+    RegisterTitle,
+    HaveAccount,
+    LogIn,
+    ResetPassword,
+    LabelPhone,
+    PlaceholderPhone,
+    LabelCode,
+    PlaceholderCode,
+    SendCode,
+    ResendIn,
+    Sending,
+    LabelPassword,
+    PlaceholderPassword,
+    ShowPassword,
+    HidePassword,
+    CheckLength,
+    CheckKinds,
+    CheckCharset,
+    LabelInvitation,
+    InvitationOptional,
+    PlaceholderInvitation,
+    ConsentPrefix,
+    ConsentAnd,
+    AgreementTitle,
+    PrivacyTitle,
+    MarketingOptIn,
+    Submit,
+    PleaseWait,
+    EnterpriseHelp,
+    Copyright,
+    Icp,
+    Hotline,
+    Close,
+    AccountTitle,
+    AccountPhone,
+    SignOut,
+    SigningOut,
+    Welcome,
+    LanguageName,
+    SwitchLanguage,
+    NotFound,
+    BackHome,
+    LegalVersion,
+    Loading,
+    ErrorSummary,
+}
+
+impl Msg {
+    /// The text in `lang`, placeholders unfilled.
+    pub fn text(self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Zh => zh::text(self),
+            Lang::En => en::text(self),
+        }
+    }
+
+    /// The text in `lang` with each `{name}` replaced by its value.
+    pub fn format(self, lang: Lang, args: &[(&str, &str)]) -> String {
+        args.iter()
+            .fold(self.text(lang).to_owned(), |text, (name, value)| {
+                text.replace(&format!("{{{name}}}"), value)
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_follows_the_preferred_supported_language() {
+        assert_eq!(
+            Lang::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"),
+            Lang::Zh
+        );
+        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Lang::En);
+        assert_eq!(Lang::from_accept_language("zh-TW"), Lang::Zh);
+        assert_eq!(Lang::from_accept_language("en-GB;q=0.5,zh;q=0.9"), Lang::Zh);
+        assert_eq!(Lang::from_accept_language("de-DE,fr;q=0.8"), Lang::Zh);
+        assert_eq!(Lang::from_accept_language("de-DE,en;q=0.5"), Lang::En);
+        assert_eq!(Lang::from_accept_language(""), Lang::Zh);
+        assert_eq!(Lang::from_accept_language("en;q=0,zh;q=0.1"), Lang::Zh);
+    }
+
+    #[test]
+    fn the_cookie_wins_over_accept_language() {
+        assert_eq!(
+            Lang::negotiate(Some("a=b; gatehouse_lang=en"), Some("zh-CN")),
+            Lang::En
+        );
+        assert_eq!(
+            Lang::negotiate(Some("gatehouse_lang=xx"), Some("en")),
+            Lang::En
+        );
+        assert_eq!(Lang::negotiate(None, None), Lang::Zh);
+    }
+
+    #[test]
+    fn design_messages_read_as_specified() {
+        assert_eq!(
+            Msg::PhoneEmpty.text(Lang::En),
+            "Please enter the cell phone number"
+        );
+        assert_eq!(
+            Msg::PhoneInvalid.text(Lang::En),
+            "Please enter 11-digit cell phone number"
+        );
+        assert_eq!(
+            Msg::PasswordRule.text(Lang::En),
+            "Please enter a password of 8~16 characters containing at least two of number/letter/symbol"
+        );
+        assert_eq!(
+            Msg::ResendIn.format(Lang::En, &[("n", "59")]),
+            "Resend in 59 s"
+        );
+    }
+
+    #[test]
+    fn every_message_has_text_in_both_languages() {
+        for lang in [Lang::Zh, Lang::En] {
+            for msg in [
+                Msg::PhoneEmpty,
+                Msg::ErrorSummary,
+                Msg::SmsText,
+                Msg::Copyright,
+            ] {
+                assert!(!msg.text(lang).is_empty());
+            }
+        }
+        assert_ne!(Msg::Submit.text(Lang::Zh), Msg::Submit.text(Lang::En));
+    }
+}

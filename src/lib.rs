@@ -1,0 +1,18 @@
+//! Gatehouse: the account front door of a cloud console — sign-up (DESIGN.md §1–2),
+//! with sign-in, consent, the account center and the operator's side to follow.
+//!
+//! One crate, two targets: with feature `web` it is the browser app (wasm); with
+//! feature `server` it is the server binary that renders the same components, runs
+//! the server functions and owns storage. The validation types in [`domain`] and the
+//! forms' `validate()` compile for both.
+
+pub mod account;
+pub mod app;
+pub mod domain;
+pub mod error;
+pub mod form;
+pub mod i18n;
+pub mod legal;
+pub mod register;
+#[cfg(feature = "server")]
+pub mod server;

@@ -1,0 +1,14 @@
+//! Sign-up for a personal account (DESIGN.md §1–2): the form's payloads and rules,
+//! the server functions, the service behind them and the page.
+
+mod api;
+mod form;
+mod page;
+#[cfg(feature = "server")]
+pub mod service;
+
+pub use api::{
+    register, register_status, send_register_code, CodeSent, RegisterStatus, Registered,
+};
+pub use form::{NewAccount, RegisterForm, SendCodeForm};
+pub use page::RegisterPage;

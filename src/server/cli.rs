@@ -1,0 +1,235 @@
+//! The `gatehouse` command line (DESIGN.md §6): `serve` (the default), `migrate`,
+//! `invite create`.
+
+use crate::domain::InvitationCode;
+use crate::server::clock::{Clock, SystemClock};
+use crate::server::config::{Mode, Settings, SmsProviderKind};
+use crate::server::crypto::DataKeys;
+use crate::server::db::{NewInvitation, SqliteStorage, Storage};
+use crate::server::hashing::{HashCost, PasswordHasher};
+use crate::server::otp::SendLimits;
+use crate::server::sms::{DevOutbox, SmsProvider};
+use crate::server::state::{AppState, Inner};
+use anyhow::{bail, Context};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use clap::{Parser, Subcommand};
+use rand::Rng;
+use std::sync::Arc;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "gatehouse",
+    version,
+    about = "The account front door of a cloud console"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the app on IP:PORT (default 127.0.0.1:8080); the default command.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage invitation codes.
+    #[command(subcommand)]
+    Invite(InviteCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum InviteCommand {
+    /// Create an invitation code and print it.
+    Create {
+        /// How many accounts the code may create.
+        #[arg(long, default_value_t = 1)]
+        uses: u32,
+        /// Last valid day, YYYY-MM-DD (until 23:59:59 China Standard Time), or an
+        /// RFC 3339 instant.
+        #[arg(long)]
+        expires: String,
+    },
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    let settings = match Settings::load() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("gatehouse: {e}");
+            return 2;
+        }
+    };
+    init_tracing(settings.mode);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let result = runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => serve(settings).await,
+            Command::Migrate => {
+                open_storage(&settings).await?;
+                println!("migrations applied");
+                Ok(())
+            }
+            Command::Invite(InviteCommand::Create { uses, expires }) => {
+                let storage = open_storage(&settings).await?;
+                let code =
+                    create_invitation(storage.as_ref(), &SystemClock, uses, &expires).await?;
+                println!("{}", code.as_str());
+                Ok(())
+            }
+        }
+    });
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("gatehouse: {e:#}");
+            1
+        }
+    }
+}
+
+fn init_tracing(mode: Mode) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("RUST_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match mode {
+        Mode::Production => builder.json().try_init(),
+        Mode::Development => builder.try_init(),
+    };
+}
+
+async fn open_storage(settings: &Settings) -> anyhow::Result<Arc<dyn Storage>> {
+    let storage = SqliteStorage::open(&settings.database_url()).await?;
+    storage.migrate().await?;
+    Ok(Arc::new(storage))
+}
+
+/// Opens everything the app needs: storage (migrated), keys, hasher, SMS provider.
+///
+/// Errors: unreadable database or key, or a development-only part in production.
+pub async fn open_state(
+    settings: Settings,
+    clock: Arc<dyn Clock>,
+    cost: HashCost,
+) -> anyhow::Result<AppState> {
+    let storage = open_storage(&settings).await?;
+    let master = match &settings.data_key {
+        Some(key) => DataKeys::parse_master(key)?,
+        None if settings.mode == Mode::Production => {
+            bail!("GATEHOUSE_DATA_KEY is required in production")
+        }
+        None => {
+            let path = settings.data_dir.join("data.key");
+            let (key, generated) = DataKeys::load_or_generate(&path)?;
+            if generated {
+                tracing::warn!(
+                    path = %path.display(),
+                    "generated a development data key; set GATEHOUSE_DATA_KEY in production"
+                );
+            }
+            key
+        }
+    };
+    let sms: Arc<dyn SmsProvider> = match settings.sms_provider {
+        SmsProviderKind::Development if settings.mode == Mode::Production => {
+            bail!("GATEHOUSE_SMS_PROVIDER: the development provider is refused in production")
+        }
+        SmsProviderKind::Development => {
+            tracing::warn!(outbox = %settings.sms_outbox().display(), "development SMS provider: codes go to the outbox");
+            Arc::new(DevOutbox::new(settings.sms_outbox()))
+        }
+    };
+    Ok(AppState::new(Inner {
+        hasher: PasswordHasher::new(cost, settings.hash_permits())?,
+        send_limits: SendLimits::new(settings.sms_ip_hourly, settings.sms_global_hourly),
+        keys: DataKeys::from_master(&master),
+        storage,
+        sms,
+        clock,
+        settings,
+    }))
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let state = open_state(settings, Arc::new(SystemClock), HashCost::PRODUCTION).await?;
+    let addr = dioxus::cli_config::fullstack_address_or_localhost();
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr} (set IP and PORT)"))?;
+    tracing::info!(%addr, mode = ?state.settings.mode, "Gatehouse listening");
+    crate::server::http::serve(
+        listener,
+        crate::server::http::router(state),
+        crate::server::http::shutdown_signal(),
+    )
+    .await
+    .context("serving")
+}
+
+/// Parses `--expires`: a date means the end of that day in China Standard Time
+/// (UTC+8); an RFC 3339 instant is taken as is.
+pub fn parse_expiry(text: &str) -> anyhow::Result<DateTime<Utc>> {
+    if let Ok(instant) = DateTime::parse_from_rfc3339(text) {
+        return Ok(instant.with_timezone(&Utc));
+    }
+    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .with_context(|| format!("--expires {text}: expected YYYY-MM-DD or an RFC 3339 instant"))?;
+    let cst = FixedOffset::east_opt(8 * 3_600).expect("UTC+8");
+    let end = day
+        .and_hms_opt(23, 59, 59)
+        .and_then(|t| t.and_local_timezone(cst).single())
+        .context("end of day")?;
+    Ok(end.with_timezone(&Utc))
+}
+
+/// Creates a random invitation code valid for `uses` accounts until `expires`.
+pub async fn create_invitation(
+    storage: &dyn Storage,
+    clock: &dyn Clock,
+    uses: u32,
+    expires: &str,
+) -> anyhow::Result<InvitationCode> {
+    if uses == 0 {
+        bail!("--uses must be at least 1");
+    }
+    let expires_at = parse_expiry(expires)?;
+    if expires_at <= clock.now() {
+        bail!("--expires {expires} is in the past");
+    }
+    let mut rng = rand::rngs::OsRng;
+    let text: String = (0..InvitationCode::LEN)
+        .map(|_| InvitationCode::ALPHABET[rng.gen_range(0..32)] as char)
+        .collect();
+    let code = InvitationCode::parse(&text).expect("generated from the alphabet");
+    storage
+        .create_invitation(NewInvitation {
+            code: code.as_str().to_owned(),
+            quota: uses,
+            expires_at: expires_at.timestamp(),
+            created_at: clock.unix(),
+        })
+        .await?;
+    Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_date_expires_at_the_end_of_that_day_in_china() {
+        let t = parse_expiry("2026-12-31").unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-12-31T15:59:59+00:00");
+        let t = parse_expiry("2027-01-01T00:00:00Z").unwrap();
+        assert_eq!(t.to_rfc3339(), "2027-01-01T00:00:00+00:00");
+        assert!(parse_expiry("31/12/2026").is_err());
+    }
+}

@@ -1,0 +1,253 @@
+//! Layered configuration (STYLE 12): defaults in code, then a TOML file
+//! (`GATEHOUSE_CONFIG`, default `gatehouse.toml` when present), then the
+//! `GATEHOUSE_*` environment variables of DESIGN.md §9. A bad value stops the start
+//! with a message that names the setting.
+
+use crate::domain::InvitationMode;
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Development (the default) or production. Production refuses the development SMS
+/// provider, needs a configured data key and marks cookies `Secure`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    #[default]
+    Development,
+    Production,
+}
+
+/// Which SMS provider sends codes (DESIGN.md §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmsProviderKind {
+    /// Appends each message to the outbox file and logs it; refused in production.
+    #[default]
+    Development,
+}
+
+/// Every setting, after layering. Field `x` is set by `GATEHOUSE_X` or by `x` in the file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    pub mode: Mode,
+    /// Product name in the header and in SMS texts.
+    pub brand: String,
+    /// Legal name of the operator: documents and footer.
+    pub company: String,
+    /// Support hotline shown under the form and in the documents.
+    pub hotline: String,
+    /// ICP filing number shown in the footer, when set.
+    pub icp: Option<String>,
+    pub invitation_mode: InvitationMode,
+    /// `sqlite:PATH`; default `sqlite://{data_dir}/gatehouse.db`.
+    pub database_url: Option<String>,
+    /// Folder for the SQLite database, the generated development key and the outbox.
+    pub data_dir: PathBuf,
+    /// 32 bytes, base64 (standard alphabet) or 64 hex digits: encrypts personal data
+    /// and keys the blind index and OTP hashes (DESIGN.md §7). Required in production.
+    #[serde(skip_serializing)]
+    pub data_key: Option<SecretString>,
+    pub sms_provider: SmsProviderKind,
+    /// The development provider's outbox (JSON lines); default `{data_dir}/sms-outbox.jsonl`.
+    pub sms_outbox: Option<PathBuf>,
+    /// Codes sent per client IP per rolling hour.
+    pub sms_ip_hourly: u32,
+    /// Codes sent in total per rolling hour.
+    pub sms_global_hourly: u32,
+    /// Concurrent argon2 hashes (each holds 19 MiB); default: the number of cores.
+    pub hash_permits: Option<usize>,
+    /// A session ends after this many minutes without a request.
+    pub session_idle_minutes: u32,
+    /// A session ends this many hours after sign-in, active or not.
+    pub session_absolute_hours: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            mode: Mode::Development,
+            brand: "Gatehouse Cloud".into(),
+            company: "Gatehouse Example Co., Ltd.".into(),
+            hotline: "400-800-8888".into(),
+            icp: None,
+            invitation_mode: InvitationMode::Optional,
+            database_url: None,
+            data_dir: PathBuf::from("data"),
+            data_key: None,
+            sms_provider: SmsProviderKind::Development,
+            sms_outbox: None,
+            sms_ip_hourly: 30,
+            sms_global_hourly: 2000,
+            hash_permits: None,
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+        }
+    }
+}
+
+/// Why the configuration cannot be used; the text names the setting.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Parse(String),
+    #[error("configuration: {setting}: {reason}")]
+    Invalid {
+        setting: &'static str,
+        reason: String,
+    },
+}
+
+impl Settings {
+    /// Loads defaults, then the file, then the environment.
+    ///
+    /// Errors: [`ConfigError::Parse`] for an unreadable file, an unknown setting or a
+    /// value of the wrong type (figment names the key, e.g. `invitation_mode`);
+    /// [`ConfigError::Invalid`] for a value that parses but breaks a rule.
+    pub fn load() -> Result<Self, ConfigError> {
+        let file = std::env::var_os("GATEHOUSE_CONFIG")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("gatehouse.toml"));
+        Self::from_figment(
+            Figment::from(Serialized::defaults(Settings::default()))
+                .merge(Toml::file(file))
+                .merge(Env::prefixed("GATEHOUSE_").ignore(&["config"])),
+        )
+    }
+
+    /// Extracts and checks settings from any figment (tests build their own).
+    pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let settings: Settings = figment.extract().map_err(|e| {
+            let key = e.path.join(".");
+            let setting = if key.is_empty() {
+                String::new()
+            } else {
+                format!("GATEHOUSE_{} ", key.to_ascii_uppercase())
+            };
+            ConfigError::Parse(format!("{setting}{}", e.kind))
+        })?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let invalid = |setting, reason: &str| {
+            Err(ConfigError::Invalid {
+                setting,
+                reason: reason.into(),
+            })
+        };
+        if self.brand.trim().is_empty() {
+            return invalid("GATEHOUSE_BRAND", "must not be empty");
+        }
+        if self.company.trim().is_empty() {
+            return invalid("GATEHOUSE_COMPANY", "must not be empty");
+        }
+        if let Some(url) = &self.database_url {
+            if !url.starts_with("sqlite:") {
+                return invalid(
+                    "GATEHOUSE_DATABASE_URL",
+                    "must start with sqlite: (PostgreSQL support is planned)",
+                );
+            }
+        }
+        if self.hash_permits == Some(0) {
+            return invalid("GATEHOUSE_HASH_PERMITS", "must be at least 1");
+        }
+        if self.session_idle_minutes == 0 || self.session_absolute_hours == 0 {
+            return invalid(
+                "GATEHOUSE_SESSION_IDLE_MINUTES",
+                "session timeouts must be positive",
+            );
+        }
+        if self.mode == Mode::Production {
+            if self.data_key.is_none() {
+                return invalid(
+                    "GATEHOUSE_DATA_KEY",
+                    "production mode needs a data key (32 bytes, base64); every instance must share it",
+                );
+            }
+            if self.sms_provider == SmsProviderKind::Development {
+                return invalid(
+                    "GATEHOUSE_SMS_PROVIDER",
+                    "the development provider writes codes to a file and is refused in production",
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The database URL, defaulting to a file in the data directory.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("gatehouse.db").display()))
+    }
+
+    /// The development outbox path.
+    pub fn sms_outbox(&self) -> PathBuf {
+        self.sms_outbox
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("sms-outbox.jsonl"))
+    }
+
+    /// Concurrent argon2 hashes allowed.
+    pub fn hash_permits(&self) -> usize {
+        self.hash_permits.unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(usize::from)
+                .unwrap_or(2)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::providers::Serialized;
+
+    fn with(key: &str, value: &str) -> Result<Settings, ConfigError> {
+        Settings::from_figment(
+            Figment::from(Serialized::defaults(Settings::default()))
+                .merge(Serialized::default(key, value)),
+        )
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let s = Settings::from_figment(Figment::from(Serialized::defaults(Settings::default())))
+            .unwrap();
+        assert_eq!(s.invitation_mode, InvitationMode::Optional);
+        assert!(s.database_url().starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn a_bad_value_names_the_setting() {
+        let err = with("invitation_mode", "sometimes")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("GATEHOUSE_INVITATION_MODE"), "{err}");
+        let err = with("database_url", "mysql://x").unwrap_err().to_string();
+        assert!(err.contains("GATEHOUSE_DATABASE_URL"), "{err}");
+    }
+
+    #[test]
+    fn production_needs_a_key_and_a_real_sms_provider() {
+        let err = with("mode", "production").unwrap_err().to_string();
+        assert!(err.contains("GATEHOUSE_DATA_KEY"), "{err}");
+        let err = Settings::from_figment(
+            Figment::from(Serialized::defaults(Settings::default()))
+                .merge(Serialized::default("mode", "production"))
+                .merge(Serialized::default(
+                    "data_key",
+                    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+                )),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("GATEHOUSE_SMS_PROVIDER"), "{err}");
+    }
+}

@@ -1,0 +1,385 @@
+//! SQLite implementation of [`Storage`]: WAL mode, one writer connection (writes
+//! queue in the process instead of failing with "database is locked"), a pool of
+//! readers, and `BEGIN IMMEDIATE` for every transaction that reads then writes
+//! (STYLE 9), so a second process waits on `busy_timeout` instead of failing.
+
+use super::*;
+use anyhow::Context;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Storage on one SQLite file.
+#[derive(Debug, Clone)]
+pub struct SqliteStorage {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+impl SqliteStorage {
+    /// Opens (creating if missing) the database at `url` (`sqlite:PATH` or `sqlite://PATH`).
+    pub async fn open(url: &str) -> anyhow::Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .with_context(|| format!("GATEHOUSE_DATABASE_URL: cannot parse {url}"))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a commit is on disk before the request is acknowledged.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+        if let Some(dir) = options.get_filename().parent() {
+            std::fs::create_dir_all(dir).ok();
+        }
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(60))
+            .connect_with(options.clone())
+            .await
+            .with_context(|| format!("opening {url}"))?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        Ok(Self { writer, reader })
+    }
+
+    async fn begin(&self) -> anyhow::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+async fn send_history_in(
+    conn: &mut sqlx::SqliteConnection,
+    phone_index: &[u8],
+    ip: &str,
+    now: Timestamp,
+) -> anyhow::Result<SendHistory> {
+    let times = |rows: Vec<sqlx::sqlite::SqliteRow>| -> Vec<Timestamp> {
+        rows.iter().map(|r| r.get::<i64, _>(0)).collect()
+    };
+    let phone = sqlx::query(
+        "SELECT sent_at FROM otp_codes WHERE phone_index = ? AND sent_at > ? ORDER BY sent_at",
+    )
+    .bind(phone_index)
+    .bind(now - 86_400)
+    .fetch_all(&mut *conn)
+    .await?;
+    let by_ip =
+        sqlx::query("SELECT sent_at FROM otp_codes WHERE ip = ? AND sent_at > ? ORDER BY sent_at")
+            .bind(ip)
+            .bind(now - 3_600)
+            .fetch_all(&mut *conn)
+            .await?;
+    let global = sqlx::query("SELECT COUNT(*), MIN(sent_at) FROM otp_codes WHERE sent_at > ?")
+        .bind(now - 3_600)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(SendHistory {
+        phone: times(phone),
+        ip: times(by_ip),
+        global_count: global.get::<i64, _>(0) as u32,
+        global_oldest: global.get::<Option<i64>, _>(1),
+    })
+}
+
+#[async_trait]
+impl Storage for SqliteStorage {
+    async fn migrate(&self) -> anyhow::Result<()> {
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&self.writer)
+            .await
+            .context("applying SQLite migrations")
+    }
+
+    async fn send_history(
+        &self,
+        phone_index: &[u8],
+        ip: &str,
+        now: Timestamp,
+    ) -> anyhow::Result<SendHistory> {
+        let mut conn = self.reader.acquire().await?;
+        send_history_in(&mut conn, phone_index, ip, now).await
+    }
+
+    async fn issue_otp(
+        &self,
+        otp: NewOtp,
+        limits: &SendLimits,
+    ) -> anyhow::Result<Result<i64, SendRefused>> {
+        let mut tx = self.begin().await?;
+        let history = send_history_in(&mut tx, &otp.phone_index, &otp.ip, otp.sent_at).await?;
+        if let Err(refused) = limits.admit(&history, otp.sent_at) {
+            return Ok(Err(refused));
+        }
+        sqlx::query(
+            "UPDATE otp_codes SET replaced_at = ? \
+             WHERE phone_index = ? AND purpose = ? AND replaced_at IS NULL AND consumed_at IS NULL",
+        )
+        .bind(otp.sent_at)
+        .bind(&otp.phone_index)
+        .bind(otp.purpose)
+        .execute(&mut *tx)
+        .await?;
+        let id = sqlx::query(
+            "INSERT INTO otp_codes (phone_index, purpose, code_hash, ip, sent_at, expires_at) \
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&otp.phone_index)
+        .bind(otp.purpose)
+        .bind(&otp.code_hash)
+        .bind(&otp.ip)
+        .bind(otp.sent_at)
+        .bind(otp.expires_at)
+        .fetch_one(&mut *tx)
+        .await?
+        .get::<i64, _>(0);
+        tx.commit().await?;
+        Ok(Ok(id))
+    }
+
+    async fn withdraw_otp(&self, id: i64) -> anyhow::Result<()> {
+        sqlx::query("DELETE FROM otp_codes WHERE id = ?")
+            .bind(id)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn live_otp(
+        &self,
+        phone_index: &[u8],
+        purpose: &str,
+    ) -> anyhow::Result<Option<StoredOtp>> {
+        let row = sqlx::query(
+            "SELECT id, code_hash, expires_at, attempts FROM otp_codes \
+             WHERE phone_index = ? AND purpose = ? AND replaced_at IS NULL AND consumed_at IS NULL \
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(phone_index)
+        .bind(purpose)
+        .fetch_optional(&self.writer)
+        .await?;
+        Ok(row.map(|r| StoredOtp {
+            id: r.get(0),
+            code_hash: r.get(1),
+            expires_at: r.get(2),
+            attempts: r.get::<i64, _>(3) as u32,
+        }))
+    }
+
+    async fn otp_failures_since(
+        &self,
+        phone_index: &[u8],
+        since: Timestamp,
+    ) -> anyhow::Result<u32> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM otp_failures WHERE phone_index = ? AND failed_at > ?",
+        )
+        .bind(phone_index)
+        .bind(since)
+        .fetch_one(&self.writer)
+        .await?;
+        Ok(n as u32)
+    }
+
+    async fn record_otp_failure(
+        &self,
+        id: i64,
+        phone_index: &[u8],
+        now: Timestamp,
+    ) -> anyhow::Result<u32> {
+        let mut tx = self.begin().await?;
+        let attempts: i64 = sqlx::query_scalar(
+            "UPDATE otp_codes SET attempts = attempts + 1 WHERE id = ? RETURNING attempts",
+        )
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO otp_failures (phone_index, failed_at) VALUES (?, ?)")
+            .bind(phone_index)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(attempts as u32)
+    }
+
+    async fn mark_otp_verified(&self, id: i64, now: Timestamp) -> anyhow::Result<()> {
+        sqlx::query("UPDATE otp_codes SET verified_at = COALESCE(verified_at, ?) WHERE id = ?")
+            .bind(now)
+            .bind(id)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn phone_registered(&self, phone_index: &[u8]) -> anyhow::Result<bool> {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM accounts WHERE phone_index = ?")
+                .bind(phone_index)
+                .fetch_optional(&self.reader)
+                .await?;
+        Ok(found.is_some())
+    }
+
+    async fn create_account(
+        &self,
+        r: NewAccountRecord,
+    ) -> anyhow::Result<Result<i64, CreateRefused>> {
+        let mut tx = self.begin().await?;
+        let consumed = sqlx::query(
+            "UPDATE otp_codes SET consumed_at = ? \
+             WHERE id = ? AND consumed_at IS NULL AND replaced_at IS NULL AND verified_at IS NOT NULL",
+        )
+        .bind(r.created_at)
+        .bind(r.otp_id)
+        .execute(&mut *tx)
+        .await?;
+        if consumed.rows_affected() != 1 {
+            return Ok(Err(CreateRefused::CodeUsed));
+        }
+        let taken: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM accounts WHERE phone_index = ?")
+                .bind(&r.phone_index)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if taken.is_some() {
+            return Ok(Err(CreateRefused::PhoneTaken));
+        }
+        let invitation_id = match &r.invitation {
+            None => None,
+            Some(code) => {
+                let id: Option<i64> = sqlx::query_scalar(
+                    "UPDATE invitation_codes SET used = used + 1 \
+                     WHERE code = ? AND active = 1 AND expires_at > ? AND used < quota RETURNING id",
+                )
+                .bind(code)
+                .bind(r.created_at)
+                .fetch_optional(&mut *tx)
+                .await?;
+                match id {
+                    Some(id) => Some(id),
+                    None => return Ok(Err(CreateRefused::InvitationIncorrect)),
+                }
+            }
+        };
+        let account_id: i64 = sqlx::query_scalar(
+            "INSERT INTO accounts (phone_index, phone_encrypted, password_hash, invitation_id, \
+             marketing_opt_in, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&r.phone_index)
+        .bind(&r.phone_encrypted)
+        .bind(&r.password_hash)
+        .bind(invitation_id)
+        .bind(r.marketing_opt_in)
+        .bind(r.created_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        for (document, version) in &r.consents {
+            sqlx::query(
+                "INSERT INTO consent_records (account_id, document, version, accepted_at, ip, \
+                 user_agent, method) VALUES (?, ?, ?, ?, ?, ?, 'sign-up')",
+            )
+            .bind(account_id)
+            .bind(*document)
+            .bind(*version)
+            .bind(r.created_at)
+            .bind(&r.ip)
+            .bind(&r.user_agent)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Ok(account_id))
+    }
+
+    async fn account(&self, id: i64) -> anyhow::Result<Option<AccountRow>> {
+        let row = sqlx::query(
+            "SELECT id, phone_encrypted, suspended, created_at FROM accounts WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(row.map(|r| AccountRow {
+            id: r.get(0),
+            phone_encrypted: r.get(1),
+            suspended: r.get(2),
+            created_at: r.get(3),
+        }))
+    }
+
+    async fn create_invitation(&self, i: NewInvitation) -> anyhow::Result<()> {
+        sqlx::query("INSERT INTO invitation_codes (code, quota, expires_at, created_at) VALUES (?, ?, ?, ?)")
+            .bind(&i.code)
+            .bind(i.quota)
+            .bind(i.expires_at)
+            .bind(i.created_at)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn load_session(&self, id_hash: &[u8]) -> anyhow::Result<Option<SessionRow>> {
+        let row = sqlx::query(
+            "SELECT data, account_id, created_at, last_seen_at FROM sessions WHERE id_hash = ?",
+        )
+        .bind(id_hash)
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(row.map(|r| SessionRow {
+            data: r.get(0),
+            account_id: r.get(1),
+            created_at: r.get(2),
+            last_seen_at: r.get(3),
+        }))
+    }
+
+    async fn insert_session(&self, id_hash: &[u8], row: SessionRow) -> anyhow::Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO sessions (id_hash, account_id, data, created_at, last_seen_at) \
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT (id_hash) DO NOTHING",
+        )
+        .bind(id_hash)
+        .bind(row.account_id)
+        .bind(&row.data)
+        .bind(row.created_at)
+        .bind(row.last_seen_at)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn save_session(&self, id_hash: &[u8], row: SessionRow) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, account_id, data, created_at, last_seen_at) \
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT (id_hash) DO UPDATE SET \
+             account_id = excluded.account_id, data = excluded.data, last_seen_at = excluded.last_seen_at",
+        )
+        .bind(id_hash)
+        .bind(row.account_id)
+        .bind(&row.data)
+        .bind(row.created_at)
+        .bind(row.last_seen_at)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn touch_session(&self, id_hash: &[u8], now: Timestamp) -> anyhow::Result<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?")
+            .bind(now)
+            .bind(id_hash)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, id_hash: &[u8]) -> anyhow::Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = ?")
+            .bind(id_hash)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,19 @@
+//! Everything that runs only on the server (`feature = "server"`): configuration,
+//! storage, cryptography, hashing, SMS, sessions and the HTTP serving around the
+//! Dioxus router.
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod hashing;
+pub mod http;
+pub mod otp;
+pub mod session;
+pub mod sms;
+pub mod state;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{Mode, Settings};
+pub use state::AppState;

@@ -1,0 +1,253 @@
+//! SMS one-time passwords (DESIGN.md §2; NIST SP 800-63B §5.1.3): 6 CSPRNG digits,
+//! stored only as a keyed hash bound to (phone, purpose), valid 10 minutes, single
+//! use, killed by 5 wrong tries, replaced by a newer code; sends limited per phone,
+//! per IP and in total; wrong tries counted per phone across codes.
+
+use crate::domain::{OtpPurpose, PhoneNumber, SmsCode};
+use crate::server::db::{NewOtp, SendHistory, Timestamp};
+use crate::server::state::AppState;
+use rand::Rng;
+
+/// Seconds a code stays valid.
+pub const CODE_TTL_SECS: i64 = 600;
+/// Wrong tries that kill a code.
+pub const MAX_ATTEMPTS: u32 = 5;
+/// Wrong tries per phone per rolling hour, across its codes.
+pub const PHONE_FAILURE_BUDGET: u32 = 10;
+const HOUR: i64 = 3_600;
+const DAY: i64 = 86_400;
+
+/// The send rate limits (DESIGN.md §2). Per-phone numbers are fixed by the design;
+/// per-IP and global caps come from configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendLimits {
+    /// Seconds between two sends to one phone.
+    pub cooldown_secs: i64,
+    /// Sends to one phone per rolling hour.
+    pub phone_hourly: u32,
+    /// Sends to one phone per rolling 24 hours.
+    pub phone_daily: u32,
+    /// Sends from one client IP per rolling hour.
+    pub ip_hourly: u32,
+    /// Sends in total per rolling hour.
+    pub global_hourly: u32,
+}
+
+/// Why a send was refused, with the seconds until it would be allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendRefused {
+    Cooldown(u64),
+    PhoneHourly(u64),
+    PhoneDaily(u64),
+    Ip(u64),
+    Global(u64),
+}
+
+impl SendLimits {
+    /// The design's per-phone limits with the given per-IP and global caps.
+    pub fn new(ip_hourly: u32, global_hourly: u32) -> Self {
+        Self {
+            cooldown_secs: 60,
+            phone_hourly: 5,
+            phone_daily: 10,
+            ip_hourly,
+            global_hourly,
+        }
+    }
+
+    /// Seconds left of the cooldown after the last send to this phone (0 when none).
+    pub fn cooldown_left(&self, history: &SendHistory, now: Timestamp) -> u64 {
+        history
+            .phone
+            .last()
+            .map_or(0, |last| (last + self.cooldown_secs - now).max(0) as u64)
+    }
+
+    /// Whether one more send is allowed at `now`.
+    pub fn admit(&self, history: &SendHistory, now: Timestamp) -> Result<(), SendRefused> {
+        // Seconds until the send that is `cap` back in `times` leaves its window.
+        let wait = |times: &[Timestamp], cap: u32, window: i64| -> Option<u64> {
+            let in_window: Vec<_> = times.iter().filter(|t| **t > now - window).collect();
+            (in_window.len() as u32 >= cap).then(|| {
+                let oldest_that_counts = in_window[in_window.len() - cap as usize];
+                (oldest_that_counts + window - now).max(1) as u64
+            })
+        };
+        let cooldown = self.cooldown_left(history, now);
+        if cooldown > 0 {
+            return Err(SendRefused::Cooldown(cooldown));
+        }
+        if let Some(s) = wait(&history.phone, self.phone_hourly, HOUR) {
+            return Err(SendRefused::PhoneHourly(s));
+        }
+        if let Some(s) = wait(&history.phone, self.phone_daily, DAY) {
+            return Err(SendRefused::PhoneDaily(s));
+        }
+        if let Some(s) = wait(&history.ip, self.ip_hourly, HOUR) {
+            return Err(SendRefused::Ip(s));
+        }
+        if history.global_count >= self.global_hourly {
+            let s = history
+                .global_oldest
+                .map_or(60, |oldest| (oldest + HOUR - now).max(1) as u64);
+            return Err(SendRefused::Global(s));
+        }
+        Ok(())
+    }
+}
+
+/// A fresh code: 6 digits from the operating system's CSPRNG.
+pub fn generate_code() -> SmsCode {
+    let n: u32 = rand::rngs::OsRng.gen_range(0..1_000_000);
+    SmsCode::parse(&format!("{n:06}")).expect("6 digits")
+}
+
+/// Why a code did not verify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtpRejected {
+    /// Wrong digits; the code still has tries left.
+    Wrong,
+    /// No live code: never sent, expired, consumed or replaced.
+    Expired,
+    /// 5 wrong tries killed it.
+    Dead,
+    /// 10 wrong tries for this phone in the last hour, across codes.
+    PhoneBudget,
+}
+
+/// A code that verified; the action that uses it consumes it by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifiedOtp {
+    pub id: i64,
+}
+
+/// Stores a new code for (phone, purpose) if the limits allow; returns its id and
+/// the digits to send.
+pub async fn issue(
+    state: &AppState,
+    phone: &PhoneNumber,
+    purpose: OtpPurpose,
+    ip: &str,
+) -> anyhow::Result<Result<(i64, SmsCode), SendRefused>> {
+    let now = state.clock.unix();
+    let code = generate_code();
+    let otp = NewOtp {
+        phone_index: state.phone_index(phone),
+        purpose: purpose.as_str(),
+        code_hash: state
+            .keys
+            .otp_hash(phone.as_str(), purpose.as_str(), code.expose_secret()),
+        ip: ip.to_owned(),
+        sent_at: now,
+        expires_at: now + CODE_TTL_SECS,
+    };
+    Ok(state
+        .storage
+        .issue_otp(otp, &state.send_limits)
+        .await?
+        .map(|id| (id, code)))
+}
+
+/// Checks a typed code against the live code of (phone, purpose). A wrong try is
+/// counted on the code and on the phone; a right one marks the code verified
+/// without consuming it.
+pub async fn verify(
+    state: &AppState,
+    phone: &PhoneNumber,
+    purpose: OtpPurpose,
+    code: &SmsCode,
+) -> anyhow::Result<Result<VerifiedOtp, OtpRejected>> {
+    let now = state.clock.unix();
+    let index = state.phone_index(phone);
+    if state.storage.otp_failures_since(&index, now - HOUR).await? >= PHONE_FAILURE_BUDGET {
+        return Ok(Err(OtpRejected::PhoneBudget));
+    }
+    let Some(live) = state.storage.live_otp(&index, purpose.as_str()).await? else {
+        return Ok(Err(OtpRejected::Expired));
+    };
+    if live.expires_at <= now {
+        return Ok(Err(OtpRejected::Expired));
+    }
+    if live.attempts >= MAX_ATTEMPTS {
+        return Ok(Err(OtpRejected::Dead));
+    }
+    let matches = state.keys.otp_matches(
+        phone.as_str(),
+        purpose.as_str(),
+        code.expose_secret(),
+        &live.code_hash,
+    );
+    if matches {
+        state.storage.mark_otp_verified(live.id, now).await?;
+        return Ok(Ok(VerifiedOtp { id: live.id }));
+    }
+    let attempts = state
+        .storage
+        .record_otp_failure(live.id, &index, now)
+        .await?;
+    Ok(Err(if attempts >= MAX_ATTEMPTS {
+        OtpRejected::Dead
+    } else {
+        OtpRejected::Wrong
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn history(phone: &[i64]) -> SendHistory {
+        SendHistory {
+            phone: phone.to_vec(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn cooldown_then_hourly_then_daily() {
+        let l = SendLimits::new(100, 1000);
+        let now = 100_000;
+        assert_eq!(l.admit(&history(&[]), now), Ok(()));
+        assert_eq!(
+            l.admit(&history(&[now - 10]), now),
+            Err(SendRefused::Cooldown(50))
+        );
+        assert_eq!(l.admit(&history(&[now - 60]), now), Ok(()));
+        let five_in_hour: Vec<i64> = (0..5).map(|i| now - 3000 + i * 600).collect();
+        assert_eq!(
+            l.admit(&history(&five_in_hour), now),
+            Err(SendRefused::PhoneHourly(600))
+        );
+        let ten_in_day: Vec<i64> = (0..10).map(|i| now - 80_000 + i * 7_000).collect();
+        assert_eq!(
+            l.admit(&history(&ten_in_day), now),
+            Err(SendRefused::PhoneDaily(6_400))
+        );
+    }
+
+    #[test]
+    fn ip_and_global_caps() {
+        let l = SendLimits::new(2, 3);
+        let now = 10_000;
+        let h = SendHistory {
+            ip: vec![now - 100, now - 50],
+            ..Default::default()
+        };
+        assert_eq!(l.admit(&h, now), Err(SendRefused::Ip(3_500)));
+        let h = SendHistory {
+            global_count: 3,
+            global_oldest: Some(now - 600),
+            ..Default::default()
+        };
+        assert_eq!(l.admit(&h, now), Err(SendRefused::Global(3_000)));
+    }
+
+    #[test]
+    fn generated_codes_are_six_digits_and_vary() {
+        let codes: std::collections::HashSet<String> = (0..50)
+            .map(|_| generate_code().expose_secret().to_owned())
+            .collect();
+        assert!(codes.len() > 40);
+        assert!(codes.iter().all(|c| c.len() == 6));
+    }
+}

@@ -1,0 +1,160 @@
+//! Sessions (DESIGN.md §3; OWASP Session Management Cheat Sheet) through
+//! tower-sessions' own seam (STYLE 13): [`DbSessionStore`] keeps records in our
+//! `sessions` table, stores only the SHA-256 of each id, and enforces the idle and
+//! absolute timeouts with the injected clock.
+
+use crate::server::clock::Clock;
+use crate::server::db::{SessionRow, Storage};
+use async_trait::async_trait;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{Error, Result};
+use tower_sessions::{Expiry, Session, SessionManagerLayer, SessionStore};
+
+/// The session cookie's name (not the library default `id`).
+pub const COOKIE_NAME: &str = "gatehouse_session";
+/// Session key holding the signed-in account id.
+const ACCOUNT_KEY: &str = "account_id";
+/// A session's `last_seen_at` is written at most this often, in seconds.
+const TOUCH_EVERY_SECS: i64 = 60;
+
+/// The session store over [`Storage`].
+#[derive(Debug, Clone)]
+pub struct DbSessionStore {
+    storage: Arc<dyn Storage>,
+    clock: Arc<dyn Clock>,
+    idle_secs: i64,
+    absolute_secs: i64,
+}
+
+impl DbSessionStore {
+    /// `idle_secs`: without a request for this long a session ends;
+    /// `absolute_secs`: a session ends this long after it was created.
+    pub fn new(
+        storage: Arc<dyn Storage>,
+        clock: Arc<dyn Clock>,
+        idle_secs: i64,
+        absolute_secs: i64,
+    ) -> Self {
+        Self {
+            storage,
+            clock,
+            idle_secs,
+            absolute_secs,
+        }
+    }
+
+    fn row(&self, record: &Record, created_at: i64) -> Result<SessionRow> {
+        let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
+        Ok(SessionRow {
+            account_id: record.data.get(ACCOUNT_KEY).and_then(|v| v.as_i64()),
+            data,
+            created_at,
+            last_seen_at: self.clock.unix(),
+        })
+    }
+}
+
+fn id_hash(id: &Id) -> Vec<u8> {
+    Sha256::digest(id.to_string().as_bytes()).to_vec()
+}
+
+fn backend(e: anyhow::Error) -> Error {
+    Error::Backend(format!("{e:#}"))
+}
+
+#[async_trait]
+impl SessionStore for DbSessionStore {
+    async fn create(&self, record: &mut Record) -> Result<()> {
+        loop {
+            let row = self.row(record, self.clock.unix())?;
+            if self
+                .storage
+                .insert_session(&id_hash(&record.id), row)
+                .await
+                .map_err(backend)?
+            {
+                return Ok(());
+            }
+            record.id = Id::default();
+        }
+    }
+
+    async fn save(&self, record: &Record) -> Result<()> {
+        let hash = id_hash(&record.id);
+        let created_at = match self.storage.load_session(&hash).await.map_err(backend)? {
+            Some(existing) => existing.created_at,
+            None => self.clock.unix(),
+        };
+        let row = self.row(record, created_at)?;
+        self.storage.save_session(&hash, row).await.map_err(backend)
+    }
+
+    async fn load(&self, id: &Id) -> Result<Option<Record>> {
+        let hash = id_hash(id);
+        let Some(row) = self.storage.load_session(&hash).await.map_err(backend)? else {
+            return Ok(None);
+        };
+        let now = self.clock.unix();
+        let idle_end = row.last_seen_at + self.idle_secs;
+        let absolute_end = row.created_at + self.absolute_secs;
+        if now >= idle_end || now >= absolute_end {
+            self.storage.delete_session(&hash).await.map_err(backend)?;
+            return Ok(None);
+        }
+        if now - row.last_seen_at >= TOUCH_EVERY_SECS {
+            self.storage
+                .touch_session(&hash, now)
+                .await
+                .map_err(backend)?;
+        }
+        let data = serde_json::from_str(&row.data).map_err(|e| Error::Decode(e.to_string()))?;
+        let expiry = time::OffsetDateTime::from_unix_timestamp(idle_end.min(absolute_end))
+            .map_err(|e| Error::Decode(e.to_string()))?;
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date: expiry,
+        }))
+    }
+
+    async fn delete(&self, id: &Id) -> Result<()> {
+        self.storage
+            .delete_session(&id_hash(id))
+            .await
+            .map_err(backend)
+    }
+}
+
+/// The layer that puts a [`Session`] on every request: cookie `gatehouse_session`,
+/// HttpOnly, SameSite=Lax, path `/`, `Secure` when `secure`; it lasts for the
+/// browser session while the server enforces the timeouts.
+pub fn layer(store: DbSessionStore, secure: bool) -> SessionManagerLayer<DbSessionStore> {
+    SessionManagerLayer::new(store)
+        .with_name(COOKIE_NAME)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(secure)
+        .with_path("/")
+        .with_expiry(Expiry::OnSessionEnd)
+}
+
+/// The signed-in account of a session, if any.
+pub async fn account_id(session: &Session) -> anyhow::Result<Option<i64>> {
+    Ok(session.get::<i64>(ACCOUNT_KEY).await?)
+}
+
+/// Signs `account_id` in: a new session id (no fixation), then the account.
+pub async fn sign_in(session: &Session, account_id: i64) -> anyhow::Result<()> {
+    session.cycle_id().await?;
+    session.insert(ACCOUNT_KEY, account_id).await?;
+    Ok(())
+}
+
+/// Ends the session on the server: the record is deleted, the cookie worthless.
+pub async fn sign_out(session: &Session) -> anyhow::Result<()> {
+    session.flush().await?;
+    Ok(())
+}

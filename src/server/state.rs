@@ -1,0 +1,46 @@
+//! Everything a request needs, passed (not global) so tests can replace any part
+//! (STYLE 7): settings, storage, keys, hasher, SMS provider, clock.
+
+use crate::domain::PhoneNumber;
+use crate::server::clock::Clock;
+use crate::server::config::Settings;
+use crate::server::crypto::DataKeys;
+use crate::server::db::Storage;
+use crate::server::hashing::PasswordHasher;
+use crate::server::otp::SendLimits;
+use crate::server::sms::SmsProvider;
+use std::ops::Deref;
+use std::sync::Arc;
+
+/// Shared application state; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Inner>);
+
+#[derive(Debug)]
+pub struct Inner {
+    pub settings: Settings,
+    pub storage: Arc<dyn Storage>,
+    pub keys: DataKeys,
+    pub hasher: PasswordHasher,
+    pub sms: Arc<dyn SmsProvider>,
+    pub clock: Arc<dyn Clock>,
+    pub send_limits: SendLimits,
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(inner: Inner) -> Self {
+        Self(Arc::new(inner))
+    }
+
+    /// The blind index of a phone number (DESIGN.md §7).
+    pub fn phone_index(&self, phone: &PhoneNumber) -> Vec<u8> {
+        self.keys.blind_index("phone", phone.as_str())
+    }
+}
