@@ -61,11 +61,11 @@ CREATE TABLE otp_failures (
 );
 CREATE INDEX otp_failures_phone ON otp_failures (phone_index, failed_at);
 
--- tower-sessions records; the id is stored only as its SHA-256.
+-- tower-sessions records; the id is stored only as its SHA-256, the data encrypted.
 CREATE TABLE sessions (
     id_hash      BLOB    PRIMARY KEY,
     account_id   INTEGER REFERENCES accounts (id),
-    data         TEXT    NOT NULL,
+    data         BLOB    NOT NULL,
     created_at   INTEGER NOT NULL,
     last_seen_at INTEGER NOT NULL
 );

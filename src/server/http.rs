@@ -21,6 +21,7 @@ use tower_sessions::Session;
 pub fn router(state: AppState) -> Router {
     let store = DbSessionStore::new(
         state.storage.clone(),
+        state.keys.clone(),
         state.clock.clone(),
         i64::from(state.settings.session_idle_minutes) * 60,
         i64::from(state.settings.session_absolute_hours) * 3_600,

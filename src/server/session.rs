@@ -1,9 +1,11 @@
 //! Sessions (DESIGN.md §3; OWASP Session Management Cheat Sheet) through
 //! tower-sessions' own seam (STYLE 13): [`DbSessionStore`] keeps records in our
-//! `sessions` table, stores only the SHA-256 of each id, and enforces the idle and
-//! absolute timeouts with the injected clock.
+//! `sessions` table, stores only the SHA-256 of each id, encrypts the data (it may
+//! hold personal data, DESIGN.md §7), and enforces the idle and absolute timeouts
+//! with the injected clock.
 
 use crate::server::clock::Clock;
+use crate::server::crypto::DataKeys;
 use crate::server::db::{SessionRow, Storage};
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
@@ -24,6 +26,7 @@ const TOUCH_EVERY_SECS: i64 = 60;
 #[derive(Debug, Clone)]
 pub struct DbSessionStore {
     storage: Arc<dyn Storage>,
+    keys: DataKeys,
     clock: Arc<dyn Clock>,
     idle_secs: i64,
     absolute_secs: i64,
@@ -34,12 +37,14 @@ impl DbSessionStore {
     /// `absolute_secs`: a session ends this long after it was created.
     pub fn new(
         storage: Arc<dyn Storage>,
+        keys: DataKeys,
         clock: Arc<dyn Clock>,
         idle_secs: i64,
         absolute_secs: i64,
     ) -> Self {
         Self {
             storage,
+            keys,
             clock,
             idle_secs,
             absolute_secs,
@@ -47,10 +52,10 @@ impl DbSessionStore {
     }
 
     fn row(&self, record: &Record, created_at: i64) -> Result<SessionRow> {
-        let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
+        let data = serde_json::to_vec(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
         Ok(SessionRow {
             account_id: record.data.get(ACCOUNT_KEY).and_then(|v| v.as_i64()),
-            data,
+            data: self.keys.encrypt(&data),
             created_at,
             last_seen_at: self.clock.unix(),
         })
@@ -110,7 +115,11 @@ impl SessionStore for DbSessionStore {
                 .await
                 .map_err(backend)?;
         }
-        let data = serde_json::from_str(&row.data).map_err(|e| Error::Decode(e.to_string()))?;
+        let data = self
+            .keys
+            .decrypt(&row.data)
+            .map_err(|e| Error::Decode(e.to_string()))?;
+        let data = serde_json::from_slice(&data).map_err(|e| Error::Decode(e.to_string()))?;
         let expiry = time::OffsetDateTime::from_unix_timestamp(idle_end.min(absolute_end))
             .map_err(|e| Error::Decode(e.to_string()))?;
         Ok(Some(Record {

@@ -83,7 +83,8 @@ pub struct AccountRow {
 /// A stored session.
 #[derive(Debug, Clone)]
 pub struct SessionRow {
-    pub data: String,
+    /// The record's data, encrypted.
+    pub data: Vec<u8>,
     pub account_id: Option<i64>,
     pub created_at: Timestamp,
     pub last_seen_at: Timestamp,

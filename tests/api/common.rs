@@ -1,0 +1,202 @@
+//! `spawn_app()`: the real router on 127.0.0.1:0 over a fresh SQLite file, a manual
+//! clock, minimal argon2 cost and the development SMS outbox (STYLE 10).
+
+use chrono::{TimeZone, Utc};
+use gatehouse::server::cli::open_state;
+use gatehouse::server::hashing::HashCost;
+use gatehouse::server::{AppState, ManualClock, Settings};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::sync::{Arc, Once};
+
+pub struct TestApp {
+    pub base: String,
+    pub clock: ManualClock,
+    pub state: AppState,
+    pub dir: tempfile::TempDir,
+    _server: tokio::task::JoinHandle<()>,
+}
+
+static PUBLIC: Once = Once::new();
+
+/// Settings for a test: a temp data dir, generous IP and global caps.
+pub fn test_settings(dir: &std::path::Path) -> Settings {
+    Settings {
+        data_dir: dir.to_path_buf(),
+        sms_ip_hourly: 10_000,
+        sms_global_hourly: 100_000,
+        ..Settings::default()
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    PUBLIC.call_once(|| {
+        let public = std::env::temp_dir().join("gatehouse-test-public");
+        std::fs::create_dir_all(&public).unwrap();
+        std::env::set_var("DIOXUS_PUBLIC_PATH", &public);
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = test_settings(dir.path());
+    configure(&mut settings);
+    let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 29, 2, 0, 0).unwrap());
+    let state = open_state(settings, Arc::new(clock.clone()), HashCost::MINIMAL)
+        .await
+        .expect("state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = gatehouse::server::http::router(state.clone());
+    let server = tokio::spawn(async move {
+        gatehouse::server::http::serve(listener, router, std::future::pending())
+            .await
+            .unwrap();
+    });
+    TestApp {
+        base: format!("http://{addr}"),
+        clock,
+        state,
+        dir,
+        _server: server,
+    }
+}
+
+/// A browser-like client: keeps cookies, sends a language.
+pub fn client(lang: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("accept-language", lang.parse().unwrap());
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub set_cookie: Option<String>,
+}
+
+impl TestApp {
+    pub async fn post(&self, c: &reqwest::Client, path: &str, body: Value) -> Reply {
+        let res = c
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        reply(res).await
+    }
+
+    pub async fn get(&self, c: &reqwest::Client, path: &str) -> Reply {
+        let res = c.get(format!("{}{path}", self.base)).send().await.unwrap();
+        reply(res).await
+    }
+
+    pub async fn send_code(&self, c: &reqwest::Client, phone: &str) -> Reply {
+        self.post(
+            c,
+            "/api/register/code",
+            json!({ "form": { "phone": phone } }),
+        )
+        .await
+    }
+
+    pub async fn register(&self, c: &reqwest::Client, form: Value) -> Reply {
+        self.post(c, "/api/register", json!({ "form": form })).await
+    }
+
+    /// The newest code the development provider sent to `phone` for `purpose`.
+    pub fn last_code(&self, phone: &str, purpose: &str) -> String {
+        self.outbox()
+            .into_iter()
+            .rev()
+            .find(|m| m["to"] == phone && m["purpose"] == purpose)
+            .map(|m| m["code"].as_str().unwrap().to_owned())
+            .unwrap_or_else(|| panic!("no {purpose} code for {phone} in the outbox"))
+    }
+
+    pub fn clock_unix(&self) -> i64 {
+        use gatehouse::server::Clock;
+        self.clock.unix()
+    }
+
+    pub fn outbox(&self) -> Vec<Value> {
+        std::fs::read_to_string(self.outbox_path())
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    pub fn outbox_path(&self) -> PathBuf {
+        self.state.settings.sms_outbox()
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("gatehouse.db")
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path().display()))
+            .await
+            .unwrap();
+        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        n
+    }
+
+    /// Sends a code and signs up `phone` with a good form; returns the reply.
+    pub async fn sign_up(&self, c: &reqwest::Client, phone: &str, extra: Value) -> Reply {
+        let sent = self.send_code(c, phone).await;
+        assert_eq!(sent.status, 200, "send code: {}", sent.body);
+        let code = self.last_code(phone, "register");
+        self.register(c, good_form(phone, &code, extra)).await
+    }
+}
+
+/// A form every rule accepts, with `extra` fields merged over it.
+pub fn good_form(phone: &str, code: &str, extra: Value) -> Value {
+    let mut form = json!({
+        "phone": phone,
+        "code": code,
+        "password": "abcd1234",
+        "invitation": "",
+        "consent": true,
+        "marketing": false,
+    });
+    if let Value::Object(extra) = extra {
+        for (k, v) in extra {
+            form[k] = v;
+        }
+    }
+    form
+}
+
+async fn reply(res: reqwest::Response) -> Reply {
+    let status = res.status().as_u16();
+    let set_cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .reduce(|a, b| format!("{a}\n{b}"));
+    let text = res.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    Reply {
+        status,
+        body,
+        set_cookie,
+    }
+}
+
+/// The ApiError payload inside a server function's error body.
+pub fn error(reply: &Reply) -> &Value {
+    &reply.body["data"]
+}

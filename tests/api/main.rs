@@ -1,0 +1,4 @@
+//! Every server function through the real HTTP router with a real SQLite database.
+
+mod common;
+mod register;
