@@ -195,7 +195,7 @@ async fn five_wrong_tries_kill_the_code() {
         let r = app.register(&c, good_form(PHONE, wrong, json!({}))).await;
         let expected = if attempt < 5 { "CodeWrong" } else { "CodeDead" };
         assert_eq!(error(&r)["key"], expected, "attempt {attempt}");
-        assert_eq!(error(&r)["fields"]["code"].is_string(), true);
+        assert!(error(&r)["fields"]["code"].is_string());
     }
     let right = app.register(&c, good_form(PHONE, &code, json!({}))).await;
     assert_eq!(error(&right)["key"], "CodeDead");
@@ -276,7 +276,7 @@ async fn a_right_code_with_a_bad_field_still_works_on_the_corrected_retry() {
         .register(&c, good_form(PHONE, &code, json!({"consent": false})))
         .await;
     assert_eq!(no_consent.status, 422);
-    assert_eq!(error(&no_consent)["fields"]["consent"].is_string(), true);
+    assert!(error(&no_consent)["fields"]["consent"].is_string());
     let ok = app.register(&c, good_form(PHONE, &code, json!({}))).await;
     assert_eq!(ok.status, 200, "{}", ok.body);
 }

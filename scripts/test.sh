@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every test from a fresh machine: installs the build tools, Chromium and
+# playwright-core when missing, then formatting, clippy on both targets, unit and
+# integration tests (real router, real SQLite), the release bundle and the browser
+# tests against it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/tools.sh
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+if ! command -v chromium >/dev/null; then
+  step "installing Chromium from Debian"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq chromium >/dev/null
+fi
+if [ ! -d node_modules/playwright-core ]; then
+  step "installing playwright-core from npm"
+  npm ci --no-audit --no-fund --silent
+fi
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+step "clippy (server)"
+cargo clippy --features server --all-targets -- -D warnings
+step "clippy (web, wasm)"
+cargo clippy --features web --target wasm32-unknown-unknown -- -D warnings
+
+step "unit and integration tests"
+cargo test --features server
+
+step "release bundle"
+bundle=$(scripts/bundle.sh target/bundle)
+
+step "browser tests (headless Chromium)"
+GATEHOUSE_BIN="$PWD/$bundle/server" node --test --test-concurrency=1 tests/browser/

@@ -1,0 +1,88 @@
+// Starts the built Gatehouse server on a free port with a fresh data directory and
+// drives Debian's Chromium through playwright-core. GATEHOUSE_BIN names the server
+// binary (the release bundle's `server`); screenshots go to target/test-artifacts/.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const ARTIFACTS = resolve('target/test-artifacts');
+mkdirSync(ARTIFACTS, { recursive: true });
+
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+    srv.on('error', fail);
+  });
+}
+
+/** Starts the server; resolves when `/register` answers. */
+export async function startServer(env = {}) {
+  const bin = process.env.GATEHOUSE_BIN;
+  if (!bin || !existsSync(bin)) throw new Error(`GATEHOUSE_BIN not set or missing: ${bin}`);
+  const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-browser-'));
+  const port = await freePort();
+  const outbox = join(dataDir, 'outbox.jsonl');
+  const child = spawn(bin, ['serve'], {
+    env: {
+      ...process.env,
+      IP: '127.0.0.1',
+      PORT: String(port),
+      GATEHOUSE_DATA_DIR: dataDir,
+      GATEHOUSE_SMS_OUTBOX: outbox,
+      GATEHOUSE_COMPANY: 'Gatehouse Test Co., Ltd.',
+      GATEHOUSE_ICP: '京ICP备00000000号',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout.on('data', (d) => { log += d; });
+  child.stderr.on('data', (d) => { log += d; });
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited ${child.exitCode}:\n${log}`);
+    try {
+      const res = await fetch(`${base}/register`);
+      if (res.ok) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) throw new Error(`server did not start:\n${log}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    base,
+    dataDir,
+    log: () => log,
+    /** The newest code the development provider sent to `phone`. */
+    lastCode(phone, purpose = 'register') {
+      const lines = existsSync(outbox) ? readFileSync(outbox, 'utf8').trim().split('\n') : [];
+      const found = lines.map((l) => JSON.parse(l)).reverse()
+        .find((m) => m.to === phone && m.purpose === purpose);
+      if (!found) throw new Error(`no ${purpose} code for ${phone} in the outbox`);
+      return found.code;
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.on('exit', r)));
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+export const PHONE_VIEWPORT = { width: 390, height: 844 };
+export const DESKTOP_VIEWPORT = { width: 1280, height: 800 };

@@ -1,0 +1,126 @@
+// The user's sign-up flow in real headless Chromium against the real server binary.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startServer, launchBrowser, ARTIFACTS, PHONE_VIEWPORT, DESKTOP_VIEWPORT } from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function newPage(locale, viewport) {
+  const context = await browser.newContext({ locale, viewport, extraHTTPHeaders: { 'accept-language': locale } });
+  const page = await context.newPage();
+  const api = [];
+  page.on('request', (r) => { if (new URL(r.url()).pathname.startsWith('/api/')) api.push(r.url()); });
+  return { context, page, api };
+}
+
+/** Waits until the wasm app has hydrated: the submit button is enabled by it. */
+async function hydrated(page) {
+  await page.waitForSelector('#submit:not([disabled])', { timeout: 30_000 });
+}
+
+async function signUp(page, phone, texts, shot) {
+  await page.fill('#phone', phone);
+  await page.click('#send-code');
+  await page.waitForFunction((t) => document.querySelector('#send-code').textContent.includes(t), texts.resend);
+  const code = server.lastCode(phone.replace(/\D/g, '').slice(-11));
+  await page.fill('#code', code);
+  await page.fill('#password', 'abcd1234!');
+  await page.check('#consent');
+  if (shot) await page.screenshot({ path: join(ARTIFACTS, shot), fullPage: true });
+  await page.click('#submit');
+  await page.waitForURL('**/account', { timeout: 15_000 });
+  await page.waitForSelector('#masked-phone');
+}
+
+test('validation answers before any request, then sign up, account, sign out (中文, phone)', async () => {
+  const { context, page, api } = await newPage('zh-CN', PHONE_VIEWPORT);
+  await page.goto(`${server.base}/register`);
+  assert.equal(await page.textContent('h1'), '注册个人账号');
+  await hydrated(page);
+  const before = api.length;
+  await page.fill('#phone', '123');
+  await page.press('#phone', 'Tab');
+  await page.waitForSelector('#phone-error:has-text("请输入11位手机号码")', { timeout: 5_000 });
+  assert.equal(await page.getAttribute('#phone', 'aria-invalid'), 'true');
+  await page.fill('#password', 'abc');
+  await page.press('#password', 'Tab');
+  await page.waitForSelector('#password-error:has-text("8~16")');
+  assert.equal(api.length, before, 'instant validation sent no request');
+  await page.screenshot({ path: join(ARTIFACTS, 'register-errors-390x844.png'), fullPage: true });
+
+  await page.fill('#password', '');
+  await signUp(page, '138 0013 8000', { resend: '秒后重新获取' }, 'register-filled-390x844.png');
+  assert.equal(await page.textContent('#masked-phone'), '138****8000');
+  await page.screenshot({ path: join(ARTIFACTS, 'account-390x844.png'), fullPage: true });
+  await page.click('#sign-out');
+  await page.waitForURL('**/register');
+  const me = await page.request.get(`${server.base}/api/account`);
+  assert.equal(me.status(), 401, 'the session ended on the server');
+  await context.close();
+});
+
+test('the same in English on a desktop, with the legal dialog', async () => {
+  const { context, page } = await newPage('en-US', DESKTOP_VIEWPORT);
+  await page.goto(`${server.base}/register`);
+  assert.equal(await page.textContent('h1'), 'Sign up for a personal account');
+  await hydrated(page);
+  await page.click('#submit');
+  await page.waitForSelector('#phone-error:has-text("Please enter the cell phone number")');
+  await page.waitForSelector('#consent-error:has-text("Please read and agree")');
+  await page.click('button.link >> text=Privacy Policy');
+  await page.waitForSelector('[role=dialog] h1:has-text("Privacy Policy")');
+  assert.match(await page.textContent('[role=dialog]'), /Gatehouse Test Co\., Ltd\./);
+  await page.screenshot({ path: join(ARTIFACTS, 'legal-dialog-1280x800.png') });
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('[role=dialog]', { state: 'detached' });
+  await page.screenshot({ path: join(ARTIFACTS, 'register-1280x800.png'), fullPage: true });
+  await signUp(page, '+86 199-1234-5678', { resend: 'Resend in' });
+  assert.equal(await page.textContent('#masked-phone'), '199****5678');
+  await page.screenshot({ path: join(ARTIFACTS, 'account-1280x800.png'), fullPage: true });
+  await page.click('#sign-out');
+  await page.waitForURL('**/register');
+  await context.close();
+});
+
+test('a reload keeps the countdown; the language switch is remembered', async () => {
+  const { context, page } = await newPage('zh-CN', PHONE_VIEWPORT);
+  await page.goto(`${server.base}/register`);
+  await hydrated(page);
+  await page.fill('#phone', '13700137000');
+  await page.click('#send-code');
+  await page.waitForFunction(() => document.querySelector('#send-code').textContent.includes('秒后重新获取'));
+  await page.reload();
+  const label = await page.textContent('#send-code');
+  const left = Number(label.match(/(\d+)/)[1]);
+  assert.ok(left > 40 && left <= 60, `countdown after reload: ${label}`);
+  assert.equal(await page.inputValue('#phone'), '13700137000');
+  await hydrated(page);
+  assert.ok(await page.isDisabled('#send-code'));
+
+  await page.click('.lang-switch');
+  await page.waitForSelector('h1:has-text("Sign up for a personal account")');
+  await page.reload();
+  assert.equal(await page.textContent('h1'), 'Sign up for a personal account', 'the server renders the chosen language');
+  await hydrated(page);
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+  await context.close();
+});
+
+test('legal pages have their own addresses', async () => {
+  const { context, page } = await newPage('zh-CN', PHONE_VIEWPORT);
+  await page.goto(`${server.base}/legal/agreement`);
+  await page.waitForSelector('h1:has-text("用户注册协议")');
+  assert.match(await page.textContent('.legal'), /版本 1/);
+  await page.screenshot({ path: join(ARTIFACTS, 'agreement-390x844.png'), fullPage: true });
+  await context.close();
+});
