@@ -8,11 +8,12 @@ cd "$(dirname "$0")/.."
 source scripts/tools.sh
 step() { printf '\n==> %s\n' "$*" >&2; }
 
-if ! command -v chromium >/dev/null; then
-  step "installing Chromium from Debian"
+# Chromium, and a CJK font so screenshots of the Chinese pages are readable.
+if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy"; then
+  step "installing Chromium and a CJK font from Debian"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq chromium >/dev/null
+  apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
 fi
 if [ ! -d node_modules/playwright-core ]; then
   step "installing playwright-core from npm"

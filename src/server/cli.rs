@@ -63,6 +63,9 @@ pub fn main() -> i32 {
         }
     };
     init_tracing(settings.mode);
+    for name in Settings::unknown_env_vars() {
+        tracing::warn!(variable = %name, "ignored: no setting has this name");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

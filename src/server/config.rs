@@ -102,9 +102,39 @@ pub enum ConfigError {
 }
 
 impl Settings {
+    /// Every setting's key; `GATEHOUSE_` + the upper-case key is its variable.
+    pub const KEYS: [&'static str; 16] = [
+        "mode",
+        "brand",
+        "company",
+        "hotline",
+        "icp",
+        "invitation_mode",
+        "database_url",
+        "data_dir",
+        "data_key",
+        "sms_provider",
+        "sms_outbox",
+        "sms_ip_hourly",
+        "sms_global_hourly",
+        "hash_permits",
+        "session_idle_minutes",
+        "session_absolute_hours",
+    ];
+
+    /// `GATEHOUSE_*` variables that name no setting (likely typos), for a warning.
+    pub fn unknown_env_vars() -> Vec<String> {
+        std::env::vars()
+            .filter_map(|(name, _)| {
+                let key = name.strip_prefix("GATEHOUSE_")?.to_ascii_lowercase();
+                (key != "config" && !Self::KEYS.contains(&key.as_str())).then_some(name)
+            })
+            .collect()
+    }
+
     /// Loads defaults, then the file, then the environment.
     ///
-    /// Errors: [`ConfigError::Parse`] for an unreadable file, an unknown setting or a
+    /// Errors: [`ConfigError::Parse`] for an unreadable file, an unknown key in it or a
     /// value of the wrong type (figment names the key, e.g. `invitation_mode`);
     /// [`ConfigError::Invalid`] for a value that parses but breaks a rule.
     pub fn load() -> Result<Self, ConfigError> {
@@ -114,7 +144,7 @@ impl Settings {
         Self::from_figment(
             Figment::from(Serialized::defaults(Settings::default()))
                 .merge(Toml::file(file))
-                .merge(Env::prefixed("GATEHOUSE_").ignore(&["config"])),
+                .merge(Env::prefixed("GATEHOUSE_").only(&Self::KEYS)),
         )
     }
 
@@ -214,6 +244,21 @@ mod tests {
             Figment::from(Serialized::defaults(Settings::default()))
                 .merge(Serialized::default(key, value)),
         )
+    }
+
+    #[test]
+    fn keys_name_every_setting() {
+        let json = serde_json::to_value(Settings {
+            data_key: None,
+            ..Settings::default()
+        })
+        .unwrap();
+        let mut fields: Vec<String> = json.as_object().unwrap().keys().cloned().collect();
+        fields.push("data_key".into());
+        fields.sort();
+        let mut keys: Vec<String> = Settings::KEYS.iter().map(|k| k.to_string()).collect();
+        keys.sort();
+        assert_eq!(fields, keys);
     }
 
     #[test]
