@@ -81,7 +81,11 @@ async fn signup_rate(cores: usize, window: Duration) -> f64 {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let router = gatehouse::server::http::router(state);
-    tokio::spawn(gatehouse::server::http::serve(listener, router, std::future::pending()));
+    tokio::spawn(gatehouse::server::http::serve(
+        listener,
+        router,
+        std::future::pending(),
+    ));
 
     let next = Arc::new(AtomicUsize::new(0));
     let done = Arc::new(AtomicUsize::new(0));
@@ -122,7 +126,9 @@ async fn signup_rate(cores: usize, window: Duration) -> f64 {
 }
 
 fn main() {
-    let cores = std::thread::available_parallelism().map(usize::from).unwrap_or(2);
+    let cores = std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(2);
     let window = seconds();
     println!("cores: {cores}, window: {} s per phase", window.as_secs());
     let hashing = hashing_rate(cores, window);

@@ -5,6 +5,7 @@ use crate::account::AccountPage;
 use crate::domain::InvitationMode;
 use crate::i18n::{Lang, Msg};
 use crate::legal::{DocumentKind, LegalPage};
+use crate::login::{LoginPage, ResetPasswordPage};
 use crate::register::RegisterPage;
 use dioxus::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -20,6 +21,10 @@ pub enum Route {
         #[redirect("/", || Route::Register {})]
         #[route("/register")]
         Register {},
+        #[route("/login?:next")]
+        Login { next: String },
+        #[route("/reset-password")]
+        ResetPassword {},
         #[route("/account")]
         Account {},
         #[route("/legal/agreement")]
@@ -166,6 +171,16 @@ fn Shell() -> Element {
 #[component]
 fn Register() -> Element {
     rsx! { RegisterPage {} }
+}
+
+#[component]
+fn Login(next: String) -> Element {
+    rsx! { LoginPage { next } }
+}
+
+#[component]
+fn ResetPassword() -> Element {
+    rsx! { ResetPasswordPage {} }
 }
 
 #[component]

@@ -56,6 +56,17 @@ impl ApiError {
         }
     }
 
+    /// 422 with one field's message, which is also the outcome's message.
+    pub fn field(field: Field, key: Msg, lang: Lang) -> Self {
+        let mut fields = FieldErrors::default();
+        fields.0.insert(field, key);
+        Self {
+            key,
+            message: key.text(lang).to_owned(),
+            ..Self::invalid(fields, lang)
+        }
+    }
+
     /// 429 with the seconds left; `{n}` in the message becomes that number.
     pub fn rate_limited(key: Msg, retry_after: u64, lang: Lang) -> Self {
         Self {

@@ -8,11 +8,13 @@
 
 pub mod account;
 pub mod app;
+pub mod components;
 pub mod domain;
 pub mod error;
 pub mod form;
 pub mod i18n;
 pub mod legal;
+pub mod login;
 pub mod register;
 #[cfg(feature = "server")]
 pub mod server;

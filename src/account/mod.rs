@@ -1,4 +1,4 @@
-//! The account page (minimal for now): the signed-in phone number, masked, and
+//! The account page: the signed-in phone number (masked), the recent sign-ins, and
 //! sign-out that ends the session on the server (DESIGN.md §3, §5).
 
 mod page;
@@ -6,6 +6,7 @@ mod page;
 pub use page::AccountPage;
 
 use crate::error::ApiError;
+use crate::i18n::Msg;
 use dioxus::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -14,42 +15,31 @@ use serde::{Deserialize, Serialize};
 pub struct AccountSummary {
     /// e.g. `138****8000`.
     pub masked_phone: String,
+    /// The newest 20 sign-in attempts, newest first.
+    pub sign_ins: Vec<SignInEntry>,
 }
 
-/// `GET /api/account`: the signed-in account.
+/// One line of the sign-in history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignInEntry {
+    /// China Standard Time, `YYYY-MM-DD HH:MM:SS`.
+    pub at: String,
+    pub ip: String,
+    /// Browser name and major version, e.g. `Chrome 156`.
+    pub browser: String,
+    pub method: Msg,
+    pub outcome: Msg,
+}
+
+/// `GET /api/account`: the signed-in account and its recent sign-ins.
 ///
 /// Errors: 401 without a valid session (or when the account is suspended).
 #[get("/api/account", ctx: crate::server::http::RequestContext)]
 pub async fn account_summary() -> Result<AccountSummary, ApiError> {
-    use crate::domain::PhoneNumber;
-    use crate::i18n::Msg;
-    use dioxus::fullstack::StatusCode;
-    let unauthorized = || ApiError::new(StatusCode::UNAUTHORIZED, Msg::SessionRequired, ctx.lang);
-    let unexpected = |e: anyhow::Error| {
+    let account = ctx.require_account().await?;
+    server::summary(&ctx, account).await.map_err(|e| {
         tracing::error!(error = %format!("{e:#}"), "account summary failed");
         ApiError::unexpected(ctx.lang)
-    };
-    let account_id = crate::server::session::account_id(&ctx.session)
-        .await
-        .map_err(unexpected)?
-        .ok_or_else(unauthorized)?;
-    let account = ctx
-        .state
-        .storage
-        .account(account_id)
-        .await
-        .map_err(unexpected)?
-        .filter(|a| !a.suspended)
-        .ok_or_else(unauthorized)?;
-    let phone = ctx
-        .state
-        .keys
-        .decrypt(&account.phone_encrypted)
-        .map_err(unexpected)?;
-    let phone = PhoneNumber::parse(&String::from_utf8_lossy(&phone))
-        .map_err(|_| unexpected(anyhow::anyhow!("stored phone does not parse")))?;
-    Ok(AccountSummary {
-        masked_phone: phone.masked(),
     })
 }
 
@@ -63,4 +53,103 @@ pub async fn sign_out() -> Result<(), ApiError> {
             tracing::error!(error = %format!("{e:#}"), "sign-out failed");
             ApiError::unexpected(ctx.lang)
         })
+}
+
+/// A short browser name from a `User-Agent` header: name and major version.
+pub fn browser_name(user_agent: &str) -> String {
+    const KNOWN: [(&str, &str); 6] = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("HeadlessChrome/", "Headless Chrome"),
+        ("Chrome/", "Chrome"),
+        ("Version/", "Safari"),
+    ];
+    KNOWN
+        .iter()
+        .find_map(|(token, name)| {
+            let rest = &user_agent[user_agent.find(token)? + token.len()..];
+            let major: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            Some(format!("{name} {major}").trim().to_owned())
+        })
+        .unwrap_or_else(|| user_agent.chars().take(40).collect())
+}
+
+#[cfg(feature = "server")]
+mod server {
+    use super::*;
+    use crate::domain::PhoneNumber;
+    use crate::server::db::AccountRow;
+    use crate::server::http::RequestContext;
+
+    fn method(name: &str) -> Msg {
+        match name {
+            "password" => Msg::MethodPassword,
+            "sms" => Msg::MethodSms,
+            "reset" => Msg::MethodReset,
+            _ => Msg::MethodSignUp,
+        }
+    }
+
+    fn outcome(name: &str) -> Msg {
+        match name {
+            "success" => Msg::OutcomeSuccess,
+            "wrong-password" => Msg::OutcomeWrongPassword,
+            "wrong-code" => Msg::OutcomeWrongCode,
+            "throttled" => Msg::OutcomeThrottled,
+            "suspended" => Msg::OutcomeSuspended,
+            _ => Msg::OutcomeOther,
+        }
+    }
+
+    pub async fn summary(
+        ctx: &RequestContext,
+        account: AccountRow,
+    ) -> anyhow::Result<AccountSummary> {
+        let phone = ctx.state.keys.decrypt(&account.phone_encrypted)?;
+        let phone = PhoneNumber::parse(&String::from_utf8_lossy(&phone))
+            .map_err(|_| anyhow::anyhow!("stored phone does not parse"))?;
+        let cst = chrono::FixedOffset::east_opt(8 * 3_600).expect("UTC+8");
+        let sign_ins = ctx
+            .state
+            .storage
+            .sign_in_history(account.id, 20)
+            .await?
+            .into_iter()
+            .map(|a| SignInEntry {
+                at: chrono::DateTime::from_timestamp(a.at, 0)
+                    .map(|t| {
+                        t.with_timezone(&cst)
+                            .format("%Y-%m-%d %H:%M:%S")
+                            .to_string()
+                    })
+                    .unwrap_or_default(),
+                ip: a.ip,
+                browser: browser_name(&a.user_agent),
+                method: method(&a.method),
+                outcome: outcome(&a.outcome),
+            })
+            .collect();
+        Ok(AccountSummary {
+            masked_phone: phone.masked(),
+            sign_ins,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::browser_name;
+
+    #[test]
+    fn browser_names() {
+        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+        assert_eq!(browser_name(chrome), "Chrome 156");
+        let edge =
+            "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/120.0 Safari/537.36 Edg/120.0";
+        assert_eq!(browser_name(edge), "Edge 120");
+        let safari = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1";
+        assert_eq!(browser_name(safari), "Safari 17");
+        assert_eq!(browser_name("curl/8.0"), "curl/8.0");
+    }
 }

@@ -11,10 +11,12 @@ pub fn AccountPage() -> Element {
     let mut signing_out = use_signal(|| false);
     let nav = navigator();
     let l = lang();
-    // Without a session, the browser goes to sign-up (sign-in arrives next).
+    // Without a session, the browser signs in and comes back.
     use_effect(move || {
         if matches!(&*summary.read(), Some(Err(_))) {
-            nav.replace(Route::Register {});
+            nav.replace(Route::Login {
+                next: "/account".into(),
+            });
         }
     });
     rsx! {
@@ -26,6 +28,31 @@ pub fn AccountPage() -> Element {
                     dl { class: "facts",
                         dt { {Msg::AccountPhone.text(l)} }
                         dd { id: "masked-phone", "{s.masked_phone}" }
+                    }
+                    h2 { {Msg::HistoryTitle.text(l)} }
+                    div { class: "table-scroll",
+                        table { id: "sign-ins",
+                            thead {
+                                tr {
+                                    th { scope: "col", {Msg::HistoryTime.text(l)} }
+                                    th { scope: "col", {Msg::HistoryMethod.text(l)} }
+                                    th { scope: "col", {Msg::HistoryResult.text(l)} }
+                                    th { scope: "col", {Msg::HistoryIp.text(l)} }
+                                    th { scope: "col", {Msg::HistoryBrowser.text(l)} }
+                                }
+                            }
+                            tbody {
+                                for entry in s.sign_ins.iter() {
+                                    tr {
+                                        td { "{entry.at}" }
+                                        td { {entry.method.text(l)} }
+                                        td { {entry.outcome.text(l)} }
+                                        td { "{entry.ip}" }
+                                        td { "{entry.browser}" }
+                                    }
+                                }
+                            }
+                        }
                     }
                     button {
                         r#type: "button",
@@ -42,7 +69,7 @@ pub fn AccountPage() -> Element {
                 },
                 Some(Err(e)) => rsx! {
                     p { class: "alert", role: "alert", {e.text(l)} }
-                    Link { to: Route::Register {}, {Msg::BackHome.text(l)} }
+                    Link { to: Route::Login { next: "/account".to_string() }, {Msg::LogIn.text(l)} }
                 },
                 None => rsx! { p { {Msg::Loading.text(l)} } },
             }

@@ -5,14 +5,13 @@ use super::api::{CodeSent, RegisterStatus, Registered};
 use super::form::NewAccount;
 use crate::domain::{OtpPurpose, PhoneNumber};
 use crate::error::ApiError;
-use crate::form::{Field, FieldErrors};
+use crate::form::Field;
 use crate::i18n::{Lang, Msg};
 use crate::legal::DocumentKind;
-use crate::server::db::{CreateRefused, NewAccountRecord};
+use crate::server::db::{CreateRefused, NewAccountRecord, SignInAttempt};
 use crate::server::http::RequestContext;
-use crate::server::otp::{self, OtpRejected, SendRefused};
+use crate::server::otp::{self, OtpRejected, SendError};
 use crate::server::session;
-use crate::server::sms::SmsMessage;
 use dioxus::fullstack::StatusCode;
 use secrecy::SecretString;
 
@@ -22,10 +21,8 @@ const PENDING_PHONE_KEY: &str = "register_phone";
 /// Why a sign-up step did not succeed.
 #[derive(Debug, thiserror::Error)]
 pub enum RegisterError {
-    #[error("send refused: {0:?}")]
-    SendRefused(SendRefused),
-    #[error("the SMS provider failed")]
-    SmsFailed,
+    #[error(transparent)]
+    Send(#[from] SendError),
     #[error("code rejected: {0:?}")]
     Otp(OtpRejected),
     #[error("the phone number already has an account")]
@@ -40,43 +37,11 @@ impl RegisterError {
     /// The one mapping from sign-up outcomes to HTTP status and message.
     pub fn into_api(self, lang: Lang) -> ApiError {
         match self {
-            Self::SendRefused(refused) => {
-                let (key, secs) = match refused {
-                    SendRefused::Cooldown(s) => (Msg::SendCooldown, s),
-                    SendRefused::PhoneHourly(s) => (Msg::SendHourlyCap, s),
-                    SendRefused::PhoneDaily(s) => (Msg::SendDailyCap, s),
-                    SendRefused::Ip(s) => (Msg::SendIpCap, s),
-                    SendRefused::Global(s) => (Msg::SendGlobalCap, s),
-                };
-                ApiError::rate_limited(key, secs, lang)
-            }
-            Self::SmsFailed => ApiError::new(StatusCode::BAD_GATEWAY, Msg::SmsFailed, lang),
-            Self::Otp(OtpRejected::PhoneBudget) => {
-                ApiError::rate_limited(Msg::CodeGuessBudget, 3_600, lang)
-            }
-            Self::Otp(rejected) => {
-                let key = match rejected {
-                    OtpRejected::Wrong => Msg::CodeWrong,
-                    OtpRejected::Dead => Msg::CodeDead,
-                    _ => Msg::CodeExpired,
-                };
-                let mut fields = FieldErrors::default();
-                fields.0.insert(Field::Code, key);
-                ApiError {
-                    key,
-                    message: key.text(lang).to_owned(),
-                    ..ApiError::invalid(fields, lang)
-                }
-            }
+            Self::Send(e) => e.into_api(lang),
+            Self::Otp(rejected) => rejected.into_api(lang),
             Self::PhoneTaken => ApiError::new(StatusCode::CONFLICT, Msg::PhoneTaken, lang),
             Self::InvitationIncorrect => {
-                let mut fields = FieldErrors::default();
-                fields.0.insert(Field::Invitation, Msg::InvitationIncorrect);
-                ApiError {
-                    key: Msg::InvitationIncorrect,
-                    message: Msg::InvitationIncorrect.text(lang).to_owned(),
-                    ..ApiError::invalid(fields, lang)
-                }
+                ApiError::field(Field::Invitation, Msg::InvitationIncorrect, lang)
             }
             Self::Unexpected(e) => {
                 tracing::error!(error = %format!("{e:#}"), "sign-up failed");
@@ -93,28 +58,7 @@ pub async fn send_code(
     phone: PhoneNumber,
 ) -> Result<CodeSent, RegisterError> {
     let state = &ctx.state;
-    let purpose = OtpPurpose::Register;
-    let (id, code) = otp::issue(state, &phone, purpose, &ctx.ip)
-        .await?
-        .map_err(RegisterError::SendRefused)?;
-    let message = SmsMessage {
-        to: phone.as_str().to_owned(),
-        purpose: purpose.as_str(),
-        text: Msg::SmsText.format(
-            ctx.lang,
-            &[
-                ("brand", &state.settings.brand),
-                ("code", code.expose_secret()),
-            ],
-        ),
-        code: code.expose_secret().to_owned(),
-        sent_at: state.clock.now().to_rfc3339(),
-    };
-    if let Err(e) = state.sms.send(&message).await {
-        tracing::warn!(error = %e, "SMS not sent; the code is withdrawn");
-        state.storage.withdraw_otp(id).await?;
-        return Err(RegisterError::SmsFailed);
-    }
+    otp::send(state, &phone, OtpPurpose::Register, &ctx.ip, ctx.lang, true).await?;
     ctx.session
         .insert(PENDING_PHONE_KEY, phone.as_str())
         .await
@@ -192,6 +136,17 @@ pub async fn register(
                 CreateRefused::InvitationIncorrect => RegisterError::InvitationIncorrect,
             })?;
     session::sign_in(&ctx.session, account_id).await?;
+    state
+        .storage
+        .record_sign_in(SignInAttempt {
+            account_id: Some(account_id),
+            at: state.clock.unix(),
+            ip: ctx.ip.clone(),
+            user_agent: ctx.user_agent.clone(),
+            method: "sign-up".into(),
+            outcome: "success".into(),
+        })
+        .await?;
     tracing::info!(account_id, "account created");
     Ok(Registered {
         masked_phone: account.phone.masked(),

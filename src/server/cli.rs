@@ -150,8 +150,15 @@ pub async fn open_state(
             Arc::new(DevOutbox::new(settings.sms_outbox()))
         }
     };
+    let hasher = PasswordHasher::new(cost, settings.hash_permits())?;
+    let random: String = (0..24)
+        .map(|_| rand::rngs::OsRng.gen_range(b'a'..=b'z') as char)
+        .collect();
+    let dummy_hash = hasher.hash(secrecy::SecretString::from(random)).await?;
     Ok(AppState::new(Inner {
-        hasher: PasswordHasher::new(cost, settings.hash_permits())?,
+        hasher,
+        dummy_hash,
+        login_throttle: crate::server::throttle::LoginThrottle::new(settings.login_ip_hourly),
         send_limits: SendLimits::new(settings.sms_ip_hourly, settings.sms_global_hourly),
         keys: DataKeys::from_master(&master),
         storage,

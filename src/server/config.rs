@@ -58,6 +58,8 @@ pub struct Settings {
     pub sms_ip_hourly: u32,
     /// Codes sent in total per rolling hour.
     pub sms_global_hourly: u32,
+    /// Failed sign-ins per client IP per rolling hour.
+    pub login_ip_hourly: u32,
     /// Concurrent argon2 hashes (each holds 19 MiB); default: the number of cores.
     pub hash_permits: Option<usize>,
     /// A session ends after this many minutes without a request.
@@ -82,6 +84,7 @@ impl Default for Settings {
             sms_outbox: None,
             sms_ip_hourly: 30,
             sms_global_hourly: 2000,
+            login_ip_hourly: 100,
             hash_permits: None,
             session_idle_minutes: 30,
             session_absolute_hours: 12,
@@ -103,7 +106,7 @@ pub enum ConfigError {
 
 impl Settings {
     /// Every setting's key; `GATEHOUSE_` + the upper-case key is its variable.
-    pub const KEYS: [&'static str; 16] = [
+    pub const KEYS: [&'static str; 17] = [
         "mode",
         "brand",
         "company",
@@ -117,6 +120,7 @@ impl Settings {
         "sms_outbox",
         "sms_ip_hourly",
         "sms_global_hourly",
+        "login_ip_hourly",
         "hash_permits",
         "session_idle_minutes",
         "session_absolute_hours",

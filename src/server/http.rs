@@ -3,7 +3,9 @@
 //! address, TCP_NODELAY and graceful shutdown (TOOLCHAIN.md: `dioxus::serve` has
 //! none of the three in release builds).
 
-use crate::i18n::Lang;
+use crate::error::ApiError;
+use crate::i18n::{Lang, Msg};
+use crate::server::db::AccountRow;
 use crate::server::session::{self, DbSessionStore};
 use crate::server::state::AppState;
 use dioxus::server::axum::{
@@ -86,6 +88,32 @@ pub struct RequestContext {
 }
 
 impl RequestContext {
+    /// The guard of every account server function: the signed-in account, if it
+    /// exists and is not suspended (DESIGN.md §3).
+    ///
+    /// Errors: 401 without a valid session; the session of a suspended or missing
+    /// account is ended first. 500 when storage fails.
+    pub async fn require_account(&self) -> Result<AccountRow, ApiError> {
+        let unexpected = |e: anyhow::Error| {
+            tracing::error!(error = %format!("{e:#}"), "session check failed");
+            ApiError::unexpected(self.lang)
+        };
+        let unauthorized = ApiError::new(StatusCode::UNAUTHORIZED, Msg::SessionRequired, self.lang);
+        let Some(id) = session::account_id(&self.session)
+            .await
+            .map_err(unexpected)?
+        else {
+            return Err(unauthorized);
+        };
+        match self.state.storage.account(id).await.map_err(unexpected)? {
+            Some(account) if !account.suspended => Ok(account),
+            _ => {
+                session::sign_out(&self.session).await.map_err(unexpected)?;
+                Err(unauthorized)
+            }
+        }
+    }
+
     /// The language of a request from its headers.
     pub fn lang_of(headers: &axum::http::HeaderMap) -> Lang {
         let get = |name| headers.get(name).and_then(|v| v.to_str().ok());

@@ -13,6 +13,7 @@ pub mod otp;
 pub mod session;
 pub mod sms;
 pub mod state;
+pub mod throttle;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Mode, Settings};

@@ -4,8 +4,13 @@
 //! per IP and in total; wrong tries counted per phone across codes.
 
 use crate::domain::{OtpPurpose, PhoneNumber, SmsCode};
+use crate::error::ApiError;
+use crate::form::Field;
+use crate::i18n::{Lang, Msg};
 use crate::server::db::{NewOtp, SendHistory, Timestamp};
+use crate::server::sms::SmsMessage;
 use crate::server::state::AppState;
+use dioxus::fullstack::StatusCode;
 use rand::Rng;
 
 /// Seconds a code stays valid.
@@ -96,6 +101,20 @@ impl SendLimits {
     }
 }
 
+impl SendRefused {
+    /// 429 with the seconds left.
+    pub fn into_api(self, lang: Lang) -> ApiError {
+        let (key, secs) = match self {
+            Self::Cooldown(s) => (Msg::SendCooldown, s),
+            Self::PhoneHourly(s) => (Msg::SendHourlyCap, s),
+            Self::PhoneDaily(s) => (Msg::SendDailyCap, s),
+            Self::Ip(s) => (Msg::SendIpCap, s),
+            Self::Global(s) => (Msg::SendGlobalCap, s),
+        };
+        ApiError::rate_limited(key, secs, lang)
+    }
+}
+
 /// A fresh code: 6 digits from the operating system's CSPRNG.
 pub fn generate_code() -> SmsCode {
     let n: u32 = rand::rngs::OsRng.gen_range(0..1_000_000);
@@ -113,6 +132,83 @@ pub enum OtpRejected {
     Dead,
     /// 10 wrong tries for this phone in the last hour, across codes.
     PhoneBudget,
+}
+
+impl OtpRejected {
+    /// 429 for the phone budget; otherwise 422 with the message on the code field.
+    pub fn into_api(self, lang: Lang) -> ApiError {
+        let key = match self {
+            Self::PhoneBudget => return ApiError::rate_limited(Msg::CodeGuessBudget, 3_600, lang),
+            Self::Wrong => Msg::CodeWrong,
+            Self::Dead => Msg::CodeDead,
+            Self::Expired => Msg::CodeExpired,
+        };
+        ApiError::field(Field::Code, key, lang)
+    }
+}
+
+/// Why no code was sent.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error("send refused: {0:?}")]
+    Refused(SendRefused),
+    #[error("the SMS provider failed")]
+    SmsFailed,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl SendError {
+    /// The one mapping of send outcomes: 429 refused, 502 provider failed, 500.
+    pub fn into_api(self, lang: Lang) -> ApiError {
+        match self {
+            Self::Refused(r) => r.into_api(lang),
+            Self::SmsFailed => ApiError::new(StatusCode::BAD_GATEWAY, Msg::SmsFailed, lang),
+            Self::Unexpected(e) => {
+                tracing::error!(error = %format!("{e:#}"), "sending a code failed");
+                ApiError::unexpected(lang)
+            }
+        }
+    }
+}
+
+/// Issues a code for (phone, purpose) within the rate limits and, when `deliver`,
+/// sends it; a provider failure withdraws the code, so no cooldown starts. With
+/// `deliver` false (sign-in or reset for a number without an account) the send is
+/// counted exactly the same, and nothing leaves the server.
+pub async fn send(
+    state: &AppState,
+    phone: &PhoneNumber,
+    purpose: OtpPurpose,
+    ip: &str,
+    lang: Lang,
+    deliver: bool,
+) -> Result<(), SendError> {
+    let (id, code) = issue(state, phone, purpose, ip)
+        .await?
+        .map_err(SendError::Refused)?;
+    if !deliver {
+        return Ok(());
+    }
+    let message = SmsMessage {
+        to: phone.as_str().to_owned(),
+        purpose: purpose.as_str(),
+        text: Msg::SmsText.format(
+            lang,
+            &[
+                ("brand", &state.settings.brand),
+                ("code", code.expose_secret()),
+            ],
+        ),
+        code: code.expose_secret().to_owned(),
+        sent_at: state.clock.now().to_rfc3339(),
+    };
+    if let Err(e) = state.sms.send(&message).await {
+        tracing::warn!(error = %e, "SMS not sent; the code is withdrawn");
+        state.storage.withdraw_otp(id).await?;
+        return Err(SendError::SmsFailed);
+    }
+    Ok(())
 }
 
 /// A code that verified; the action that uses it consumes it by id.

@@ -9,6 +9,7 @@ use crate::server::db::Storage;
 use crate::server::hashing::PasswordHasher;
 use crate::server::otp::SendLimits;
 use crate::server::sms::SmsProvider;
+use crate::server::throttle::LoginThrottle;
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -25,6 +26,10 @@ pub struct Inner {
     pub sms: Arc<dyn SmsProvider>,
     pub clock: Arc<dyn Clock>,
     pub send_limits: SendLimits,
+    pub login_throttle: LoginThrottle,
+    /// A hash of a random password at the hasher's cost: verified against when the
+    /// phone has no account, so unknown and wrong cost the same (OWASP).
+    pub dummy_hash: String,
 }
 
 impl Deref for AppState {

@@ -6,6 +6,7 @@ mod sqlite;
 pub use sqlite::SqliteStorage;
 
 use crate::server::otp::{SendLimits, SendRefused};
+use crate::server::throttle::FailureCounts;
 use async_trait::async_trait;
 
 /// Unix seconds (UTC), the unit every stored time uses.
@@ -99,6 +100,28 @@ pub struct NewInvitation {
     pub created_at: Timestamp,
 }
 
+/// An account as sign-in sees it.
+#[derive(Debug, Clone)]
+pub struct LoginAccount {
+    pub id: i64,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    pub suspended: bool,
+}
+
+/// One sign-in attempt, as recorded and as shown to the account's owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInAttempt {
+    pub account_id: Option<i64>,
+    pub at: Timestamp,
+    pub ip: String,
+    pub user_agent: String,
+    /// `password`, `sms`, `sign-up` or `reset`.
+    pub method: String,
+    /// `success`, or why it failed (`wrong-password`, `unknown-phone`, `throttled`, ...).
+    pub outcome: String,
+}
+
 /// What Gatehouse stores, whatever the database. Every method that writes twice
 /// runs one transaction.
 #[async_trait]
@@ -161,6 +184,52 @@ pub trait Storage: Send + Sync + std::fmt::Debug + 'static {
     async fn account(&self, id: i64) -> anyhow::Result<Option<AccountRow>>;
 
     async fn create_invitation(&self, invitation: NewInvitation) -> anyhow::Result<()>;
+
+    async fn account_by_phone(&self, phone_index: &[u8]) -> anyhow::Result<Option<LoginAccount>>;
+
+    /// Suspends or reinstates an account; suspending also ends its sessions.
+    async fn set_suspended(&self, account_id: i64, suspended: bool) -> anyhow::Result<()>;
+
+    /// The phone's consecutive failures and the IP's failures since `ip_since`.
+    async fn login_failures(
+        &self,
+        phone_index: &[u8],
+        ip: &str,
+        ip_since: Timestamp,
+    ) -> anyhow::Result<FailureCounts>;
+
+    /// Counts a failed sign-in for the phone and the IP.
+    async fn record_login_failure(
+        &self,
+        phone_index: &[u8],
+        ip: &str,
+        now: Timestamp,
+    ) -> anyhow::Result<()>;
+
+    /// Forgets the phone's failures (after a success).
+    async fn clear_login_failures(&self, phone_index: &[u8]) -> anyhow::Result<()>;
+
+    async fn record_sign_in(&self, attempt: SignInAttempt) -> anyhow::Result<()>;
+
+    /// The account's newest `limit` sign-in attempts, newest first.
+    async fn sign_in_history(
+        &self,
+        account_id: i64,
+        limit: u32,
+    ) -> anyhow::Result<Vec<SignInAttempt>>;
+
+    /// Consumes verified code `id`; `false` if a concurrent request already did.
+    async fn consume_otp(&self, id: i64, now: Timestamp) -> anyhow::Result<bool>;
+
+    /// In one transaction: consumes the code, sets the new password hash and ends
+    /// every session of the account. `false` if the code was already consumed.
+    async fn reset_password(
+        &self,
+        account_id: i64,
+        otp_id: i64,
+        password_hash: &str,
+        now: Timestamp,
+    ) -> anyhow::Result<bool>;
 
     async fn load_session(&self, id_hash: &[u8]) -> anyhow::Result<Option<SessionRow>>;
 

@@ -4,6 +4,7 @@
 //! (STYLE 9), so a second process waits on `busy_timeout` instead of failing.
 
 use super::*;
+use crate::server::throttle::FailureCounts;
 use anyhow::Context;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
@@ -381,5 +382,179 @@ impl Storage for SqliteStorage {
             .execute(&self.writer)
             .await?;
         Ok(())
+    }
+
+    async fn account_by_phone(&self, phone_index: &[u8]) -> anyhow::Result<Option<LoginAccount>> {
+        let row =
+            sqlx::query("SELECT id, password_hash, suspended FROM accounts WHERE phone_index = ?")
+                .bind(phone_index)
+                .fetch_optional(&self.reader)
+                .await?;
+        Ok(row.map(|r| LoginAccount {
+            id: r.get(0),
+            password_hash: r.get(1),
+            suspended: r.get(2),
+        }))
+    }
+
+    async fn set_suspended(&self, account_id: i64, suspended: bool) -> anyhow::Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE accounts SET suspended = ? WHERE id = ?")
+            .bind(suspended)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        if suspended {
+            sqlx::query("DELETE FROM sessions WHERE account_id = ?")
+                .bind(account_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn login_failures(
+        &self,
+        phone_index: &[u8],
+        ip: &str,
+        ip_since: Timestamp,
+    ) -> anyhow::Result<FailureCounts> {
+        let phone = sqlx::query(
+            "SELECT failures, last_failed_at FROM login_throttle WHERE phone_index = ?",
+        )
+        .bind(phone_index)
+        .fetch_optional(&self.reader)
+        .await?;
+        let ip_row = sqlx::query(
+            "SELECT COUNT(*), MIN(failed_at) FROM login_ip_failures WHERE ip = ? AND failed_at > ?",
+        )
+        .bind(ip)
+        .bind(ip_since)
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(FailureCounts {
+            phone_failures: phone.as_ref().map_or(0, |r| r.get::<i64, _>(0) as u32),
+            phone_last_failed_at: phone.as_ref().map(|r| r.get(1)),
+            ip_failures: ip_row.get::<i64, _>(0) as u32,
+            ip_oldest: ip_row.get(1),
+        })
+    }
+
+    async fn record_login_failure(
+        &self,
+        phone_index: &[u8],
+        ip: &str,
+        now: Timestamp,
+    ) -> anyhow::Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO login_throttle (phone_index, failures, last_failed_at) VALUES (?, 1, ?) \
+             ON CONFLICT (phone_index) DO UPDATE SET failures = failures + 1, last_failed_at = excluded.last_failed_at",
+        )
+        .bind(phone_index)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO login_ip_failures (ip, failed_at) VALUES (?, ?)")
+            .bind(ip)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn clear_login_failures(&self, phone_index: &[u8]) -> anyhow::Result<()> {
+        sqlx::query("DELETE FROM login_throttle WHERE phone_index = ?")
+            .bind(phone_index)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn record_sign_in(&self, a: SignInAttempt) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO sign_in_attempts (account_id, at, ip, user_agent, method, outcome) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(a.account_id)
+        .bind(a.at)
+        .bind(&a.ip)
+        .bind(&a.user_agent)
+        .bind(&a.method)
+        .bind(&a.outcome)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn sign_in_history(
+        &self,
+        account_id: i64,
+        limit: u32,
+    ) -> anyhow::Result<Vec<SignInAttempt>> {
+        let rows = sqlx::query(
+            "SELECT account_id, at, ip, user_agent, method, outcome FROM sign_in_attempts \
+             WHERE account_id = ? ORDER BY at DESC, id DESC LIMIT ?",
+        )
+        .bind(account_id)
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| SignInAttempt {
+                account_id: r.get(0),
+                at: r.get(1),
+                ip: r.get(2),
+                user_agent: r.get(3),
+                method: r.get(4),
+                outcome: r.get(5),
+            })
+            .collect())
+    }
+
+    async fn consume_otp(&self, id: i64, now: Timestamp) -> anyhow::Result<bool> {
+        let done = sqlx::query(
+            "UPDATE otp_codes SET consumed_at = ? WHERE id = ? AND consumed_at IS NULL \
+             AND replaced_at IS NULL AND verified_at IS NOT NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn reset_password(
+        &self,
+        account_id: i64,
+        otp_id: i64,
+        password_hash: &str,
+        now: Timestamp,
+    ) -> anyhow::Result<bool> {
+        let mut tx = self.begin().await?;
+        let consumed = sqlx::query(
+            "UPDATE otp_codes SET consumed_at = ? WHERE id = ? AND consumed_at IS NULL \
+             AND replaced_at IS NULL AND verified_at IS NOT NULL",
+        )
+        .bind(now)
+        .bind(otp_id)
+        .execute(&mut *tx)
+        .await?;
+        if consumed.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE accounts SET password_hash = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE account_id = ?")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 }

@@ -1,0 +1,310 @@
+//! Form widgets every page shares: a field's error line, the phone and code inputs
+//! with the send-code countdown, the password input with its checklist.
+
+use crate::domain::PasswordChecklist;
+use crate::error::ApiError;
+use crate::form::{Field, FieldErrors};
+use crate::i18n::{Lang, Msg};
+use dioxus::prelude::*;
+use std::collections::BTreeSet;
+
+/// The state a form page keeps besides its values: which fields to judge, the
+/// server's field errors, the outcome message, whether a request is running.
+/// All signals, so it is `Copy` and closures can share it.
+#[derive(Clone, Copy, PartialEq)]
+pub struct FormState {
+    touched: Signal<BTreeSet<Field>>,
+    server_errors: Signal<FieldErrors>,
+    /// A message that belongs to no single field.
+    pub outcome: Signal<Option<ApiError>>,
+    /// A request is in flight: the submit button says "Please wait...".
+    pub busy: Signal<bool>,
+}
+
+pub fn use_form_state() -> FormState {
+    FormState {
+        touched: use_signal(BTreeSet::new),
+        server_errors: use_signal(FieldErrors::default),
+        outcome: use_signal(|| None),
+        busy: use_signal(|| false),
+    }
+}
+
+impl FormState {
+    /// The message to show under `field`: the server's, else the client rule's once
+    /// the user has left the field or tried to submit.
+    pub fn error(&self, field: Field, client: &FieldErrors) -> Option<Msg> {
+        self.server_errors.read().get(field).or_else(|| {
+            if self.touched.read().contains(&field) {
+                client.get(field)
+            } else {
+                None
+            }
+        })
+    }
+
+    /// The user left the field: judge it from now on.
+    pub fn touch(mut self, field: Field) {
+        self.touched.write().insert(field);
+    }
+
+    /// The user changed the field: the server's verdict on it no longer holds.
+    pub fn edited(mut self, field: Field) {
+        self.server_errors.write().0.remove(&field);
+        self.outcome.set(None);
+    }
+
+    /// A submit: judge every field, forget the server's last answer.
+    pub fn submitted(mut self, fields: &[Field]) {
+        self.touched.write().extend(fields.iter().copied());
+        self.server_errors.set(FieldErrors::default());
+        self.outcome.set(None);
+    }
+
+    /// Shows a server error: under its fields, or as the form's outcome.
+    pub fn show(mut self, e: ApiError) {
+        if e.field_keys.is_empty() {
+            self.outcome.set(Some(e));
+        } else {
+            self.touched.write().extend(e.field_keys.0.keys().copied());
+            self.server_errors.set(e.field_keys);
+        }
+    }
+}
+
+/// The form's outcome line (`role="alert"`), empty when there is none.
+#[component]
+pub fn Outcome(state: FormState, lang: Lang, children: Element) -> Element {
+    rsx! {
+        div { id: "form-outcome", class: "outcome", role: "alert",
+            if let Some(e) = (state.outcome)() {
+                div { class: "alert",
+                    p { {e.text(lang)} }
+                    {children}
+                }
+            }
+        }
+    }
+}
+
+/// The submit button: disabled until hydrated and while a request runs.
+#[component]
+pub fn SubmitButton(state: FormState, hydrated: Signal<bool>, lang: Lang, label: Msg) -> Element {
+    rsx! {
+        button {
+            id: "submit",
+            r#type: "submit",
+            class: "primary wide",
+            disabled: !hydrated() || (state.busy)(),
+            if (state.busy)() { {Msg::PleaseWait.text(lang)} } else { {label.text(lang)} }
+        }
+    }
+}
+
+/// `true` once the wasm app has hydrated the page (never during server rendering).
+pub fn use_hydrated() -> Signal<bool> {
+    let mut hydrated = use_signal(|| false);
+    use_effect(move || hydrated.set(true));
+    hydrated
+}
+
+/// `"true"`/`"false"` for `aria-invalid`.
+pub fn invalid(msg: Option<Msg>) -> &'static str {
+    if msg.is_some() {
+        "true"
+    } else {
+        "false"
+    }
+}
+
+/// Seconds left before another code may be requested, counting down once a second
+/// in the browser; starts from the server's figure.
+pub fn use_countdown(initial: u64) -> Signal<u64> {
+    #[allow(unused_mut)]
+    let mut left = use_signal(|| initial);
+    #[cfg(feature = "web")]
+    use_future(move || async move {
+        loop {
+            gloo_timers::future::TimeoutFuture::new(1_000).await;
+            if left() > 0 {
+                left.with_mut(|s| *s -= 1);
+            }
+        }
+    });
+    left
+}
+
+/// A field's error line: always present (so screen readers announce changes), tied
+/// to its input by `aria-describedby="{field}-error"`.
+#[component]
+pub fn FieldMessage(field: Field, msg: Option<Msg>, lang: Lang) -> Element {
+    rsx! {
+        p { id: "{field.id()}-error", class: "field-error", "aria-live": "polite",
+            if let Some(m) = msg { {m.text(lang)} }
+        }
+    }
+}
+
+/// The phone number input with its `+86` prefix.
+#[component]
+pub fn PhoneInput(
+    value: Signal<String>,
+    error: Option<Msg>,
+    lang: Lang,
+    on_edit: EventHandler<()>,
+    on_leave: EventHandler<()>,
+) -> Element {
+    rsx! {
+        div { class: "field",
+            label { r#for: "phone", {Msg::LabelPhone.text(lang)} }
+            div { class: "input-group",
+                span { class: "prefix", "aria-hidden": "true", "+86" }
+                input {
+                    id: "phone",
+                    name: "phone",
+                    r#type: "tel",
+                    inputmode: "numeric",
+                    autocomplete: "tel-national",
+                    placeholder: Msg::PlaceholderPhone.text(lang),
+                    value: value(),
+                    "aria-invalid": invalid(error),
+                    "aria-describedby": "phone-error",
+                    oninput: move |e| {
+                        value.set(e.value());
+                        on_edit.call(());
+                    },
+                    onblur: move |_| on_leave.call(()),
+                }
+            }
+            FieldMessage { field: Field::Phone, msg: error, lang }
+        }
+    }
+}
+
+/// The SMS code input with its send button; the button counts down `cooldown`.
+#[component]
+pub fn CodeInput(
+    value: Signal<String>,
+    error: Option<Msg>,
+    lang: Lang,
+    cooldown: Signal<u64>,
+    /// Whether a code may be requested now (valid number, hydrated, not sending).
+    can_send: bool,
+    sending: bool,
+    notice: Option<Msg>,
+    on_send: EventHandler<()>,
+    on_edit: EventHandler<()>,
+    on_leave: EventHandler<()>,
+) -> Element {
+    let label = if sending {
+        Msg::Sending.text(lang).to_owned()
+    } else if cooldown() > 0 {
+        Msg::ResendIn.format(lang, &[("n", &cooldown().to_string())])
+    } else {
+        Msg::SendCode.text(lang).to_owned()
+    };
+    rsx! {
+        div { class: "field",
+            label { r#for: "code", {Msg::LabelCode.text(lang)} }
+            div { class: "input-group",
+                input {
+                    id: "code",
+                    name: "code",
+                    r#type: "text",
+                    inputmode: "numeric",
+                    autocomplete: "one-time-code",
+                    placeholder: Msg::PlaceholderCode.text(lang),
+                    value: value(),
+                    "aria-invalid": invalid(error),
+                    "aria-describedby": "code-error code-notice",
+                    oninput: move |e| {
+                        value.set(e.value());
+                        on_edit.call(());
+                    },
+                    onblur: move |_| on_leave.call(()),
+                }
+                button {
+                    id: "send-code",
+                    r#type: "button",
+                    class: "secondary",
+                    disabled: !can_send || sending || cooldown() > 0,
+                    onclick: move |_| on_send.call(()),
+                    "{label}"
+                }
+            }
+            p { id: "code-notice", class: "notice", "aria-live": "polite",
+                if let Some(n) = notice { {n.text(lang)} }
+            }
+            FieldMessage { field: Field::Code, msg: error, lang }
+        }
+    }
+}
+
+/// A password input with a show/hide toggle; `new_password` adds the live
+/// checklist of the rule and `autocomplete="new-password"`.
+#[component]
+pub fn PasswordInput(
+    value: Signal<String>,
+    error: Option<Msg>,
+    lang: Lang,
+    label: Msg,
+    new_password: bool,
+    on_edit: EventHandler<()>,
+    on_leave: EventHandler<()>,
+) -> Element {
+    let mut shown = use_signal(|| false);
+    let checklist = PasswordChecklist::of(&value());
+    let described = if new_password {
+        "password-error password-rules"
+    } else {
+        "password-error"
+    };
+    rsx! {
+        div { class: "field",
+            label { r#for: "password", {label.text(lang)} }
+            div { class: "input-group",
+                input {
+                    id: "password",
+                    name: "password",
+                    r#type: if shown() { "text" } else { "password" },
+                    autocomplete: if new_password { "new-password" } else { "current-password" },
+                    placeholder: if new_password { Msg::PlaceholderPassword.text(lang) } else { "" },
+                    value: value(),
+                    "aria-invalid": invalid(error),
+                    "aria-describedby": described,
+                    oninput: move |e| {
+                        value.set(e.value());
+                        on_edit.call(());
+                    },
+                    onblur: move |_| on_leave.call(()),
+                }
+                button {
+                    r#type: "button",
+                    class: "ghost",
+                    "aria-pressed": if shown() { "true" } else { "false" },
+                    "aria-controls": "password",
+                    onclick: move |_| shown.toggle(),
+                    if shown() { {Msg::HidePassword.text(lang)} } else { {Msg::ShowPassword.text(lang)} }
+                }
+            }
+            if new_password {
+                ul { id: "password-rules", class: "checklist",
+                    Check { ok: checklist.length, text: Msg::CheckLength.text(lang) }
+                    Check { ok: checklist.kinds, text: Msg::CheckKinds.text(lang) }
+                    Check { ok: checklist.charset && !value().is_empty(), text: Msg::CheckCharset.text(lang) }
+                }
+            }
+            FieldMessage { field: Field::Password, msg: error, lang }
+        }
+    }
+}
+
+#[component]
+fn Check(ok: bool, text: &'static str) -> Element {
+    rsx! {
+        li { class: if ok { "ok" } else { "todo" },
+            span { class: "mark", "aria-hidden": "true", if ok { "✓" } else { "·" } }
+            "{text}"
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! Getting back in (DESIGN.md §3): sign-in with phone + password or phone + SMS
+//! code, and password reset with an SMS code. Pages `/login` and `/reset-password`.
+
+mod api;
+mod form;
+mod page;
+#[cfg(feature = "server")]
+pub mod service;
+
+pub use api::{
+    login_with_code, login_with_password, reset_password, send_login_code, send_reset_code,
+    SignedIn,
+};
+pub use form::{safe_next, CodeLoginForm, PasswordLoginForm, ResetForm};
+pub use page::{LoginPage, ResetPasswordPage};

@@ -1,0 +1,316 @@
+//! `/login` (password or SMS code) and `/reset-password` (DESIGN.md §3).
+
+use super::api::{
+    login_with_code, login_with_password, reset_password, send_login_code, send_reset_code,
+};
+use super::form::{safe_next, CodeLoginForm, PasswordLoginForm, ResetForm};
+use crate::app::{use_lang, Route};
+use crate::components::{
+    use_countdown, use_form_state, use_hydrated, CodeInput, FormState, Outcome, PasswordInput,
+    PhoneInput, SubmitButton,
+};
+use crate::domain::PhoneNumber;
+use crate::error::ApiError;
+use crate::form::{Field, FieldErrors};
+use crate::i18n::Msg;
+use crate::register::{CodeSent, SendCodeForm};
+use dioxus::prelude::*;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Method {
+    Password,
+    Code,
+}
+
+/// Sends a code through `send` and updates the countdown, notice and errors.
+async fn request_code<F>(
+    send: F,
+    mut cooldown: Signal<u64>,
+    mut notice: Signal<Option<Msg>>,
+    mut sending: Signal<bool>,
+    state: FormState,
+) where
+    F: std::future::Future<Output = Result<CodeSent, ApiError>>,
+{
+    sending.set(true);
+    notice.set(None);
+    state.edited(Field::Code);
+    match send.await {
+        Ok(sent) => {
+            cooldown.set(sent.cooldown_secs);
+            notice.set(Some(Msg::CodeSentIfAccount));
+        }
+        Err(e) => {
+            if e.key == Msg::SendCooldown {
+                cooldown.set(e.retry_after.unwrap_or_default());
+            }
+            state.show(e);
+        }
+    }
+    sending.set(false);
+}
+
+/// Where to go after signing in: `next` if it is a same-site path, else the account.
+fn go_next(next: &str) {
+    let nav = navigator();
+    match safe_next(next) {
+        Some(path) => nav.push(path),
+        None => nav.push(Route::Account {}),
+    };
+}
+
+#[component]
+pub fn LoginPage(next: String) -> Element {
+    let lang = use_lang();
+    let mut method = use_signal(|| Method::Password);
+    let phone = use_signal(String::new);
+    let password = use_signal(String::new);
+    let code = use_signal(String::new);
+    let cooldown = use_countdown(0);
+    let notice = use_signal(|| None::<Msg>);
+    let sending = use_signal(|| false);
+    let state = use_form_state();
+    let hydrated = use_hydrated();
+
+    let client_errors = use_memo(move || match method() {
+        Method::Password => PasswordLoginForm {
+            phone: phone(),
+            password: password(),
+        }
+        .validate()
+        .err()
+        .unwrap_or_default(),
+        Method::Code => CodeLoginForm {
+            phone: phone(),
+            code: code(),
+        }
+        .validate()
+        .err()
+        .unwrap_or_default(),
+    });
+    let error_of = move |field: Field| state.error(field, &client_errors.read());
+
+    let next_after = next.clone();
+    let submit = move |e: FormEvent| {
+        let next = next_after.clone();
+        async move {
+            e.prevent_default();
+            if (state.busy)() {
+                return;
+            }
+            let fields: &[Field] = match method() {
+                Method::Password => &[Field::Phone, Field::Password],
+                Method::Code => &[Field::Phone, Field::Code],
+            };
+            state.submitted(fields);
+            if !client_errors.read().is_empty() {
+                return;
+            }
+            let mut busy = state.busy;
+            busy.set(true);
+            let result = match method() {
+                Method::Password => {
+                    login_with_password(PasswordLoginForm {
+                        phone: phone(),
+                        password: password(),
+                    })
+                    .await
+                }
+                Method::Code => {
+                    login_with_code(CodeLoginForm {
+                        phone: phone(),
+                        code: code(),
+                    })
+                    .await
+                }
+            };
+            match result {
+                Ok(_) => go_next(&next),
+                Err(e) => {
+                    state.show(e);
+                    busy.set(false);
+                }
+            }
+        }
+    };
+
+    let l = lang();
+    let not_registered = matches!(&*state.outcome.read(), Some(e) if e.key == Msg::NotRegistered);
+    let tab = move |m: Method, label: Msg, id: &'static str| {
+        let selected = method() == m;
+        rsx! {
+            button {
+                id: "{id}",
+                r#type: "button",
+                role: "tab",
+                class: if selected { "tab selected" } else { "tab" },
+                "aria-selected": if selected { "true" } else { "false" },
+                onclick: move |_| method.set(m),
+                {label.text(l)}
+            }
+        }
+    };
+
+    rsx! {
+        section { class: "card login",
+            h1 { {Msg::LoginTitle.text(l)} }
+            p { class: "subtitle",
+                {Msg::NoAccount.text(l)}
+                " "
+                Link { to: Route::Register {}, {Msg::SignUpLink.text(l)} }
+            }
+            div { class: "tabs", role: "tablist",
+                {tab(Method::Password, Msg::TabPassword, "tab-password")}
+                {tab(Method::Code, Msg::TabCode, "tab-code")}
+            }
+            form { novalidate: true, onsubmit: submit,
+                PhoneInput {
+                    value: phone,
+                    error: error_of(Field::Phone),
+                    lang: l,
+                    on_edit: move |_| state.edited(Field::Phone),
+                    on_leave: move |_| state.touch(Field::Phone),
+                }
+                if method() == Method::Password {
+                    PasswordInput {
+                        value: password,
+                        error: error_of(Field::Password),
+                        lang: l,
+                        label: Msg::LabelLoginPassword,
+                        new_password: false,
+                        on_edit: move |_| state.edited(Field::Password),
+                        on_leave: move |_| state.touch(Field::Password),
+                    }
+                    p { class: "forgot",
+                        Link { to: Route::ResetPassword {}, {Msg::ForgotPassword.text(l)} }
+                    }
+                } else {
+                    CodeInput {
+                        value: code,
+                        error: error_of(Field::Code),
+                        lang: l,
+                        cooldown,
+                        can_send: hydrated() && PhoneNumber::parse(&phone()).is_ok(),
+                        sending: sending(),
+                        notice: notice(),
+                        on_send: move |_| {
+                            spawn(request_code(
+                                send_login_code(SendCodeForm { phone: phone() }),
+                                cooldown,
+                                notice,
+                                sending,
+                                state,
+                            ));
+                        },
+                        on_edit: move |_| state.edited(Field::Code),
+                        on_leave: move |_| state.touch(Field::Code),
+                    }
+                    if notice() == Some(Msg::CodeSentIfAccount) {
+                        p { class: "muted small",
+                            {Msg::NoAccount.text(l)}
+                            " "
+                            Link { to: Route::Register {}, {Msg::SignUpLink.text(l)} }
+                        }
+                    }
+                }
+                Outcome { state, lang: l,
+                    if not_registered {
+                        Link { to: Route::Register {}, {Msg::SignUpLink.text(l)} }
+                    }
+                }
+                SubmitButton { state, hydrated, lang: l, label: Msg::LoginSubmit }
+            }
+        }
+    }
+}
+
+#[component]
+pub fn ResetPasswordPage() -> Element {
+    let lang = use_lang();
+    let phone = use_signal(String::new);
+    let code = use_signal(String::new);
+    let password = use_signal(String::new);
+    let cooldown = use_countdown(0);
+    let notice = use_signal(|| None::<Msg>);
+    let sending = use_signal(|| false);
+    let state = use_form_state();
+    let hydrated = use_hydrated();
+    let form = move || ResetForm {
+        phone: phone(),
+        code: code(),
+        password: password(),
+    };
+    let client_errors =
+        use_memo(move || form().validate().err().unwrap_or_else(FieldErrors::default));
+    let error_of = move |field: Field| state.error(field, &client_errors.read());
+
+    let submit = move |e: FormEvent| async move {
+        e.prevent_default();
+        if (state.busy)() {
+            return;
+        }
+        state.submitted(&[Field::Phone, Field::Code, Field::Password]);
+        if !client_errors.read().is_empty() {
+            return;
+        }
+        let mut busy = state.busy;
+        busy.set(true);
+        match reset_password(form()).await {
+            Ok(_) => go_next(""),
+            Err(e) => {
+                state.show(e);
+                busy.set(false);
+            }
+        }
+    };
+
+    let l = lang();
+    rsx! {
+        section { class: "card reset",
+            h1 { {Msg::ResetTitle.text(l)} }
+            p { class: "subtitle",
+                Link { to: Route::Login { next: String::new() }, {Msg::BackToLogin.text(l)} }
+            }
+            form { novalidate: true, onsubmit: submit,
+                PhoneInput {
+                    value: phone,
+                    error: error_of(Field::Phone),
+                    lang: l,
+                    on_edit: move |_| state.edited(Field::Phone),
+                    on_leave: move |_| state.touch(Field::Phone),
+                }
+                CodeInput {
+                    value: code,
+                    error: error_of(Field::Code),
+                    lang: l,
+                    cooldown,
+                    can_send: hydrated() && PhoneNumber::parse(&phone()).is_ok(),
+                    sending: sending(),
+                    notice: notice(),
+                    on_send: move |_| {
+                        spawn(request_code(
+                            send_reset_code(SendCodeForm { phone: phone() }),
+                            cooldown,
+                            notice,
+                            sending,
+                            state,
+                        ));
+                    },
+                    on_edit: move |_| state.edited(Field::Code),
+                    on_leave: move |_| state.touch(Field::Code),
+                }
+                PasswordInput {
+                    value: password,
+                    error: error_of(Field::Password),
+                    lang: l,
+                    label: Msg::LabelNewPassword,
+                    new_password: true,
+                    on_edit: move |_| state.edited(Field::Password),
+                    on_leave: move |_| state.touch(Field::Password),
+                }
+                Outcome { state, lang: l }
+                SubmitButton { state, hydrated, lang: l, label: Msg::ResetSubmit }
+            }
+        }
+    }
+}
