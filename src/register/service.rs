@@ -82,7 +82,12 @@ pub async fn status(ctx: &RequestContext) -> Result<RegisterStatus, RegisterErro
     let now = state.clock.unix();
     let history = state
         .storage
-        .send_history(&state.phone_index(&phone), &ctx.ip, now)
+        .send_history(
+            &state.phone_index(&phone),
+            OtpPurpose::Register.as_str(),
+            &ctx.ip,
+            now,
+        )
         .await?;
     Ok(RegisterStatus {
         cooldown_secs: state.send_limits.cooldown_left(&history, now),

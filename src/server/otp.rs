@@ -26,7 +26,7 @@ const DAY: i64 = 86_400;
 /// per-IP and global caps come from configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SendLimits {
-    /// Seconds between two sends to one phone.
+    /// Seconds between two sends to one phone for one purpose.
     pub cooldown_secs: i64,
     /// Sends to one phone per rolling hour.
     pub phone_hourly: u32,
@@ -60,11 +60,11 @@ impl SendLimits {
         }
     }
 
-    /// Seconds left of the cooldown after the last send to this phone (0 when none).
+    /// Seconds left of the cooldown after the last send of the same purpose to this
+    /// phone (0 when none). The hourly and daily caps count every purpose.
     pub fn cooldown_left(&self, history: &SendHistory, now: Timestamp) -> u64 {
         history
-            .phone
-            .last()
+            .last_same_purpose
             .map_or(0, |last| (last + self.cooldown_secs - now).max(0) as u64)
     }
 
@@ -295,6 +295,7 @@ mod tests {
     fn history(phone: &[i64]) -> SendHistory {
         SendHistory {
             phone: phone.to_vec(),
+            last_same_purpose: phone.last().copied(),
             ..Default::default()
         }
     }
@@ -309,6 +310,15 @@ mod tests {
             Err(SendRefused::Cooldown(50))
         );
         assert_eq!(l.admit(&history(&[now - 60]), now), Ok(()));
+        let other_purpose = SendHistory {
+            phone: vec![now - 10],
+            ..Default::default()
+        };
+        assert_eq!(
+            l.admit(&other_purpose, now),
+            Ok(()),
+            "the cooldown is per purpose"
+        );
         let five_in_hour: Vec<i64> = (0..5).map(|i| now - 3000 + i * 600).collect();
         assert_eq!(
             l.admit(&history(&five_in_hour), now),

@@ -15,8 +15,10 @@ pub type Timestamp = i64;
 /// The sends that count against a phone, an IP and the service (DESIGN.md §2).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SendHistory {
-    /// Send times for this phone in the last 24 hours, oldest first.
+    /// Send times for this phone in the last 24 hours, any purpose, oldest first.
     pub phone: Vec<Timestamp>,
+    /// The last send for this phone and the purpose at hand (the cooldown's start).
+    pub last_same_purpose: Option<Timestamp>,
     /// Send times from this IP in the last hour, oldest first.
     pub ip: Vec<Timestamp>,
     /// Sends in total in the last hour, and the oldest of them.
@@ -129,10 +131,11 @@ pub trait Storage: Send + Sync + std::fmt::Debug + 'static {
     /// Applies pending migrations.
     async fn migrate(&self) -> anyhow::Result<()>;
 
-    /// The sends counted by the rate limits at `now`.
+    /// The sends counted by the rate limits at `now` for a code of `purpose`.
     async fn send_history(
         &self,
         phone_index: &[u8],
+        purpose: &str,
         ip: &str,
         now: Timestamp,
     ) -> anyhow::Result<SendHistory>;

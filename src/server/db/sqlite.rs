@@ -53,6 +53,7 @@ impl SqliteStorage {
 async fn send_history_in(
     conn: &mut sqlx::SqliteConnection,
     phone_index: &[u8],
+    purpose: &str,
     ip: &str,
     now: Timestamp,
 ) -> anyhow::Result<SendHistory> {
@@ -60,12 +61,17 @@ async fn send_history_in(
         rows.iter().map(|r| r.get::<i64, _>(0)).collect()
     };
     let phone = sqlx::query(
-        "SELECT sent_at FROM otp_codes WHERE phone_index = ? AND sent_at > ? ORDER BY sent_at",
+        "SELECT sent_at, purpose FROM otp_codes WHERE phone_index = ? AND sent_at > ? ORDER BY sent_at",
     )
     .bind(phone_index)
     .bind(now - 86_400)
     .fetch_all(&mut *conn)
     .await?;
+    let last_same_purpose = phone
+        .iter()
+        .filter(|r| r.get::<String, _>(1) == purpose)
+        .map(|r| r.get::<i64, _>(0))
+        .next_back();
     let by_ip =
         sqlx::query("SELECT sent_at FROM otp_codes WHERE ip = ? AND sent_at > ? ORDER BY sent_at")
             .bind(ip)
@@ -78,6 +84,7 @@ async fn send_history_in(
         .await?;
     Ok(SendHistory {
         phone: times(phone),
+        last_same_purpose,
         ip: times(by_ip),
         global_count: global.get::<i64, _>(0) as u32,
         global_oldest: global.get::<Option<i64>, _>(1),
@@ -96,11 +103,12 @@ impl Storage for SqliteStorage {
     async fn send_history(
         &self,
         phone_index: &[u8],
+        purpose: &str,
         ip: &str,
         now: Timestamp,
     ) -> anyhow::Result<SendHistory> {
         let mut conn = self.reader.acquire().await?;
-        send_history_in(&mut conn, phone_index, ip, now).await
+        send_history_in(&mut conn, phone_index, purpose, ip, now).await
     }
 
     async fn issue_otp(
@@ -109,7 +117,8 @@ impl Storage for SqliteStorage {
         limits: &SendLimits,
     ) -> anyhow::Result<Result<i64, SendRefused>> {
         let mut tx = self.begin().await?;
-        let history = send_history_in(&mut tx, &otp.phone_index, &otp.ip, otp.sent_at).await?;
+        let history =
+            send_history_in(&mut tx, &otp.phone_index, otp.purpose, &otp.ip, otp.sent_at).await?;
         if let Err(refused) = limits.admit(&history, otp.sent_at) {
             return Ok(Err(refused));
         }

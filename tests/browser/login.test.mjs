@@ -1,0 +1,125 @@
+// Coming back: sign in with a password, with an SMS code, and reset a forgotten
+// password, in real headless Chromium against the real server binary.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startServer, launchBrowser, ARTIFACTS, PHONE_VIEWPORT, DESKTOP_VIEWPORT } from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function newPage(locale, viewport) {
+  const context = await browser.newContext({ locale, viewport, extraHTTPHeaders: { 'accept-language': locale } });
+  return { context, page: await context.newPage() };
+}
+
+async function hydrated(page) {
+  await page.waitForSelector('#submit:not([disabled])', { timeout: 30_000 });
+}
+
+async function waitForCode(page, phone, purpose, resendText) {
+  await page.click('#send-code');
+  await page.waitForFunction((t) => document.querySelector('#send-code').textContent.includes(t), resendText);
+  return server.lastCode(phone, purpose);
+}
+
+async function signOut(page) {
+  await page.click('#sign-out');
+  await page.waitForURL('**/register');
+}
+
+for (const { locale, viewport, t } of [
+  {
+    locale: 'zh-CN', viewport: PHONE_VIEWPORT,
+    t: { resend: '秒后重新获取', wrong: '手机号或密码错误', phone: '13811112222', size: '390x844' },
+  },
+  {
+    locale: 'en-US', viewport: DESKTOP_VIEWPORT,
+    t: { resend: 'Resend in', wrong: 'Phone number or password is incorrect', phone: '13833334444', size: '1280x800' },
+  },
+]) {
+  test(`sign up, sign out, password sign-in, code sign-in, reset (${locale})`, async () => {
+    const { context, page } = await newPage(locale, viewport);
+    const phone = t.phone;
+
+    // Sign up.
+    await page.goto(`${server.base}/register`);
+    await hydrated(page);
+    await page.fill('#phone', phone);
+    await page.fill('#code', await waitForCode(page, phone, 'register', t.resend));
+    await page.fill('#password', 'first-pass1');
+    await page.check('#consent');
+    await page.click('#submit');
+    await page.waitForURL('**/account');
+    await signOut(page);
+
+    // An account page without a session sends the visitor to sign in and back.
+    await page.goto(`${server.base}/account`);
+    await page.waitForURL('**/login?next=%2Faccount', { timeout: 15_000 }).catch(async () => {
+      await page.waitForURL(/\/login\?next=/);
+    });
+    await hydrated(page);
+    await page.fill('#phone', phone);
+    await page.fill('#password', 'wrong-pass1');
+    await page.click('#submit');
+    await page.waitForSelector(`#form-outcome:has-text("${t.wrong}")`);
+    await page.fill('#password', 'first-pass1');
+    await page.click('#submit');
+    await page.waitForURL('**/account');
+    await page.waitForSelector('#sign-ins tbody tr');
+    await page.screenshot({ path: join(ARTIFACTS, `account-history-${t.size}.png`), fullPage: true });
+    await signOut(page);
+
+    // Sign in with an SMS code.
+    await page.goto(`${server.base}/login`);
+    await hydrated(page);
+    await page.click('#tab-code');
+    await page.fill('#phone', phone);
+    await page.fill('#code', await waitForCode(page, phone, 'login', t.resend));
+    await page.screenshot({ path: join(ARTIFACTS, `login-code-${t.size}.png`), fullPage: true });
+    await page.click('#submit');
+    await page.waitForURL('**/account');
+    await signOut(page);
+
+    // Forget the password and reset it.
+    await page.goto(`${server.base}/login`);
+    await hydrated(page);
+    await page.click('.forgot a');
+    await page.waitForURL('**/reset-password');
+    await hydrated(page);
+    await page.fill('#phone', phone);
+    await page.fill('#code', await waitForCode(page, phone, 'reset', t.resend));
+    await page.fill('#password', 'second-pass2');
+    await page.click('#submit');
+    await page.waitForURL('**/account');
+    await signOut(page);
+
+    await page.goto(`${server.base}/login`);
+    await hydrated(page);
+    await page.fill('#phone', phone);
+    await page.fill('#password', 'second-pass2');
+    await page.click('#submit');
+    await page.waitForURL('**/account');
+    assert.match(await page.textContent('#masked-phone'), /\*\*\*\*/);
+    await context.close();
+  });
+}
+
+test('next= leading off-site is ignored', async () => {
+  const { context, page } = await newPage('en-US', DESKTOP_VIEWPORT);
+  await page.goto(`${server.base}/login?next=${encodeURIComponent('//evil.example')}`);
+  await hydrated(page);
+  await page.fill('#phone', '13833334444');
+  await page.fill('#password', 'second-pass2');
+  await page.click('#submit');
+  await page.waitForURL(`${server.base}/account`);
+  await context.close();
+});
