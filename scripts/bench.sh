@@ -3,4 +3,4 @@
 # BENCH_SECONDS sets each phase's length (default 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo bench --features server --bench signup
+cargo bench --features server --bench auth

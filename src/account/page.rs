@@ -24,7 +24,6 @@ pub fn AccountPage() -> Element {
             h1 { {Msg::AccountTitle.text(l)} }
             match &*summary.read() {
                 Some(Ok(s)) => rsx! {
-                    p { class: "welcome", {Msg::Welcome.text(l)} }
                     dl { class: "facts",
                         dt { {Msg::AccountPhone.text(l)} }
                         dd { id: "masked-phone", "{s.masked_phone}" }

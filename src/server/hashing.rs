@@ -1,6 +1,8 @@
 //! Password hashing with argon2id (DESIGN.md §3; OWASP Password Storage Cheat Sheet:
 //! m=19456 KiB, t=2, p=1), always off the async threads: `spawn_blocking` behind a
-//! semaphore sized to the cores (STYLE 6), so page rendering keeps its threads.
+//! semaphore sized to the cores (STYLE 6), so page rendering keeps its threads. The
+//! hashing threads run at a lower OS priority (nice 10): when sign-ins saturate the
+//! CPU, pages and other requests still get it first.
 
 use anyhow::Context;
 use argon2::password_hash::{
@@ -97,10 +99,36 @@ impl PasswordHasher {
             .acquire()
             .await
             .context("hash semaphore closed")?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .context("hashing task panicked")?
+        tokio::task::spawn_blocking(move || {
+            lower_thread_priority();
+            work()
+        })
+        .await
+        .context("hashing task panicked")?
     }
+}
+
+/// Niceness of a thread that has hashed a password.
+const HASHING_NICE: i32 = 10;
+
+/// Lowers this (blocking-pool) thread's scheduling priority, once per thread.
+fn lower_thread_priority() {
+    thread_local! {
+        static LOWERED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    LOWERED.with(|done| {
+        if !done.replace(true) {
+            #[cfg(target_os = "linux")]
+            // SAFETY: setpriority on the calling thread's own id has no memory effects.
+            unsafe {
+                libc::setpriority(
+                    libc::PRIO_PROCESS,
+                    libc::gettid() as libc::id_t,
+                    HASHING_NICE,
+                );
+            }
+        }
+    });
 }
 
 #[cfg(test)]

@@ -124,3 +124,19 @@ test('legal pages have their own addresses', async () => {
   await page.screenshot({ path: join(ARTIFACTS, 'agreement-390x844.png'), fullPage: true });
   await context.close();
 });
+
+test('the operator creates an invitation code with the server binary and it works', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const code = execFileSync(process.env.GATEHOUSE_BIN, ['invite', 'create', '--uses', '1', '--expires', '2099-12-31'], {
+    env: { ...process.env, GATEHOUSE_DATA_DIR: server.dataDir },
+    encoding: 'utf8',
+  }).trim();
+  assert.match(code, /^[0-9A-HJKMNP-TV-Z]{8}$/);
+  const { context, page } = await newPage('en-US', DESKTOP_VIEWPORT);
+  await page.goto(`${server.base}/register`);
+  await hydrated(page);
+  await page.fill('#invitation', `${code.slice(0, 4).toLowerCase()} ${code.slice(4)}`);
+  await signUp(page, '13655556666', { resend: 'Resend in' });
+  assert.equal(await page.textContent('#masked-phone'), '136****6666');
+  await context.close();
+});

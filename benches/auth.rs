@@ -1,0 +1,313 @@
+//! Sign-up and sign-in against raw argon2, measured in one run (issues 2 and 3).
+//!
+//! Baselines: argon2id hashing and verifying at production cost on all cores (one
+//! thread a core). Then, through HTTP on the real router (127.0.0.1, a fresh SQLite
+//! file, production cost, clients in the same process):
+//! - sign-up rate (send code + register) / hashing rate (target >= 0.8);
+//! - password sign-in rate / verify rate (target >= 0.9);
+//! - p99 of `GET /login` while sign-ins saturate the CPU / its p99 idle (target <= 3);
+//! - peak RSS under 32 concurrent sign-ins minus idle RSS, / (permits x 19 MiB)
+//!   (target <= 1.5).
+//!
+//! Run: `scripts/bench.sh`. `BENCH_SECONDS` sets each rate phase's length (default 10).
+
+use async_trait::async_trait;
+use gatehouse::server::cli::open_state;
+use gatehouse::server::hashing::HashCost;
+use gatehouse::server::sms::{SmsError, SmsMessage, SmsProvider};
+use gatehouse::server::{Settings, SystemClock};
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Keeps sent codes in memory so the clients can read them back.
+#[derive(Debug, Default)]
+struct CapturedCodes(Mutex<HashMap<String, String>>);
+
+#[async_trait]
+impl SmsProvider for CapturedCodes {
+    async fn send(&self, m: &SmsMessage) -> Result<(), SmsError> {
+        self.0.lock().unwrap().insert(m.to.clone(), m.code.clone());
+        Ok(())
+    }
+}
+
+const PASSWORD: &str = "abcd1234!";
+
+fn window() -> Duration {
+    Duration::from_secs(
+        std::env::var("BENCH_SECONDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(10),
+    )
+}
+
+fn argon2() -> argon2::Argon2<'static> {
+    let c = HashCost::PRODUCTION;
+    let params = argon2::Params::new(c.memory_kib, c.iterations, c.lanes, None).unwrap();
+    argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+}
+
+/// Operations per second of `op` on `cores` threads for `window`.
+fn raw_rate(cores: usize, window: Duration, op: impl Fn() + Sync) -> f64 {
+    let done = AtomicUsize::new(0);
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..cores {
+            s.spawn(|| {
+                while start.elapsed() < window {
+                    op();
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+}
+
+struct Bench {
+    base: String,
+    codes: Arc<CapturedCodes>,
+    next_phone: AtomicUsize,
+}
+
+impl Bench {
+    fn client() -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap()
+    }
+
+    async fn sign_up(&self, http: &reqwest::Client) -> String {
+        let phone = format!("13{:09}", self.next_phone.fetch_add(1, Ordering::Relaxed));
+        let sent = http
+            .post(format!("{}/api/register/code", self.base))
+            .json(&json!({"form": {"phone": phone}}))
+            .send()
+            .await
+            .unwrap();
+        assert!(sent.status().is_success(), "send: {}", sent.status());
+        let code = self.codes.0.lock().unwrap().remove(&phone).unwrap();
+        let form = json!({"form": {"phone": phone, "code": code, "password": PASSWORD,
+            "invitation": "", "consent": true, "marketing": false}});
+        let reply = http
+            .post(format!("{}/api/register", self.base))
+            .json(&form)
+            .send()
+            .await
+            .unwrap();
+        assert!(reply.status().is_success(), "register: {}", reply.status());
+        phone
+    }
+
+    async fn sign_in(&self, http: &reqwest::Client, phone: &str) {
+        let reply = http
+            .post(format!("{}/api/login/password", self.base))
+            .json(&json!({"form": {"phone": phone, "password": PASSWORD}}))
+            .send()
+            .await
+            .unwrap();
+        assert!(reply.status().is_success(), "sign-in: {}", reply.status());
+    }
+
+    /// Runs `workers` loops of `op` for `window`; returns operations per second.
+    async fn rate<F, Fut>(self: &Arc<Self>, workers: usize, window: Duration, op: F) -> f64
+    where
+        F: Fn(Arc<Self>, reqwest::Client, usize) -> Fut + Send + Sync + Clone + 'static,
+        Fut: std::future::Future<Output = ()> + Send,
+    {
+        let done = Arc::new(AtomicUsize::new(0));
+        let start = Instant::now();
+        let tasks: Vec<_> = (0..workers)
+            .map(|w| {
+                let (me, done, op) = (self.clone(), done.clone(), op.clone());
+                tokio::spawn(async move {
+                    let http = Self::client();
+                    let mut i = 0;
+                    while start.elapsed() < window {
+                        op(me.clone(), http.clone(), w * 1_000_000 + i).await;
+                        done.fetch_add(1, Ordering::Relaxed);
+                        i += 1;
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+    }
+
+    /// p99 of `GET /login` over `n` sequential requests on one connection, in ms.
+    async fn page_p99(&self, n: usize) -> f64 {
+        let http = reqwest::Client::new();
+        let mut times = Vec::with_capacity(n);
+        for _ in 0..n {
+            let start = Instant::now();
+            let body = http
+                .get(format!("{}/login", self.base))
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            assert!(body.len() > 1000);
+            times.push(start.elapsed().as_secs_f64() * 1e3);
+        }
+        times.sort_by(f64::total_cmp);
+        times[(n * 99 / 100).min(n - 1)]
+    }
+}
+
+/// (VmRSS, VmHWM) of this process in KiB.
+fn rss_kib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+fn main() {
+    let cores = std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(2);
+    let window = window();
+    println!("cores: {cores}, {} s per rate phase", window.as_secs());
+
+    let a = argon2();
+    let hashing = raw_rate(cores, window, || {
+        use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+        a.hash_password(PASSWORD.as_bytes(), &SaltString::generate(&mut OsRng))
+            .unwrap();
+    });
+    println!("argon2id hash (m=19456 KiB, t=2, p=1), all cores: {hashing:.1}/s");
+    let stored = {
+        use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+        a.hash_password(PASSWORD.as_bytes(), &SaltString::generate(&mut OsRng))
+            .unwrap()
+            .to_string()
+    };
+    let verifying = raw_rate(cores, window, || {
+        use argon2::password_hash::{PasswordHash, PasswordVerifier};
+        a.verify_password(PASSWORD.as_bytes(), &PasswordHash::new(&stored).unwrap())
+            .unwrap();
+    });
+    println!("argon2id verify, all cores: {verifying:.1}/s");
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async move {
+        let dir = tempfile::tempdir().unwrap();
+        std::env::set_var("DIOXUS_PUBLIC_PATH", dir.path());
+        let settings = Settings {
+            data_dir: dir.path().to_path_buf(),
+            sms_ip_hourly: u32::MAX,
+            sms_global_hourly: u32::MAX,
+            hash_permits: Some(cores),
+            ..Settings::default()
+        };
+        let permits = cores;
+        let codes = Arc::new(CapturedCodes::default());
+        let state = open_state(settings, Arc::new(SystemClock), HashCost::PRODUCTION)
+            .await
+            .unwrap()
+            .with_sms(codes.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let router = gatehouse::server::http::router(state);
+        tokio::spawn(gatehouse::server::http::serve(listener, router, std::future::pending()));
+        let bench = Arc::new(Bench {
+            base,
+            codes,
+            next_phone: AtomicUsize::new(0),
+        });
+        let workers = cores * 2;
+
+        let accounts = Arc::new(Mutex::new(Vec::new()));
+        let list = accounts.clone();
+        let signup = bench
+            .rate(workers, window, move |b, http, _| {
+                let list = list.clone();
+                async move {
+                    let phone = b.sign_up(&http).await;
+                    list.lock().unwrap().push(phone);
+                }
+            })
+            .await;
+        println!("sign-up through HTTP ({workers} clients): {signup:.1}/s");
+        println!("  ratio sign-up / hash: {:.2} (target >= 0.80)", signup / hashing);
+
+        let phones: Arc<Vec<String>> = Arc::new(accounts.lock().unwrap().clone());
+        let signin_phones = phones.clone();
+        let sign_in = move |b: Arc<Bench>, http: reqwest::Client, i: usize| {
+            let phones = signin_phones.clone();
+            async move { b.sign_in(&http, &phones[i % phones.len()]).await }
+        };
+        let signin = bench.rate(workers, window, sign_in.clone()).await;
+        println!("password sign-in through HTTP ({workers} clients): {signin:.1}/s");
+        println!("  ratio sign-in / verify: {:.2} (target >= 0.90)", signin / verifying);
+
+        let idle = bench.page_p99(300).await;
+        let busy = Arc::new(AtomicBool::new(true));
+        let load: Vec<_> = (0..workers)
+            .map(|w| {
+                let (b, busy, sign_in) = (bench.clone(), busy.clone(), sign_in.clone());
+                tokio::spawn(async move {
+                    let http = Bench::client();
+                    let mut i = w;
+                    while busy.load(Ordering::Relaxed) {
+                        sign_in(b.clone(), http.clone(), i).await;
+                        i += workers;
+                    }
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let loaded = bench.page_p99(300).await;
+        busy.store(false, Ordering::Relaxed);
+        for t in load {
+            t.await.unwrap();
+        }
+        println!("GET /login p99: idle {idle:.2} ms, under sign-in load {loaded:.2} ms");
+        println!("  ratio loaded / idle: {:.2} (target <= 3)", loaded / idle);
+
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let (idle_rss, _) = rss_kib();
+        let _ = std::fs::write("/proc/self/clear_refs", "5"); // reset VmHWM
+        for round in 0..3 {
+            let batch: Vec<_> = (0..32)
+                .map(|i| {
+                    let (b, phones) = (bench.clone(), phones.clone());
+                    tokio::spawn(async move {
+                        b.sign_in(&Bench::client(), &phones[(round * 32 + i) % phones.len()]).await
+                    })
+                })
+                .collect();
+            for t in batch {
+                t.await.unwrap();
+            }
+        }
+        let (_, peak) = rss_kib();
+        let extra_mib = peak.saturating_sub(idle_rss) as f64 / 1024.0;
+        let budget = permits as f64 * 19.0;
+        println!(
+            "RSS: idle {:.1} MiB, peak under 32 concurrent sign-ins {:.1} MiB (+{extra_mib:.1} MiB)",
+            idle_rss as f64 / 1024.0,
+            peak as f64 / 1024.0
+        );
+        println!(
+            "  ratio extra / ({permits} permits x 19 MiB): {:.2} (target <= 1.5)",
+            extra_mib / budget
+        );
+    });
+}
