@@ -17,7 +17,7 @@ use std::sync::Arc;
 #[derive(Clone, Debug)]
 pub struct AppState(Arc<Inner>);
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Inner {
     pub settings: Settings,
     pub storage: Arc<dyn Storage>,
@@ -42,14 +42,6 @@ impl Deref for AppState {
 impl AppState {
     pub fn new(inner: Inner) -> Self {
         Self(Arc::new(inner))
-    }
-
-    /// The same state with another SMS provider (benchmarks, tests).
-    pub fn with_sms(&self, sms: Arc<dyn SmsProvider>) -> Self {
-        Self::new(Inner {
-            sms,
-            ..(*self.0).clone()
-        })
     }
 
     /// The blind index of a phone number (DESIGN.md §7).
