@@ -1,10 +1,11 @@
 //! Form widgets every page shares: a field's error line, the phone and code inputs
 //! with the send-code countdown, the password input with its checklist.
 
-use crate::domain::PasswordChecklist;
+use crate::domain::{PasswordChecklist, PhoneNumber};
 use crate::error::ApiError;
 use crate::form::{Field, FieldErrors};
 use crate::i18n::{Lang, Msg};
+use crate::register::CodeSent;
 use dioxus::prelude::*;
 use std::collections::BTreeSet;
 
@@ -117,9 +118,92 @@ pub fn invalid(msg: Option<Msg>) -> &'static str {
     }
 }
 
+/// The send-code button's state: the countdown, the notice after a send, and
+/// whether a send is running.
+#[derive(Clone, Copy, PartialEq)]
+pub struct CodeState {
+    pub cooldown: Signal<u64>,
+    pub notice: Signal<Option<Msg>>,
+    pub sending: Signal<bool>,
+}
+
+/// `initial_cooldown`: seconds left from the server (a reload keeps counting).
+pub fn use_code_state(initial_cooldown: u64) -> CodeState {
+    CodeState {
+        cooldown: use_countdown(initial_cooldown),
+        notice: use_signal(|| None),
+        sending: use_signal(|| false),
+    }
+}
+
+impl CodeState {
+    /// Runs a send-code request; on success starts the countdown and shows
+    /// `sent_notice`, on refusal shows the error (and the cooldown it reports).
+    pub async fn request(
+        mut self,
+        send: impl std::future::Future<Output = Result<CodeSent, ApiError>>,
+        form: FormState,
+        sent_notice: Msg,
+    ) {
+        self.sending.set(true);
+        self.notice.set(None);
+        form.edited(Field::Code);
+        match send.await {
+            Ok(sent) => {
+                self.cooldown.set(sent.cooldown_secs);
+                self.notice.set(Some(sent_notice));
+            }
+            Err(e) => {
+                if e.key == Msg::SendCooldown {
+                    self.cooldown.set(e.retry_after.unwrap_or_default());
+                }
+                form.show(e);
+            }
+        }
+        self.sending.set(false);
+    }
+}
+
+/// The phone number and SMS code fields, tied to the form's state; `on_send` runs
+/// the page's send-code request.
+#[component]
+pub fn PhoneAndCode(
+    phone: Signal<String>,
+    code: Signal<String>,
+    phone_error: Option<Msg>,
+    code_error: Option<Msg>,
+    lang: Lang,
+    form: FormState,
+    codes: CodeState,
+    hydrated: Signal<bool>,
+    on_send: EventHandler<()>,
+) -> Element {
+    rsx! {
+        PhoneInput {
+            value: phone,
+            error: phone_error,
+            lang,
+            on_edit: move |_| form.edited(Field::Phone),
+            on_leave: move |_| form.touch(Field::Phone),
+        }
+        CodeInput {
+            value: code,
+            error: code_error,
+            lang,
+            cooldown: codes.cooldown,
+            can_send: hydrated() && PhoneNumber::parse(&phone()).is_ok(),
+            sending: (codes.sending)(),
+            notice: (codes.notice)(),
+            on_send,
+            on_edit: move |_| form.edited(Field::Code),
+            on_leave: move |_| form.touch(Field::Code),
+        }
+    }
+}
+
 /// Seconds left before another code may be requested, counting down once a second
 /// in the browser; starts from the server's figure.
-pub fn use_countdown(initial: u64) -> Signal<u64> {
+fn use_countdown(initial: u64) -> Signal<u64> {
     #[allow(unused_mut)]
     let mut left = use_signal(|| initial);
     #[cfg(feature = "web")]
@@ -183,7 +267,7 @@ pub fn PhoneInput(
 
 /// The SMS code input with its send button; the button counts down `cooldown`.
 #[component]
-pub fn CodeInput(
+fn CodeInput(
     value: Signal<String>,
     error: Option<Msg>,
     lang: Lang,

@@ -6,48 +6,18 @@ use super::api::{
 use super::form::{safe_next, CodeLoginForm, PasswordLoginForm, ResetForm};
 use crate::app::{use_lang, Route};
 use crate::components::{
-    use_countdown, use_form_state, use_hydrated, CodeInput, FormState, Outcome, PasswordInput,
-    PhoneInput, SubmitButton,
+    use_code_state, use_form_state, use_hydrated, Outcome, PasswordInput, PhoneAndCode, PhoneInput,
+    SubmitButton,
 };
-use crate::domain::PhoneNumber;
-use crate::error::ApiError;
 use crate::form::{Field, FieldErrors};
 use crate::i18n::Msg;
-use crate::register::{CodeSent, SendCodeForm};
+use crate::register::SendCodeForm;
 use dioxus::prelude::*;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Method {
     Password,
     Code,
-}
-
-/// Sends a code through `send` and updates the countdown, notice and errors.
-async fn request_code<F>(
-    send: F,
-    mut cooldown: Signal<u64>,
-    mut notice: Signal<Option<Msg>>,
-    mut sending: Signal<bool>,
-    state: FormState,
-) where
-    F: std::future::Future<Output = Result<CodeSent, ApiError>>,
-{
-    sending.set(true);
-    notice.set(None);
-    state.edited(Field::Code);
-    match send.await {
-        Ok(sent) => {
-            cooldown.set(sent.cooldown_secs);
-            notice.set(Some(Msg::CodeSentIfAccount));
-        }
-        Err(e) => {
-            if e.key == Msg::SendCooldown {
-                cooldown.set(e.retry_after.unwrap_or_default());
-            }
-            state.show(e);
-        }
-    }
-    sending.set(false);
 }
 
 /// Where to go after signing in: `next` if it is a same-site path, else the account.
@@ -66,9 +36,7 @@ pub fn LoginPage(next: String) -> Element {
     let phone = use_signal(String::new);
     let password = use_signal(String::new);
     let code = use_signal(String::new);
-    let cooldown = use_countdown(0);
-    let notice = use_signal(|| None::<Msg>);
-    let sending = use_signal(|| false);
+    let codes = use_code_state(0);
     let state = use_form_state();
     let hydrated = use_hydrated();
 
@@ -164,14 +132,14 @@ pub fn LoginPage(next: String) -> Element {
                 {tab(Method::Code, Msg::TabCode, "tab-code")}
             }
             form { novalidate: true, onsubmit: submit,
-                PhoneInput {
-                    value: phone,
-                    error: error_of(Field::Phone),
-                    lang: l,
-                    on_edit: move |_| state.edited(Field::Phone),
-                    on_leave: move |_| state.touch(Field::Phone),
-                }
                 if method() == Method::Password {
+                    PhoneInput {
+                        value: phone,
+                        error: error_of(Field::Phone),
+                        lang: l,
+                        on_edit: move |_| state.edited(Field::Phone),
+                        on_leave: move |_| state.touch(Field::Phone),
+                    }
                     PasswordInput {
                         value: password,
                         error: error_of(Field::Password),
@@ -185,27 +153,24 @@ pub fn LoginPage(next: String) -> Element {
                         Link { to: Route::ResetPassword {}, {Msg::ForgotPassword.text(l)} }
                     }
                 } else {
-                    CodeInput {
-                        value: code,
-                        error: error_of(Field::Code),
+                    PhoneAndCode {
+                        phone,
+                        code,
+                        phone_error: error_of(Field::Phone),
+                        code_error: error_of(Field::Code),
                         lang: l,
-                        cooldown,
-                        can_send: hydrated() && PhoneNumber::parse(&phone()).is_ok(),
-                        sending: sending(),
-                        notice: notice(),
+                        form: state,
+                        codes,
+                        hydrated,
                         on_send: move |_| {
-                            spawn(request_code(
+                            spawn(codes.request(
                                 send_login_code(SendCodeForm { phone: phone() }),
-                                cooldown,
-                                notice,
-                                sending,
                                 state,
+                                Msg::CodeSentIfAccount,
                             ));
                         },
-                        on_edit: move |_| state.edited(Field::Code),
-                        on_leave: move |_| state.touch(Field::Code),
                     }
-                    if notice() == Some(Msg::CodeSentIfAccount) {
+                    if (codes.notice)() == Some(Msg::CodeSentIfAccount) {
                         p { class: "muted small",
                             {Msg::NoAccount.text(l)}
                             " "
@@ -230,9 +195,7 @@ pub fn ResetPasswordPage() -> Element {
     let phone = use_signal(String::new);
     let code = use_signal(String::new);
     let password = use_signal(String::new);
-    let cooldown = use_countdown(0);
-    let notice = use_signal(|| None::<Msg>);
-    let sending = use_signal(|| false);
+    let codes = use_code_state(0);
     let state = use_form_state();
     let hydrated = use_hydrated();
     let form = move || ResetForm {
@@ -272,32 +235,22 @@ pub fn ResetPasswordPage() -> Element {
                 Link { to: Route::Login { next: String::new() }, {Msg::BackToLogin.text(l)} }
             }
             form { novalidate: true, onsubmit: submit,
-                PhoneInput {
-                    value: phone,
-                    error: error_of(Field::Phone),
+                PhoneAndCode {
+                    phone,
+                    code,
+                    phone_error: error_of(Field::Phone),
+                    code_error: error_of(Field::Code),
                     lang: l,
-                    on_edit: move |_| state.edited(Field::Phone),
-                    on_leave: move |_| state.touch(Field::Phone),
-                }
-                CodeInput {
-                    value: code,
-                    error: error_of(Field::Code),
-                    lang: l,
-                    cooldown,
-                    can_send: hydrated() && PhoneNumber::parse(&phone()).is_ok(),
-                    sending: sending(),
-                    notice: notice(),
+                    form: state,
+                    codes,
+                    hydrated,
                     on_send: move |_| {
-                        spawn(request_code(
+                        spawn(codes.request(
                             send_reset_code(SendCodeForm { phone: phone() }),
-                            cooldown,
-                            notice,
-                            sending,
                             state,
+                            Msg::CodeSentIfAccount,
                         ));
                     },
-                    on_edit: move |_| state.edited(Field::Code),
-                    on_leave: move |_| state.touch(Field::Code),
                 }
                 PasswordInput {
                     value: password,

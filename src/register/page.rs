@@ -5,10 +5,10 @@ use super::api::{register, register_status, send_register_code};
 use super::form::{RegisterForm, SendCodeForm};
 use crate::app::{use_lang, use_site, Route};
 use crate::components::{
-    invalid, use_countdown, use_form_state, use_hydrated, CodeInput, FieldMessage, Outcome,
-    PasswordInput, PhoneInput, SubmitButton,
+    invalid, use_code_state, use_form_state, use_hydrated, FieldMessage, Outcome, PasswordInput,
+    PhoneAndCode, SubmitButton,
 };
-use crate::domain::{InvitationMode, PhoneNumber};
+use crate::domain::InvitationMode;
 use crate::form::Field;
 use crate::i18n::Msg;
 use crate::legal::{DocumentKind, LegalDialog};
@@ -37,15 +37,13 @@ pub fn RegisterPage() -> Element {
     let nav = navigator();
 
     let phone = use_signal(|| initial.phone.clone().unwrap_or_default());
-    let mut cooldown = use_countdown(initial.cooldown_secs);
+    let codes = use_code_state(initial.cooldown_secs);
     let code = use_signal(String::new);
     let password = use_signal(String::new);
     let mut invitation = use_signal(String::new);
     let mut consent = use_signal(|| false);
     let mut marketing = use_signal(|| false);
     let state = use_form_state();
-    let mut notice = use_signal(|| None::<Msg>);
-    let mut sending = use_signal(|| false);
     let mut dialog = use_signal(|| None::<DocumentKind>);
     let hydrated = use_hydrated();
 
@@ -59,25 +57,6 @@ pub fn RegisterPage() -> Element {
     };
     let client_errors = use_memo(move || form().validate(mode).err().unwrap_or_default());
     let error_of = move |field: Field| state.error(field, &client_errors.read());
-
-    let send_code = move |_| async move {
-        sending.set(true);
-        notice.set(None);
-        state.edited(Field::Code);
-        match send_register_code(SendCodeForm { phone: phone() }).await {
-            Ok(sent) => {
-                cooldown.set(sent.cooldown_secs);
-                notice.set(Some(Msg::CodeSent));
-            }
-            Err(e) => {
-                if e.key == Msg::SendCooldown {
-                    cooldown.set(e.retry_after.unwrap_or_default());
-                }
-                state.show(e);
-            }
-        }
-        sending.set(false);
-    };
 
     let submit = move |e: FormEvent| async move {
         e.prevent_default();
@@ -118,24 +97,22 @@ pub fn RegisterPage() -> Element {
                 "aria-busy": if (state.busy)() { "true" } else { "false" },
                 onsubmit: submit,
 
-                PhoneInput {
-                    value: phone,
-                    error: error_of(Field::Phone),
+                PhoneAndCode {
+                    phone,
+                    code,
+                    phone_error: error_of(Field::Phone),
+                    code_error: error_of(Field::Code),
                     lang: l,
-                    on_edit: move |_| state.edited(Field::Phone),
-                    on_leave: move |_| state.touch(Field::Phone),
-                }
-                CodeInput {
-                    value: code,
-                    error: error_of(Field::Code),
-                    lang: l,
-                    cooldown,
-                    can_send: hydrated() && PhoneNumber::parse(&phone()).is_ok(),
-                    sending: sending(),
-                    notice: notice(),
-                    on_send: send_code,
-                    on_edit: move |_| state.edited(Field::Code),
-                    on_leave: move |_| state.touch(Field::Code),
+                    form: state,
+                    codes,
+                    hydrated,
+                    on_send: move |_| {
+                        spawn(codes.request(
+                            send_register_code(SendCodeForm { phone: phone() }),
+                            state,
+                            Msg::CodeSent,
+                        ));
+                    },
                 }
                 PasswordInput {
                     value: password,

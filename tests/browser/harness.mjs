@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
+import { before, after } from 'node:test';
 
 export const ARTIFACTS = resolve('target/test-artifacts');
 mkdirSync(ARTIFACTS, { recursive: true });
@@ -86,3 +87,33 @@ export async function launchBrowser() {
 
 export const PHONE_VIEWPORT = { width: 390, height: 844 };
 export const DESKTOP_VIEWPORT = { width: 1280, height: 800 };
+
+/**
+ * One server and one browser for a test file: started before its tests, stopped
+ * after. `app.newPage(locale, viewport)` opens a fresh context that sends that
+ * Accept-Language and records the `/api/` requests it makes.
+ */
+export function useApp() {
+  const app = {};
+  before(async () => {
+    app.server = await startServer();
+    app.browser = await launchBrowser();
+  });
+  after(async () => {
+    await app.browser?.close();
+    await app.server?.stop();
+  });
+  app.newPage = async (locale, viewport) => {
+    const context = await app.browser.newContext({ locale, viewport, extraHTTPHeaders: { 'accept-language': locale } });
+    const page = await context.newPage();
+    const api = [];
+    page.on('request', (r) => { if (new URL(r.url()).pathname.startsWith('/api/')) api.push(r.url()); });
+    return { context, page, api };
+  };
+  return app;
+}
+
+/** Waits until the wasm app has hydrated the page: it enables the submit button. */
+export async function hydrated(page) {
+  await page.waitForSelector('#submit:not([disabled])', { timeout: 30_000 });
+}

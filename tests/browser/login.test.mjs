@@ -1,34 +1,17 @@
 // Coming back: sign in with a password, with an SMS code, and reset a forgotten
 // password, in real headless Chromium against the real server binary.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, launchBrowser, ARTIFACTS, PHONE_VIEWPORT, DESKTOP_VIEWPORT } from './harness.mjs';
+import { useApp, hydrated, ARTIFACTS, PHONE_VIEWPORT, DESKTOP_VIEWPORT } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-async function newPage(locale, viewport) {
-  const context = await browser.newContext({ locale, viewport, extraHTTPHeaders: { 'accept-language': locale } });
-  return { context, page: await context.newPage() };
-}
-
-async function hydrated(page) {
-  await page.waitForSelector('#submit:not([disabled])', { timeout: 30_000 });
-}
+const app = useApp();
+const newPage = (locale, viewport) => app.newPage(locale, viewport);
 
 async function waitForCode(page, phone, purpose, resendText) {
   await page.click('#send-code');
   await page.waitForFunction((t) => document.querySelector('#send-code').textContent.includes(t), resendText);
-  return server.lastCode(phone, purpose);
+  return app.server.lastCode(phone, purpose);
 }
 
 async function signOut(page) {
@@ -51,7 +34,7 @@ for (const { locale, viewport, t } of [
     const phone = t.phone;
 
     // Sign up.
-    await page.goto(`${server.base}/register`);
+    await page.goto(`${app.server.base}/register`);
     await hydrated(page);
     await page.fill('#phone', phone);
     await page.fill('#code', await waitForCode(page, phone, 'register', t.resend));
@@ -62,7 +45,7 @@ for (const { locale, viewport, t } of [
     await signOut(page);
 
     // An account page without a session sends the visitor to sign in and back.
-    await page.goto(`${server.base}/account`);
+    await page.goto(`${app.server.base}/account`);
     await page.waitForURL('**/login?next=%2Faccount', { timeout: 15_000 }).catch(async () => {
       await page.waitForURL(/\/login\?next=/);
     });
@@ -79,7 +62,7 @@ for (const { locale, viewport, t } of [
     await signOut(page);
 
     // Sign in with an SMS code.
-    await page.goto(`${server.base}/login`);
+    await page.goto(`${app.server.base}/login`);
     await hydrated(page);
     await page.click('#tab-code');
     await page.fill('#phone', phone);
@@ -90,7 +73,7 @@ for (const { locale, viewport, t } of [
     await signOut(page);
 
     // Forget the password and reset it.
-    await page.goto(`${server.base}/login`);
+    await page.goto(`${app.server.base}/login`);
     await hydrated(page);
     await page.click('.forgot a');
     await page.waitForURL('**/reset-password');
@@ -102,7 +85,7 @@ for (const { locale, viewport, t } of [
     await page.waitForURL('**/account');
     await signOut(page);
 
-    await page.goto(`${server.base}/login`);
+    await page.goto(`${app.server.base}/login`);
     await hydrated(page);
     await page.fill('#phone', phone);
     await page.fill('#password', 'second-pass2');
@@ -115,11 +98,11 @@ for (const { locale, viewport, t } of [
 
 test('next= leading off-site is ignored', async () => {
   const { context, page } = await newPage('en-US', DESKTOP_VIEWPORT);
-  await page.goto(`${server.base}/login?next=${encodeURIComponent('//evil.example')}`);
+  await page.goto(`${app.server.base}/login?next=${encodeURIComponent('//evil.example')}`);
   await hydrated(page);
   await page.fill('#phone', '13833334444');
   await page.fill('#password', 'second-pass2');
   await page.click('#submit');
-  await page.waitForURL(`${server.base}/account`);
+  await page.waitForURL(`${app.server.base}/account`);
   await context.close();
 });

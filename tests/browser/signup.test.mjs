@@ -1,38 +1,17 @@
 // The user's sign-up flow in real headless Chromium against the real server binary.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, launchBrowser, ARTIFACTS, PHONE_VIEWPORT, DESKTOP_VIEWPORT } from './harness.mjs';
+import { useApp, hydrated, ARTIFACTS, PHONE_VIEWPORT, DESKTOP_VIEWPORT } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-async function newPage(locale, viewport) {
-  const context = await browser.newContext({ locale, viewport, extraHTTPHeaders: { 'accept-language': locale } });
-  const page = await context.newPage();
-  const api = [];
-  page.on('request', (r) => { if (new URL(r.url()).pathname.startsWith('/api/')) api.push(r.url()); });
-  return { context, page, api };
-}
-
-/** Waits until the wasm app has hydrated: the submit button is enabled by it. */
-async function hydrated(page) {
-  await page.waitForSelector('#submit:not([disabled])', { timeout: 30_000 });
-}
+const app = useApp();
+const newPage = (locale, viewport) => app.newPage(locale, viewport);
 
 async function signUp(page, phone, texts, shot) {
   await page.fill('#phone', phone);
   await page.click('#send-code');
   await page.waitForFunction((t) => document.querySelector('#send-code').textContent.includes(t), texts.resend);
-  const code = server.lastCode(phone.replace(/\D/g, '').slice(-11));
+  const code = app.server.lastCode(phone.replace(/\D/g, '').slice(-11));
   await page.fill('#code', code);
   await page.fill('#password', 'abcd1234!');
   await page.check('#consent');
@@ -44,7 +23,7 @@ async function signUp(page, phone, texts, shot) {
 
 test('validation answers before any request, then sign up, account, sign out (中文, phone)', async () => {
   const { context, page, api } = await newPage('zh-CN', PHONE_VIEWPORT);
-  await page.goto(`${server.base}/register`);
+  await page.goto(`${app.server.base}/register`);
   assert.equal(await page.textContent('h1'), '注册个人账号');
   await hydrated(page);
   const before = api.length;
@@ -64,14 +43,14 @@ test('validation answers before any request, then sign up, account, sign out (�
   await page.screenshot({ path: join(ARTIFACTS, 'account-390x844.png'), fullPage: true });
   await page.click('#sign-out');
   await page.waitForURL('**/register');
-  const me = await page.request.get(`${server.base}/api/account`);
+  const me = await page.request.get(`${app.server.base}/api/account`);
   assert.equal(me.status(), 401, 'the session ended on the server');
   await context.close();
 });
 
 test('the same in English on a desktop, with the legal dialog', async () => {
   const { context, page } = await newPage('en-US', DESKTOP_VIEWPORT);
-  await page.goto(`${server.base}/register`);
+  await page.goto(`${app.server.base}/register`);
   assert.equal(await page.textContent('h1'), 'Sign up for a personal account');
   await hydrated(page);
   await page.click('#submit');
@@ -94,7 +73,7 @@ test('the same in English on a desktop, with the legal dialog', async () => {
 
 test('a reload keeps the countdown; the language switch is remembered', async () => {
   const { context, page } = await newPage('zh-CN', PHONE_VIEWPORT);
-  await page.goto(`${server.base}/register`);
+  await page.goto(`${app.server.base}/register`);
   await hydrated(page);
   await page.fill('#phone', '13700137000');
   await page.click('#send-code');
@@ -118,7 +97,7 @@ test('a reload keeps the countdown; the language switch is remembered', async ()
 
 test('legal pages have their own addresses', async () => {
   const { context, page } = await newPage('zh-CN', PHONE_VIEWPORT);
-  await page.goto(`${server.base}/legal/agreement`);
+  await page.goto(`${app.server.base}/legal/agreement`);
   await page.waitForSelector('h1:has-text("用户注册协议")');
   assert.match(await page.textContent('.legal'), /版本 1/);
   await page.screenshot({ path: join(ARTIFACTS, 'agreement-390x844.png'), fullPage: true });
@@ -128,12 +107,12 @@ test('legal pages have their own addresses', async () => {
 test('the operator creates an invitation code with the server binary and it works', async () => {
   const { execFileSync } = await import('node:child_process');
   const code = execFileSync(process.env.GATEHOUSE_BIN, ['invite', 'create', '--uses', '1', '--expires', '2099-12-31'], {
-    env: { ...process.env, GATEHOUSE_DATA_DIR: server.dataDir },
+    env: { ...process.env, GATEHOUSE_DATA_DIR: app.server.dataDir },
     encoding: 'utf8',
   }).trim();
   assert.match(code, /^[0-9A-HJKMNP-TV-Z]{8}$/);
   const { context, page } = await newPage('en-US', DESKTOP_VIEWPORT);
-  await page.goto(`${server.base}/register`);
+  await page.goto(`${app.server.base}/register`);
   await hydrated(page);
   await page.fill('#invitation', `${code.slice(0, 4).toLowerCase()} ${code.slice(4)}`);
   await signUp(page, '13655556666', { resend: 'Resend in' });

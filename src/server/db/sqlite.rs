@@ -91,6 +91,24 @@ async fn send_history_in(
     })
 }
 
+/// Consumes verified, live code `id`; `false` if it was consumed, replaced or never
+/// verified (a concurrent request won).
+async fn consume_otp_in(
+    conn: &mut sqlx::SqliteConnection,
+    id: i64,
+    now: Timestamp,
+) -> anyhow::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE otp_codes SET consumed_at = ? WHERE id = ? AND consumed_at IS NULL \
+         AND replaced_at IS NULL AND verified_at IS NOT NULL",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 #[async_trait]
 impl Storage for SqliteStorage {
     async fn migrate(&self) -> anyhow::Result<()> {
@@ -238,15 +256,7 @@ impl Storage for SqliteStorage {
         r: NewAccountRecord,
     ) -> anyhow::Result<Result<i64, CreateRefused>> {
         let mut tx = self.begin().await?;
-        let consumed = sqlx::query(
-            "UPDATE otp_codes SET consumed_at = ? \
-             WHERE id = ? AND consumed_at IS NULL AND replaced_at IS NULL AND verified_at IS NOT NULL",
-        )
-        .bind(r.created_at)
-        .bind(r.otp_id)
-        .execute(&mut *tx)
-        .await?;
-        if consumed.rows_affected() != 1 {
+        if !consume_otp_in(&mut tx, r.otp_id, r.created_at).await? {
             return Ok(Err(CreateRefused::CodeUsed));
         }
         let taken: Option<i64> =
@@ -524,15 +534,8 @@ impl Storage for SqliteStorage {
     }
 
     async fn consume_otp(&self, id: i64, now: Timestamp) -> anyhow::Result<bool> {
-        let done = sqlx::query(
-            "UPDATE otp_codes SET consumed_at = ? WHERE id = ? AND consumed_at IS NULL \
-             AND replaced_at IS NULL AND verified_at IS NOT NULL",
-        )
-        .bind(now)
-        .bind(id)
-        .execute(&self.writer)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        let mut conn = self.writer.acquire().await?;
+        consume_otp_in(&mut conn, id, now).await
     }
 
     async fn reset_password(
@@ -543,15 +546,7 @@ impl Storage for SqliteStorage {
         now: Timestamp,
     ) -> anyhow::Result<bool> {
         let mut tx = self.begin().await?;
-        let consumed = sqlx::query(
-            "UPDATE otp_codes SET consumed_at = ? WHERE id = ? AND consumed_at IS NULL \
-             AND replaced_at IS NULL AND verified_at IS NOT NULL",
-        )
-        .bind(now)
-        .bind(otp_id)
-        .execute(&mut *tx)
-        .await?;
-        if consumed.rows_affected() != 1 {
+        if !consume_otp_in(&mut tx, otp_id, now).await? {
             return Ok(false);
         }
         sqlx::query("UPDATE accounts SET password_hash = ? WHERE id = ?")
