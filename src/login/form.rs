@@ -42,10 +42,16 @@ impl PasswordLoginForm {
 }
 
 /// Phone number and SMS code (purpose `login`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CodeLoginForm {
     pub phone: String,
     pub code: String,
+}
+
+impl std::fmt::Debug for CodeLoginForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CodeLoginForm(..)")
+    }
 }
 
 impl CodeLoginForm {

@@ -76,51 +76,65 @@ async fn record(
         .await
 }
 
-/// Refuses when the phone or the IP is throttled (the refusal is recorded).
-async fn check_throttle(
+/// Charges the attempt against the phone's and the IP's throttle before it is tried
+/// (concurrent attempts cannot all pass); a refusal is recorded. Returns the charge
+/// to settle when the attempt turns out not to be a wrong credential.
+async fn charge(
     ctx: &RequestContext,
     phone_index: &[u8],
     account: Option<&LoginAccount>,
     method: &str,
-) -> Result<(), LoginError> {
+) -> Result<i64, LoginError> {
     let state = &ctx.state;
-    let now = state.clock.unix();
-    let counts = state
+    match state
         .storage
-        .login_failures(phone_index, &ctx.ip, now - 3_600)
-        .await?;
-    if let Err(throttled) = state.login_throttle.check(&counts, now) {
-        record(ctx, account.map(|a| a.id), method, "throttled").await?;
-        return Err(LoginError::Throttled(throttled));
+        .charge_login_attempt(
+            phone_index,
+            &ctx.ip,
+            state.clock.unix(),
+            &state.login_throttle,
+        )
+        .await?
+    {
+        Ok(charge) => Ok(charge),
+        Err(throttled) => {
+            record(ctx, account.map(|a| a.id), method, "throttled").await?;
+            Err(LoginError::Throttled(throttled))
+        }
     }
-    Ok(())
 }
 
-/// Counts a failure for the phone and the IP, and records it.
-async fn fail(
+/// Takes back the charge of an attempt that failed for another reason than a wrong
+/// credential (no account, suspended), and records it.
+async fn refund(
     ctx: &RequestContext,
     phone_index: &[u8],
+    charge: i64,
     account: Option<&LoginAccount>,
     method: &str,
     outcome: &str,
 ) -> anyhow::Result<()> {
-    let now = ctx.state.clock.unix();
     ctx.state
         .storage
-        .record_login_failure(phone_index, &ctx.ip, now)
+        .settle_login_attempt(phone_index, Some(charge), false)
         .await?;
     record(ctx, account.map(|a| a.id), method, outcome).await
 }
 
-/// Signs the browser in to `account` after a success of `method`.
+/// Signs the browser in to `account` after a success of `method`; clears the
+/// phone's failures.
 async fn succeed(
     ctx: &RequestContext,
     phone: &PhoneNumber,
     phone_index: &[u8],
+    charge: Option<i64>,
     account: &LoginAccount,
     method: &str,
 ) -> Result<SignedIn, LoginError> {
-    ctx.state.storage.clear_login_failures(phone_index).await?;
+    ctx.state
+        .storage
+        .settle_login_attempt(phone_index, charge, true)
+        .await?;
     record(ctx, Some(account.id), method, "success").await?;
     session::sign_in(&ctx.session, account.id).await?;
     Ok(SignedIn {
@@ -138,7 +152,7 @@ pub async fn with_password(
     let state = &ctx.state;
     let index = state.phone_index(&phone);
     let account = state.storage.account_by_phone(&index).await?;
-    check_throttle(ctx, &index, account.as_ref(), "password").await?;
+    let charge = charge(ctx, &index, account.as_ref(), "password").await?;
     let stored = account
         .as_ref()
         .map_or_else(|| state.dummy_hash.clone(), |a| a.password_hash.clone());
@@ -146,20 +160,21 @@ pub async fn with_password(
     let account = match account {
         Some(account) if matches => account,
         other => {
+            // The charge stands: this was a failed sign-in.
             let outcome = if other.is_some() {
                 "wrong-password"
             } else {
                 "unknown-phone"
             };
-            fail(ctx, &index, other.as_ref(), "password", outcome).await?;
+            record(ctx, other.as_ref().map(|a| a.id), "password", outcome).await?;
             return Err(LoginError::Invalid);
         }
     };
     if account.suspended {
-        record(ctx, Some(account.id), "password", "suspended").await?;
+        refund(ctx, &index, charge, Some(&account), "password", "suspended").await?;
         return Err(LoginError::Suspended);
     }
-    succeed(ctx, &phone, &index, &account, "password").await
+    succeed(ctx, &phone, &index, Some(charge), &account, "password").await
 }
 
 /// Phone + SMS code (purpose `login`); the code is consumed by the sign-in.
@@ -171,19 +186,20 @@ pub async fn with_code(
     let state = &ctx.state;
     let index = state.phone_index(&phone);
     let account = state.storage.account_by_phone(&index).await?;
-    check_throttle(ctx, &index, account.as_ref(), "sms").await?;
+    let charge = charge(ctx, &index, account.as_ref(), "sms").await?;
     let verified = match otp::verify(state, &phone, OtpPurpose::Login, &code).await? {
         Ok(v) => v,
         Err(rejected) => {
-            fail(ctx, &index, account.as_ref(), "sms", "wrong-code").await?;
+            record(ctx, account.as_ref().map(|a| a.id), "sms", "wrong-code").await?;
             return Err(LoginError::Otp(rejected));
         }
     };
     let Some(account) = account else {
+        refund(ctx, &index, charge, None, "sms", "no-account").await?;
         return Err(LoginError::NotRegistered);
     };
     if account.suspended {
-        record(ctx, Some(account.id), "sms", "suspended").await?;
+        refund(ctx, &index, charge, Some(&account), "sms", "suspended").await?;
         return Err(LoginError::Suspended);
     }
     if !state
@@ -191,13 +207,15 @@ pub async fn with_code(
         .consume_otp(verified.id, state.clock.unix())
         .await?
     {
+        refund(ctx, &index, charge, Some(&account), "sms", "code-used").await?;
         return Err(LoginError::Otp(OtpRejected::Expired));
     }
-    succeed(ctx, &phone, &index, &account, "sms").await
+    succeed(ctx, &phone, &index, Some(charge), &account, "sms").await
 }
 
-/// A sign-in or reset code: counted the same whether or not the number has an
-/// account; sent only when it has one.
+/// A sign-in or reset code: counted and answered the same, at the same speed,
+/// whether or not the number has an account; sent (after the answer) only when it
+/// has one.
 pub async fn send_code(
     ctx: &RequestContext,
     phone: PhoneNumber,
@@ -209,7 +227,12 @@ pub async fn send_code(
         .account_by_phone(&state.phone_index(&phone))
         .await?
         .is_some();
-    otp::send(state, &phone, purpose, &ctx.ip, ctx.lang, has_account).await?;
+    let delivery = if has_account {
+        otp::Delivery::Background
+    } else {
+        otp::Delivery::Skip
+    };
+    otp::send(state, &phone, purpose, &ctx.ip, ctx.lang, delivery).await?;
     Ok(CodeSent {
         cooldown_secs: state.send_limits.cooldown_secs as u64,
     })
@@ -247,5 +270,5 @@ pub async fn reset(
     {
         return Err(LoginError::Otp(OtpRejected::Expired));
     }
-    succeed(ctx, &phone, &index, &account, "reset").await
+    succeed(ctx, &phone, &index, None, &account, "reset").await
 }

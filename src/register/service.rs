@@ -58,7 +58,15 @@ pub async fn send_code(
     phone: PhoneNumber,
 ) -> Result<CodeSent, RegisterError> {
     let state = &ctx.state;
-    otp::send(state, &phone, OtpPurpose::Register, &ctx.ip, ctx.lang, true).await?;
+    otp::send(
+        state,
+        &phone,
+        OtpPurpose::Register,
+        &ctx.ip,
+        ctx.lang,
+        otp::Delivery::Wait,
+    )
+    .await?;
     ctx.session
         .insert(PENDING_PHONE_KEY, phone.as_str())
         .await
@@ -109,6 +117,16 @@ pub async fn register(
     let phone_index = state.phone_index(&account.phone);
     if state.storage.phone_registered(&phone_index).await? {
         return Err(RegisterError::PhoneTaken);
+    }
+    if let Some(code) = &account.invitation {
+        // Checked before the costly hash; the transaction checks again.
+        if !state
+            .storage
+            .invitation_usable(code.as_str(), state.clock.unix())
+            .await?
+        {
+            return Err(RegisterError::InvitationIncorrect);
+        }
     }
     let password_hash = state
         .hasher

@@ -12,9 +12,8 @@ use anyhow::{anyhow, Context};
 use argon2::password_hash::{rand_core::OsRng, Output, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
 /// argon2id cost: memory in KiB, iterations, lanes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,7 +49,7 @@ enum Job {
 /// Hashes and verifies passwords on its own threads, `permits` at a time.
 #[derive(Clone)]
 pub struct PasswordHasher {
-    jobs: mpsc::SyncSender<Job>,
+    jobs: mpsc::Sender<Job>,
     permits: usize,
 }
 
@@ -71,7 +70,7 @@ impl PasswordHasher {
             .map_err(|e| anyhow!("argon2 parameters: {e}"))?;
         let permits = permits.max(1);
         // Jobs wait in this queue (async callers wait on their reply, not a thread).
-        let (jobs, queue) = mpsc::sync_channel::<Job>(1_024);
+        let (jobs, queue) = mpsc::channel::<Job>(1_024);
         let queue = Arc::new(Mutex::new(queue));
         for n in 0..permits {
             let (queue, params) = (queue.clone(), params.clone());
@@ -86,7 +85,7 @@ impl PasswordHasher {
     /// Hashes a password into a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$...`).
     pub async fn hash(&self, password: SecretString) -> anyhow::Result<String> {
         let (reply, answer) = oneshot::channel();
-        self.submit(Job::Hash(password, reply))?;
+        self.submit(Job::Hash(password, reply)).await?;
         answer.await.context("hashing thread gone")?
     }
 
@@ -95,15 +94,16 @@ impl PasswordHasher {
     /// Errors: only when the stored string is not an argon2 PHC hash.
     pub async fn verify(&self, password: SecretString, stored: String) -> anyhow::Result<bool> {
         let (reply, answer) = oneshot::channel();
-        self.submit(Job::Verify(password, stored, reply))?;
+        self.submit(Job::Verify(password, stored, reply)).await?;
         answer.await.context("hashing thread gone")?
     }
 
-    fn submit(&self, job: Job) -> anyhow::Result<()> {
-        // A full queue blocks briefly; it only fills under a flood the rate limits
-        // upstream already shed.
+    /// Queues a job; when 1,024 wait already, the caller waits asynchronously (its
+    /// task, never an async worker thread).
+    async fn submit(&self, job: Job) -> anyhow::Result<()> {
         self.jobs
             .send(job)
+            .await
             .map_err(|_| anyhow!("hashing threads stopped"))
     }
 }
@@ -112,8 +112,8 @@ fn worker(queue: Arc<Mutex<mpsc::Receiver<Job>>>, params: Params) {
     lower_thread_priority();
     let mut memory = vec![Block::default(); params.block_count()];
     loop {
-        let job = match queue.lock().map(|q| q.recv()) {
-            Ok(Ok(job)) => job,
+        let job = match queue.lock().map(|mut q| q.blocking_recv()) {
+            Ok(Some(job)) => job,
             _ => return,
         };
         match job {

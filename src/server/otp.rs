@@ -172,24 +172,32 @@ impl SendError {
     }
 }
 
-/// Issues a code for (phone, purpose) within the rate limits and, when `deliver`,
-/// sends it; a provider failure withdraws the code, so no cooldown starts. With
-/// `deliver` false (sign-in or reset for a number without an account) the send is
-/// counted exactly the same, and nothing leaves the server.
+/// How a code that the limits allowed reaches the phone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Send now and report a provider failure (sign-up): the code is withdrawn, so no
+    /// cooldown starts.
+    Wait,
+    /// Send after answering (sign-in and reset codes for a number with an account):
+    /// the answer and its timing match `Skip`; a provider failure withdraws the code.
+    Background,
+    /// Send nothing (a number without an account); the send still counts.
+    Skip,
+}
+
+/// Issues a code for (phone, purpose) within the rate limits and delivers it as
+/// `delivery` says.
 pub async fn send(
     state: &AppState,
     phone: &PhoneNumber,
     purpose: OtpPurpose,
     ip: &str,
     lang: Lang,
-    deliver: bool,
+    delivery: Delivery,
 ) -> Result<(), SendError> {
     let (id, code) = issue(state, phone, purpose, ip)
         .await?
         .map_err(SendError::Refused)?;
-    if !deliver {
-        return Ok(());
-    }
     let message = SmsMessage {
         to: phone.as_str().to_owned(),
         purpose: purpose.as_str(),
@@ -203,6 +211,20 @@ pub async fn send(
         code: code.expose_secret().to_owned(),
         sent_at: state.clock.now().to_rfc3339(),
     };
+    match delivery {
+        Delivery::Skip => Ok(()),
+        Delivery::Wait => deliver(state, id, message).await,
+        Delivery::Background => {
+            let state = state.clone();
+            tokio::spawn(async move {
+                let _ = deliver(&state, id, message).await;
+            });
+            Ok(())
+        }
+    }
+}
+
+async fn deliver(state: &AppState, id: i64, message: SmsMessage) -> Result<(), SendError> {
     if let Err(e) = state.sms.send(&message).await {
         tracing::warn!(error = %e, "SMS not sent; the code is withdrawn");
         state.storage.withdraw_otp(id).await?;
@@ -244,48 +266,46 @@ pub async fn issue(
         .map(|id| (id, code)))
 }
 
-/// Checks a typed code against the live code of (phone, purpose). A wrong try is
-/// counted on the code and on the phone; a right one marks the code verified
-/// without consuming it.
+/// The limits on guessing (DESIGN.md §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifyRules {
+    /// Wrong tries that kill a code.
+    pub max_attempts: u32,
+    /// Wrong tries per phone within the window, across its codes.
+    pub phone_budget: u32,
+    pub budget_window_secs: i64,
+}
+
+/// 5 tries a code, 10 wrong tries a phone per rolling hour.
+pub const VERIFY_RULES: VerifyRules = VerifyRules {
+    max_attempts: MAX_ATTEMPTS,
+    phone_budget: PHONE_FAILURE_BUDGET,
+    budget_window_secs: HOUR,
+};
+
+/// Checks a typed code against the live code of (phone, purpose), all limits and
+/// the comparison in one storage transaction. A wrong try is counted on the code
+/// and on the phone; a right one marks the code verified without consuming it.
 pub async fn verify(
     state: &AppState,
     phone: &PhoneNumber,
     purpose: OtpPurpose,
     code: &SmsCode,
 ) -> anyhow::Result<Result<VerifiedOtp, OtpRejected>> {
-    let now = state.clock.unix();
-    let index = state.phone_index(phone);
-    if state.storage.otp_failures_since(&index, now - HOUR).await? >= PHONE_FAILURE_BUDGET {
-        return Ok(Err(OtpRejected::PhoneBudget));
-    }
-    let Some(live) = state.storage.live_otp(&index, purpose.as_str()).await? else {
-        return Ok(Err(OtpRejected::Expired));
-    };
-    if live.expires_at <= now {
-        return Ok(Err(OtpRejected::Expired));
-    }
-    if live.attempts >= MAX_ATTEMPTS {
-        return Ok(Err(OtpRejected::Dead));
-    }
-    let matches = state.keys.otp_matches(
-        phone.as_str(),
-        purpose.as_str(),
-        code.expose_secret(),
-        &live.code_hash,
-    );
-    if matches {
-        state.storage.mark_otp_verified(live.id, now).await?;
-        return Ok(Ok(VerifiedOtp { id: live.id }));
-    }
-    let attempts = state
+    let keys = state.keys.clone();
+    let (number, typed) = (phone.as_str().to_owned(), code.expose_secret().to_owned());
+    let matches = move |stored: &[u8]| keys.otp_matches(&number, purpose.as_str(), &typed, stored);
+    Ok(state
         .storage
-        .record_otp_failure(live.id, &index, now)
-        .await?;
-    Ok(Err(if attempts >= MAX_ATTEMPTS {
-        OtpRejected::Dead
-    } else {
-        OtpRejected::Wrong
-    }))
+        .verify_otp(
+            &state.phone_index(phone),
+            purpose.as_str(),
+            state.clock.unix(),
+            &VERIFY_RULES,
+            &matches,
+        )
+        .await?
+        .map(|id| VerifiedOtp { id }))
 }
 
 #[cfg(test)]

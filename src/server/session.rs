@@ -87,14 +87,14 @@ impl SessionStore for DbSessionStore {
         }
     }
 
+    /// Updates an existing record only: a session deleted meanwhile (sign-out,
+    /// password reset, suspension) is not written back by a request still in flight.
     async fn save(&self, record: &Record) -> Result<()> {
-        let hash = id_hash(&record.id);
-        let created_at = match self.storage.load_session(&hash).await.map_err(backend)? {
-            Some(existing) => existing.created_at,
-            None => self.clock.unix(),
-        };
-        let row = self.row(record, created_at)?;
-        self.storage.save_session(&hash, row).await.map_err(backend)
+        let row = self.row(record, self.clock.unix())?;
+        self.storage
+            .save_session(&id_hash(&record.id), row)
+            .await
+            .map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {

@@ -109,14 +109,21 @@ impl TestApp {
         self.post(c, "/api/register", json!({ "form": form })).await
     }
 
-    /// The newest code the development provider sent to `phone` for `purpose`.
-    pub fn last_code(&self, phone: &str, purpose: &str) -> String {
-        self.outbox()
-            .into_iter()
-            .rev()
-            .find(|m| m["to"] == phone && m["purpose"] == purpose)
-            .map(|m| m["code"].as_str().unwrap().to_owned())
-            .unwrap_or_else(|| panic!("no {purpose} code for {phone} in the outbox"))
+    /// The newest code the development provider sent to `phone` for `purpose`
+    /// (sign-in and reset codes are sent after the answer: wait up to 5 s).
+    pub async fn last_code(&self, phone: &str, purpose: &str) -> String {
+        for _ in 0..500 {
+            let found = self
+                .outbox()
+                .into_iter()
+                .rev()
+                .find(|m| m["to"] == phone && m["purpose"] == purpose);
+            if let Some(m) = found {
+                return m["code"].as_str().unwrap().to_owned();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("no {purpose} code for {phone} in the outbox")
     }
 
     pub fn clock_unix(&self) -> i64 {
@@ -156,7 +163,7 @@ impl TestApp {
     pub async fn sign_up(&self, c: &reqwest::Client, phone: &str, extra: Value) -> Reply {
         let sent = self.send_code(c, phone).await;
         assert_eq!(sent.status, 200, "send code: {}", sent.body);
-        let code = self.last_code(phone, "register");
+        let code = self.last_code(phone, "register").await;
         self.register(c, good_form(phone, &code, extra)).await
     }
 }

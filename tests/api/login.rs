@@ -64,7 +64,7 @@ async fn sign_in_with_password_and_with_an_sms_code() {
         )
         .await;
     assert_eq!(sent.status, 200, "{}", sent.body);
-    let code = app.last_code(PHONE, "login");
+    let code = app.last_code(PHONE, "login").await;
     let form = json!({"form": {"phone": PHONE, "code": code}});
     let ok = app.post(&c, "/api/login/code", form.clone()).await;
     assert_eq!(ok.status, 200, "{}", ok.body);
@@ -219,7 +219,7 @@ async fn reset_password_ends_old_sessions_and_signs_in_afresh() {
         .status,
         200
     );
-    let code = app.last_code(PHONE, "reset");
+    let code = app.last_code(PHONE, "reset").await;
     let bad = app
         .post(
             &c,
@@ -312,4 +312,51 @@ async fn guarded_server_functions_answer_401_without_a_session() {
     let r = app.get(&c, "/api/account").await;
     assert_eq!(r.status, 401);
     assert_eq!(error(&r)["message"], "请先登录");
+}
+
+#[tokio::test]
+async fn concurrent_wrong_passwords_are_throttled_like_sequential_ones() {
+    let app = app_with_account().await;
+    let replies = futures::future::join_all(
+        (0..20).map(|_| async { login(&app, &client("en"), PHONE, "wrong-pass1").await }),
+    )
+    .await;
+    let tried = replies.iter().filter(|r| r.status == 401).count();
+    let refused = replies.iter().filter(|r| r.status == 429).count();
+    assert_eq!(tried, 5, "five wrong passwords were checked");
+    assert_eq!(refused, 15);
+}
+
+#[tokio::test]
+async fn a_failed_resend_leaves_the_earlier_code_alive() {
+    let app = app_with_account().await;
+    let c = client("en");
+    app.post(
+        &c,
+        "/api/login/code/send",
+        json!({"form": {"phone": PHONE}}),
+    )
+    .await;
+    let first = app.last_code(PHONE, "login").await;
+    // The next send fails at the provider: the outbox path becomes a directory.
+    std::fs::remove_file(app.outbox_path()).unwrap();
+    std::fs::create_dir(app.outbox_path()).unwrap();
+    app.clock.advance(60);
+    let again = app
+        .post(
+            &c,
+            "/api/login/code/send",
+            json!({"form": {"phone": PHONE}}),
+        )
+        .await;
+    assert_eq!(again.status, 200, "the answer does not depend on delivery");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let ok = app
+        .post(
+            &c,
+            "/api/login/code",
+            json!({"form": {"phone": PHONE, "code": first}}),
+        )
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
 }

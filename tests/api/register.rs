@@ -176,7 +176,7 @@ async fn an_expired_code_asks_for_a_new_one() {
     let app = spawn_app().await;
     let c = client("en");
     app.send_code(&c, PHONE).await;
-    let code = app.last_code(PHONE, "register");
+    let code = app.last_code(PHONE, "register").await;
     app.clock.advance(600);
     let late = app.register(&c, good_form(PHONE, &code, json!({}))).await;
     assert_eq!(late.status, 422);
@@ -189,7 +189,7 @@ async fn five_wrong_tries_kill_the_code() {
     let app = spawn_app().await;
     let c = client("en");
     app.send_code(&c, PHONE).await;
-    let code = app.last_code(PHONE, "register");
+    let code = app.last_code(PHONE, "register").await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for attempt in 1..=5 {
         let r = app.register(&c, good_form(PHONE, wrong, json!({}))).await;
@@ -210,7 +210,7 @@ async fn wrong_tries_across_resends_hit_the_phone_budget() {
     let mut budget_hit = false;
     for _ in 0..3 {
         app.send_code(&c, PHONE).await;
-        let code = app.last_code(PHONE, "register");
+        let code = app.last_code(PHONE, "register").await;
         let wrong = if code == "000000" { "111111" } else { "000000" };
         for _ in 0..4 {
             let r = app.register(&c, good_form(PHONE, wrong, json!({}))).await;
@@ -220,13 +220,13 @@ async fn wrong_tries_across_resends_hit_the_phone_budget() {
     }
     assert!(budget_hit, "the 11th wrong try within the hour is refused");
     app.send_code(&c, PHONE).await;
-    let code = app.last_code(PHONE, "register");
+    let code = app.last_code(PHONE, "register").await;
     let refused = app.register(&c, good_form(PHONE, &code, json!({}))).await;
     assert_eq!(refused.status, 429);
     assert_eq!(error(&refused)["key"], "CodeGuessBudget");
     app.clock.advance(3_600);
     app.send_code(&c, PHONE).await;
-    let code = app.last_code(PHONE, "register");
+    let code = app.last_code(PHONE, "register").await;
     let ok = app.register(&c, good_form(PHONE, &code, json!({}))).await;
     assert_eq!(ok.status, 200, "{}", ok.body);
 }
@@ -236,7 +236,7 @@ async fn a_code_for_another_phone_or_purpose_fails() {
     let app = spawn_app().await;
     let c = client("en");
     app.send_code(&c, PHONE).await;
-    let code = app.last_code(PHONE, "register");
+    let code = app.last_code(PHONE, "register").await;
     let other = app
         .register(&c, good_form("13900139000", &code, json!({})))
         .await;
@@ -267,7 +267,7 @@ async fn a_right_code_with_a_bad_field_still_works_on_the_corrected_retry() {
     let app = spawn_app().await;
     let c = client("en");
     app.send_code(&c, PHONE).await;
-    let code = app.last_code(PHONE, "register");
+    let code = app.last_code(PHONE, "register").await;
     let bad_password = app
         .register(&c, good_form(PHONE, &code, json!({"password": "short"})))
         .await;
@@ -291,7 +291,7 @@ async fn a_registered_phone_is_told_only_after_its_code_verified() {
     app.clock.advance(60);
     let c = client("en");
     assert_eq!(app.send_code(&c, PHONE).await.status, 200);
-    let code = app.last_code(PHONE, "register");
+    let code = app.last_code(PHONE, "register").await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let probe = app.register(&c, good_form(PHONE, wrong, json!({}))).await;
     assert_eq!(error(&probe)["key"], "CodeWrong");
@@ -316,7 +316,7 @@ async fn invitation_codes_expired_unknown_or_missing_create_nothing() {
     .unwrap();
     let c = client("en");
     app.send_code(&c, PHONE).await;
-    let code = app.last_code(PHONE, "register");
+    let code = app.last_code(PHONE, "register").await;
     let missing = app.register(&c, good_form(PHONE, &code, json!({}))).await;
     assert_eq!(
         error(&missing)["fields"]["invitation"],
@@ -331,7 +331,7 @@ async fn invitation_codes_expired_unknown_or_missing_create_nothing() {
     assert_eq!(error(&unknown)["message"], "Invitation code is incorrect");
     app.clock.advance(3_601);
     app.send_code(&c, PHONE).await;
-    let code = app.last_code(PHONE, "register");
+    let code = app.last_code(PHONE, "register").await;
     let expired = app
         .register(
             &c,
@@ -382,7 +382,7 @@ async fn an_invitation_quota_of_5_gives_exactly_5_accounts_under_20_concurrent_s
     for phone in &phones {
         let c = client("en");
         assert_eq!(app.send_code(&c, phone).await.status, 200);
-        let code = app.last_code(phone, "register");
+        let code = app.last_code(phone, "register").await;
         forms.push((
             c,
             good_form(phone, &code, json!({"invitation": invitation.as_str()})),
@@ -419,7 +419,7 @@ async fn ten_concurrent_sign_ups_of_the_same_phone_give_one_account() {
     let app = spawn_app().await;
     let c = client("en");
     app.send_code(&c, PHONE).await;
-    let code = app.last_code(PHONE, "register");
+    let code = app.last_code(PHONE, "register").await;
     let replies = futures::future::join_all(
         (0..10).map(|_| app.register(&c, good_form(PHONE, &code, json!({})))),
     )
@@ -479,4 +479,35 @@ async fn pages_render_in_the_request_language() {
         .as_str()
         .unwrap()
         .contains("Gatehouse Example Co., Ltd."));
+}
+
+#[tokio::test]
+async fn concurrent_wrong_guesses_cannot_pass_the_five_tries() {
+    let app = spawn_app().await;
+    let c = client("en");
+    app.send_code(&c, PHONE).await;
+    let code = app.last_code(PHONE, "register").await;
+    let wrong: Vec<String> = (0..30)
+        .map(|i| format!("{:06}", i))
+        .filter(|g| *g != code)
+        .take(25)
+        .collect();
+    let replies = futures::future::join_all(
+        wrong
+            .iter()
+            .map(|g| app.register(&c, good_form(PHONE, g, json!({})))),
+    )
+    .await;
+    let compared = replies
+        .iter()
+        .filter(|r| ["CodeWrong", "CodeDead"].contains(&error(r)["key"].as_str().unwrap()))
+        .count();
+    assert!(compared >= 5);
+    assert_eq!(
+        app.count("otp_failures").await,
+        5,
+        "only five guesses were compared"
+    );
+    let right = app.register(&c, good_form(PHONE, &code, json!({}))).await;
+    assert_eq!(error(&right)["key"], "CodeDead");
 }

@@ -66,13 +66,17 @@ export async function startServer(env = {}) {
     base,
     dataDir,
     log: () => log,
-    /** The newest code the development provider sent to `phone`. */
-    lastCode(phone, purpose = 'register') {
-      const lines = existsSync(outbox) ? readFileSync(outbox, 'utf8').trim().split('\n') : [];
-      const found = lines.map((l) => JSON.parse(l)).reverse()
-        .find((m) => m.to === phone && m.purpose === purpose);
-      if (!found) throw new Error(`no ${purpose} code for ${phone} in the outbox`);
-      return found.code;
+    /** The newest code the development provider sent to `phone` (waits up to 5 s:
+     *  sign-in and reset codes are sent after the answer). */
+    async lastCode(phone, purpose = 'register') {
+      for (let i = 0; i < 100; i++) {
+        const lines = existsSync(outbox) ? readFileSync(outbox, 'utf8').trim().split('\n').filter(Boolean) : [];
+        const found = lines.map((l) => JSON.parse(l)).reverse()
+          .find((m) => m.to === phone && m.purpose === purpose);
+        if (found) return found.code;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`no ${purpose} code for ${phone} in the outbox`);
     },
     async stop() {
       child.kill('SIGTERM');

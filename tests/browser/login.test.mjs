@@ -11,7 +11,7 @@ const newPage = (locale, viewport) => app.newPage(locale, viewport);
 async function waitForCode(page, phone, purpose, resendText) {
   await page.click('#send-code');
   await page.waitForFunction((t) => document.querySelector('#send-code').textContent.includes(t), resendText);
-  return app.server.lastCode(phone, purpose);
+  return await app.server.lastCode(phone, purpose);
 }
 
 async function signOut(page) {

@@ -11,7 +11,7 @@ async function signUp(page, phone, texts, shot) {
   await page.fill('#phone', phone);
   await page.click('#send-code');
   await page.waitForFunction((t) => document.querySelector('#send-code').textContent.includes(t), texts.resend);
-  const code = app.server.lastCode(phone.replace(/\D/g, '').slice(-11));
+  const code = await app.server.lastCode(phone.replace(/\D/g, '').slice(-11));
   await page.fill('#code', code);
   await page.fill('#password', 'abcd1234!');
   await page.check('#consent');

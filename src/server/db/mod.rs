@@ -5,8 +5,8 @@ mod sqlite;
 
 pub use sqlite::SqliteStorage;
 
-use crate::server::otp::{SendLimits, SendRefused};
-use crate::server::throttle::FailureCounts;
+use crate::server::otp::{OtpRejected, SendLimits, SendRefused, VerifyRules};
+use crate::server::throttle::{LoginThrottle, Throttled};
 use async_trait::async_trait;
 
 /// Unix seconds (UTC), the unit every stored time uses.
@@ -35,15 +35,6 @@ pub struct NewOtp {
     pub ip: String,
     pub sent_at: Timestamp,
     pub expires_at: Timestamp,
-}
-
-/// The live code of a (phone, purpose).
-#[derive(Debug, Clone)]
-pub struct StoredOtp {
-    pub id: i64,
-    pub code_hash: Vec<u8>,
-    pub expires_at: Timestamp,
-    pub attempts: u32,
 }
 
 /// Everything written when an account is created, in one transaction.
@@ -149,30 +140,23 @@ pub trait Storage: Send + Sync + std::fmt::Debug + 'static {
         limits: &SendLimits,
     ) -> anyhow::Result<Result<i64, SendRefused>>;
 
-    /// Deletes a code whose SMS could not be sent (it then counts for nothing).
+    /// Deletes a code whose SMS could not be sent (it then counts for nothing) and
+    /// makes the code it replaced live again.
     async fn withdraw_otp(&self, id: i64) -> anyhow::Result<()>;
 
-    /// The newest code of (phone, purpose) not replaced and not consumed.
-    async fn live_otp(
+    /// Checks a typed code in one transaction (so concurrent guesses cannot all pass
+    /// the limits): the phone's wrong tries in the budget window, the live code of
+    /// (phone, purpose), its expiry and tries; then `matches` on its stored hash. A
+    /// wrong try is counted on the code and the phone; a right one marks the code
+    /// verified, not consumed. Returns the verified code's id or the rejection.
+    async fn verify_otp(
         &self,
         phone_index: &[u8],
         purpose: &str,
-    ) -> anyhow::Result<Option<StoredOtp>>;
-
-    /// Wrong tries for a phone since `since`, across all its codes.
-    async fn otp_failures_since(&self, phone_index: &[u8], since: Timestamp)
-        -> anyhow::Result<u32>;
-
-    /// Counts a wrong try on code `id` and on its phone; returns the code's tries.
-    async fn record_otp_failure(
-        &self,
-        id: i64,
-        phone_index: &[u8],
         now: Timestamp,
-    ) -> anyhow::Result<u32>;
-
-    /// Marks code `id` verified (not consumed).
-    async fn mark_otp_verified(&self, id: i64, now: Timestamp) -> anyhow::Result<()>;
+        rules: &VerifyRules,
+        matches: &(dyn for<'b> Fn(&'b [u8]) -> bool + Send + Sync),
+    ) -> anyhow::Result<Result<i64, OtpRejected>>;
 
     /// Whether an account holds this phone.
     async fn phone_registered(&self, phone_index: &[u8]) -> anyhow::Result<bool>;
@@ -186,6 +170,9 @@ pub trait Storage: Send + Sync + std::fmt::Debug + 'static {
 
     async fn account(&self, id: i64) -> anyhow::Result<Option<AccountRow>>;
 
+    /// Whether `code` exists, is active, unexpired at `now` and not used up.
+    async fn invitation_usable(&self, code: &str, now: Timestamp) -> anyhow::Result<bool>;
+
     async fn create_invitation(&self, invitation: NewInvitation) -> anyhow::Result<()>;
 
     async fn account_by_phone(&self, phone_index: &[u8]) -> anyhow::Result<Option<LoginAccount>>;
@@ -193,24 +180,26 @@ pub trait Storage: Send + Sync + std::fmt::Debug + 'static {
     /// Suspends or reinstates an account; suspending also ends its sessions.
     async fn set_suspended(&self, account_id: i64, suspended: bool) -> anyhow::Result<()>;
 
-    /// The phone's consecutive failures and the IP's failures since `ip_since`.
-    async fn login_failures(
-        &self,
-        phone_index: &[u8],
-        ip: &str,
-        ip_since: Timestamp,
-    ) -> anyhow::Result<FailureCounts>;
-
-    /// Counts a failed sign-in for the phone and the IP.
-    async fn record_login_failure(
+    /// Charges one sign-in attempt before it is tried, in one transaction: refuses
+    /// if the phone or the IP is throttled, else counts a failure for both (so
+    /// concurrent attempts cannot all pass the check). Returns the IP row to settle.
+    async fn charge_login_attempt(
         &self,
         phone_index: &[u8],
         ip: &str,
         now: Timestamp,
-    ) -> anyhow::Result<()>;
+        throttle: &LoginThrottle,
+    ) -> anyhow::Result<Result<i64, Throttled>>;
 
-    /// Forgets the phone's failures (after a success).
-    async fn clear_login_failures(&self, phone_index: &[u8]) -> anyhow::Result<()>;
+    /// Settles a charged attempt that was not a wrong credential: a success clears
+    /// the phone's count, anything else takes the one charge back.
+    /// (`ip_row` None: a success that was not charged, such as a password reset.)
+    async fn settle_login_attempt(
+        &self,
+        phone_index: &[u8],
+        ip_row: Option<i64>,
+        success: bool,
+    ) -> anyhow::Result<()>;
 
     async fn record_sign_in(&self, attempt: SignInAttempt) -> anyhow::Result<()>;
 
@@ -239,7 +228,8 @@ pub trait Storage: Send + Sync + std::fmt::Debug + 'static {
     /// Inserts a session; `false` when the id is taken.
     async fn insert_session(&self, id_hash: &[u8], row: SessionRow) -> anyhow::Result<bool>;
 
-    /// Inserts or replaces a session, keeping its `created_at`.
+    /// Updates an existing session's data, account and `last_seen_at`; writes nothing
+    /// if the session was deleted meanwhile.
     async fn save_session(&self, id_hash: &[u8], row: SessionRow) -> anyhow::Result<()>;
 
     async fn touch_session(&self, id_hash: &[u8], now: Timestamp) -> anyhow::Result<()>;

@@ -4,7 +4,8 @@
 //! (STYLE 9), so a second process waits on `busy_timeout` instead of failing.
 
 use super::*;
-use crate::server::throttle::FailureCounts;
+use crate::server::otp::{OtpRejected, VerifyRules};
+use crate::server::throttle::{FailureCounts, LoginThrottle, Throttled};
 use anyhow::Context;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
@@ -167,79 +168,91 @@ impl Storage for SqliteStorage {
     }
 
     async fn withdraw_otp(&self, id: i64) -> anyhow::Result<()> {
-        sqlx::query("DELETE FROM otp_codes WHERE id = ?")
-            .bind(id)
-            .execute(&self.writer)
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(
+            "DELETE FROM otp_codes WHERE id = ? RETURNING phone_index, purpose, sent_at",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = row {
+            sqlx::query(
+                "UPDATE otp_codes SET replaced_at = NULL \
+                 WHERE phone_index = ? AND purpose = ? AND replaced_at = ?",
+            )
+            .bind(row.get::<Vec<u8>, _>(0))
+            .bind(row.get::<String, _>(1))
+            .bind(row.get::<i64, _>(2))
+            .execute(&mut *tx)
             .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
-    async fn live_otp(
+    async fn verify_otp(
         &self,
         phone_index: &[u8],
         purpose: &str,
-    ) -> anyhow::Result<Option<StoredOtp>> {
-        let row = sqlx::query(
+        now: Timestamp,
+        rules: &VerifyRules,
+        matches: &(dyn for<'b> Fn(&'b [u8]) -> bool + Send + Sync),
+    ) -> anyhow::Result<Result<i64, OtpRejected>> {
+        let mut tx = self.begin().await?;
+        let failures: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM otp_failures WHERE phone_index = ? AND failed_at > ?",
+        )
+        .bind(phone_index)
+        .bind(now - rules.budget_window_secs)
+        .fetch_one(&mut *tx)
+        .await?;
+        if failures >= i64::from(rules.phone_budget) {
+            return Ok(Err(OtpRejected::PhoneBudget));
+        }
+        let live = sqlx::query(
             "SELECT id, code_hash, expires_at, attempts FROM otp_codes \
              WHERE phone_index = ? AND purpose = ? AND replaced_at IS NULL AND consumed_at IS NULL \
              ORDER BY id DESC LIMIT 1",
         )
         .bind(phone_index)
         .bind(purpose)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *tx)
         .await?;
-        Ok(row.map(|r| StoredOtp {
-            id: r.get(0),
-            code_hash: r.get(1),
-            expires_at: r.get(2),
-            attempts: r.get::<i64, _>(3) as u32,
-        }))
-    }
-
-    async fn otp_failures_since(
-        &self,
-        phone_index: &[u8],
-        since: Timestamp,
-    ) -> anyhow::Result<u32> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM otp_failures WHERE phone_index = ? AND failed_at > ?",
-        )
-        .bind(phone_index)
-        .bind(since)
-        .fetch_one(&self.writer)
-        .await?;
-        Ok(n as u32)
-    }
-
-    async fn record_otp_failure(
-        &self,
-        id: i64,
-        phone_index: &[u8],
-        now: Timestamp,
-    ) -> anyhow::Result<u32> {
-        let mut tx = self.begin().await?;
-        let attempts: i64 = sqlx::query_scalar(
-            "UPDATE otp_codes SET attempts = attempts + 1 WHERE id = ? RETURNING attempts",
-        )
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
+        let Some(live) = live else {
+            return Ok(Err(OtpRejected::Expired));
+        };
+        let (id, hash, expires_at, attempts): (i64, Vec<u8>, i64, i64) =
+            (live.get(0), live.get(1), live.get(2), live.get(3));
+        if expires_at <= now {
+            return Ok(Err(OtpRejected::Expired));
+        }
+        if attempts >= i64::from(rules.max_attempts) {
+            return Ok(Err(OtpRejected::Dead));
+        }
+        if matches(&hash) {
+            sqlx::query("UPDATE otp_codes SET verified_at = COALESCE(verified_at, ?) WHERE id = ?")
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            return Ok(Ok(id));
+        }
+        sqlx::query("UPDATE otp_codes SET attempts = attempts + 1 WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("INSERT INTO otp_failures (phone_index, failed_at) VALUES (?, ?)")
             .bind(phone_index)
             .bind(now)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(attempts as u32)
-    }
-
-    async fn mark_otp_verified(&self, id: i64, now: Timestamp) -> anyhow::Result<()> {
-        sqlx::query("UPDATE otp_codes SET verified_at = COALESCE(verified_at, ?) WHERE id = ?")
-            .bind(now)
-            .bind(id)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
+        Ok(Err(if attempts + 1 >= i64::from(rules.max_attempts) {
+            OtpRejected::Dead
+        } else {
+            OtpRejected::Wrong
+        }))
     }
 
     async fn phone_registered(&self, phone_index: &[u8]) -> anyhow::Result<bool> {
@@ -329,6 +342,17 @@ impl Storage for SqliteStorage {
         }))
     }
 
+    async fn invitation_usable(&self, code: &str, now: Timestamp) -> anyhow::Result<bool> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM invitation_codes WHERE code = ? AND active = 1 AND expires_at > ? AND used < quota",
+        )
+        .bind(code)
+        .bind(now)
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(found.is_some())
+    }
+
     async fn create_invitation(&self, i: NewInvitation) -> anyhow::Result<()> {
         sqlx::query("INSERT INTO invitation_codes (code, quota, expires_at, created_at) VALUES (?, ?, ?, ?)")
             .bind(&i.code)
@@ -372,15 +396,12 @@ impl Storage for SqliteStorage {
 
     async fn save_session(&self, id_hash: &[u8], row: SessionRow) -> anyhow::Result<()> {
         sqlx::query(
-            "INSERT INTO sessions (id_hash, account_id, data, created_at, last_seen_at) \
-             VALUES (?, ?, ?, ?, ?) ON CONFLICT (id_hash) DO UPDATE SET \
-             account_id = excluded.account_id, data = excluded.data, last_seen_at = excluded.last_seen_at",
+            "UPDATE sessions SET account_id = ?, data = ?, last_seen_at = ? WHERE id_hash = ?",
         )
-        .bind(id_hash)
         .bind(row.account_id)
         .bind(&row.data)
-        .bind(row.created_at)
         .bind(row.last_seen_at)
+        .bind(id_hash)
         .execute(&self.writer)
         .await?;
         Ok(())
@@ -433,40 +454,36 @@ impl Storage for SqliteStorage {
         Ok(())
     }
 
-    async fn login_failures(
-        &self,
-        phone_index: &[u8],
-        ip: &str,
-        ip_since: Timestamp,
-    ) -> anyhow::Result<FailureCounts> {
-        let phone = sqlx::query(
-            "SELECT failures, last_failed_at FROM login_throttle WHERE phone_index = ?",
-        )
-        .bind(phone_index)
-        .fetch_optional(&self.reader)
-        .await?;
-        let ip_row = sqlx::query(
-            "SELECT COUNT(*), MIN(failed_at) FROM login_ip_failures WHERE ip = ? AND failed_at > ?",
-        )
-        .bind(ip)
-        .bind(ip_since)
-        .fetch_one(&self.reader)
-        .await?;
-        Ok(FailureCounts {
-            phone_failures: phone.as_ref().map_or(0, |r| r.get::<i64, _>(0) as u32),
-            phone_last_failed_at: phone.as_ref().map(|r| r.get(1)),
-            ip_failures: ip_row.get::<i64, _>(0) as u32,
-            ip_oldest: ip_row.get(1),
-        })
-    }
-
-    async fn record_login_failure(
+    async fn charge_login_attempt(
         &self,
         phone_index: &[u8],
         ip: &str,
         now: Timestamp,
-    ) -> anyhow::Result<()> {
+        throttle: &LoginThrottle,
+    ) -> anyhow::Result<Result<i64, Throttled>> {
         let mut tx = self.begin().await?;
+        let phone = sqlx::query(
+            "SELECT failures, last_failed_at FROM login_throttle WHERE phone_index = ?",
+        )
+        .bind(phone_index)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let by_ip = sqlx::query(
+            "SELECT COUNT(*), MIN(failed_at) FROM login_ip_failures WHERE ip = ? AND failed_at > ?",
+        )
+        .bind(ip)
+        .bind(now - 3_600)
+        .fetch_one(&mut *tx)
+        .await?;
+        let counts = FailureCounts {
+            phone_failures: phone.as_ref().map_or(0, |r| r.get::<i64, _>(0) as u32),
+            phone_last_failed_at: phone.as_ref().map(|r| r.get(1)),
+            ip_failures: by_ip.get::<i64, _>(0) as u32,
+            ip_oldest: by_ip.get(1),
+        };
+        if let Err(throttled) = throttle.check(&counts, now) {
+            return Ok(Err(throttled));
+        }
         sqlx::query(
             "INSERT INTO login_throttle (phone_index, failures, last_failed_at) VALUES (?, 1, ?) \
              ON CONFLICT (phone_index) DO UPDATE SET failures = failures + 1, last_failed_at = excluded.last_failed_at",
@@ -475,20 +492,40 @@ impl Storage for SqliteStorage {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("INSERT INTO login_ip_failures (ip, failed_at) VALUES (?, ?)")
-            .bind(ip)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        let row: i64 = sqlx::query_scalar(
+            "INSERT INTO login_ip_failures (ip, failed_at) VALUES (?, ?) RETURNING rowid",
+        )
+        .bind(ip)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(Ok(row))
     }
 
-    async fn clear_login_failures(&self, phone_index: &[u8]) -> anyhow::Result<()> {
-        sqlx::query("DELETE FROM login_throttle WHERE phone_index = ?")
+    async fn settle_login_attempt(
+        &self,
+        phone_index: &[u8],
+        ip_row: Option<i64>,
+        success: bool,
+    ) -> anyhow::Result<()> {
+        let mut tx = self.begin().await?;
+        let phone = if success {
+            "DELETE FROM login_throttle WHERE phone_index = ?"
+        } else {
+            "UPDATE login_throttle SET failures = MAX(failures - 1, 0) WHERE phone_index = ?"
+        };
+        sqlx::query(phone)
             .bind(phone_index)
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await?;
+        if let Some(row) = ip_row {
+            sqlx::query("DELETE FROM login_ip_failures WHERE rowid = ?")
+                .bind(row)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
