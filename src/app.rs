@@ -200,6 +200,11 @@ fn Privacy() -> Element {
 
 #[component]
 fn NotFound(segments: Vec<String>) -> Element {
+    // Server rendering answers 404 (a no-op in the browser).
+    dioxus::fullstack::FullstackContext::commit_http_status(
+        dioxus::fullstack::StatusCode::NOT_FOUND,
+        None,
+    );
     let l = use_lang()();
     rsx! {
         section { class: "card narrow",

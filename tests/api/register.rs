@@ -472,6 +472,7 @@ async fn pages_render_in_the_request_language() {
         .await
         .unwrap();
     assert!(chosen.contains("注册个人账号"));
+    assert_eq!(app.get(&client("en"), "/no-such-page").await.status, 404);
     let legal = app.get(&client("en"), "/legal/privacy").await;
     assert!(legal.body.as_str().unwrap().contains("Privacy Policy"));
     assert!(legal
