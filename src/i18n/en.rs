@@ -64,7 +64,6 @@ pub(super) fn text(msg: Msg) -> &'static str {
         AccountPhone => "Phone number",
         SignOut => "Sign out",
         SigningOut => "Signing out...",
-        LanguageName => "English",
         SwitchLanguage => "切换到中文",
         NotFound => "Page not found",
         BackHome => "Back to sign-up",

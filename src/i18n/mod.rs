@@ -169,7 +169,6 @@ pub enum Msg {
     AccountPhone,
     SignOut,
     SigningOut,
-    LanguageName,
     SwitchLanguage,
     NotFound,
     BackHome,

@@ -64,7 +64,6 @@ pub(super) fn text(msg: Msg) -> &'static str {
         AccountPhone => "手机号",
         SignOut => "退出登录",
         SigningOut => "正在退出...",
-        LanguageName => "中文",
         SwitchLanguage => "English",
         NotFound => "页面不存在",
         BackHome => "返回注册页",

@@ -45,9 +45,10 @@ pub async fn send_register_code(form: SendCodeForm) -> Result<CodeSent, ApiError
 
 /// `POST /api/register`: creates the account and signs the browser in.
 ///
-/// Errors: 422 every bad field at once; 400 wrong code, expired or used code, dead
+/// Errors: 422 every bad field at once, and 422 on the code field for a wrong,
+/// expired, used or dead code, or on the invitation field for an unusable invitation
 /// code; 429 too many wrong codes for the number; 409 the number has an account
-/// (only after its code verified); 422 invitation code incorrect.
+/// (only after its code verified).
 #[post("/api/register", ctx: crate::server::http::RequestContext)]
 pub async fn register(form: RegisterForm) -> Result<Registered, ApiError> {
     let account = form
