@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs every test from a fresh machine: installs the build tools, Chromium and
-# playwright-core when missing, then formatting, clippy on both targets, unit and
-# integration tests (real router, real SQLite), the release bundle and the browser
-# tests against it.
+# Runs every test from a fresh machine: installs the build tools, Chromium,
+# PostgreSQL and playwright-core when missing, then formatting, clippy on both
+# targets, unit and integration tests (real router; the integration suite once on
+# SQLite and once on a throwaway PostgreSQL server), the release bundle and the
+# browser tests against it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/tools.sh
@@ -27,8 +28,16 @@ cargo clippy --features server --all-targets -- -D warnings
 step "clippy (web, wasm)"
 cargo clippy --features web --target wasm32-unknown-unknown -- -D warnings
 
-step "unit and integration tests"
+step "unit and integration tests (SQLite)"
 cargo test --features server
+
+step "integration tests (PostgreSQL)"
+source scripts/postgres.sh
+trap stop_test_postgres EXIT
+cargo test --features server --test api
+stop_test_postgres
+trap - EXIT
+unset GATEHOUSE_TEST_POSTGRES
 
 step "release bundle"
 bundle=$(scripts/bundle.sh target/bundle)

@@ -5,7 +5,7 @@ use crate::domain::InvitationCode;
 use crate::server::clock::{Clock, SystemClock};
 use crate::server::config::{Mode, Settings, SmsProviderKind};
 use crate::server::crypto::DataKeys;
-use crate::server::db::{NewInvitation, SqliteStorage, Storage};
+use crate::server::db::{self, NewInvitation, Storage};
 use crate::server::hashing::{HashCost, PasswordHasher};
 use crate::server::otp::SendLimits;
 use crate::server::sms::{DevOutbox, SmsProvider};
@@ -110,9 +110,9 @@ fn init_tracing(mode: Mode) {
 }
 
 async fn open_storage(settings: &Settings) -> anyhow::Result<Arc<dyn Storage>> {
-    let storage = SqliteStorage::open(&settings.database_url()).await?;
+    let storage = db::open(&settings.database_url()).await?;
     storage.migrate().await?;
-    Ok(Arc::new(storage))
+    Ok(storage)
 }
 
 /// Opens everything the app needs: storage (migrated), keys, hasher, SMS provider.

@@ -181,10 +181,10 @@ impl Settings {
             return invalid("GATEHOUSE_COMPANY", "must not be empty");
         }
         if let Some(url) = &self.database_url {
-            if !url.starts_with("sqlite:") {
+            if crate::server::db::Backend::of(url).is_none() {
                 return invalid(
                     "GATEHOUSE_DATABASE_URL",
-                    "must start with sqlite: (PostgreSQL support is planned)",
+                    "must start with sqlite: or postgres:",
                 );
             }
         }

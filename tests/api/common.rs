@@ -1,5 +1,9 @@
-//! `spawn_app()`: the real router on 127.0.0.1:0 over a fresh SQLite file, a manual
+//! `spawn_app()`: the real router on 127.0.0.1:0 over a fresh database, a manual
 //! clock, minimal argon2 cost and the development SMS outbox (STYLE 10).
+//!
+//! The database is a new SQLite file in the test's temp dir, or, when
+//! `GATEHOUSE_TEST_POSTGRES` names a PostgreSQL server (`postgres://USER@HOST:PORT`,
+//! as `scripts/test.sh` sets it), a new database on that server for each test.
 
 use chrono::{TimeZone, Utc};
 use gatehouse::server::cli::open_state;
@@ -7,14 +11,40 @@ use gatehouse::server::hashing::HashCost;
 use gatehouse::server::{AppState, ManualClock, Settings};
 use serde_json::{json, Value};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Once};
 
 pub struct TestApp {
     pub base: String,
     pub clock: ManualClock,
     pub state: AppState,
-    pub dir: tempfile::TempDir,
+    pub dir: Arc<tempfile::TempDir>,
     _server: tokio::task::JoinHandle<()>,
+}
+
+/// A database URL for one test: a new PostgreSQL database when
+/// `GATEHOUSE_TEST_POSTGRES` is set, else a SQLite file in `dir`.
+async fn fresh_database(dir: &std::path::Path) -> String {
+    use sqlx::Connection;
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let Ok(server) = std::env::var("GATEHOUSE_TEST_POSTGRES") else {
+        return format!("sqlite://{}", dir.join("gatehouse.db").display());
+    };
+    let name = format!(
+        "gatehouse_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let server = server.trim_end_matches('/');
+    let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres"))
+        .await
+        .expect("GATEHOUSE_TEST_POSTGRES: cannot connect");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    admin.close().await.ok();
+    format!("{server}/{name}")
 }
 
 static PUBLIC: Once = Once::new();
@@ -39,10 +69,15 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         std::fs::create_dir_all(&public).unwrap();
         std::env::set_var("DIOXUS_PUBLIC_PATH", &public);
     });
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Arc::new(tempfile::tempdir().unwrap());
     let mut settings = test_settings(dir.path());
+    settings.database_url = Some(fresh_database(dir.path()).await);
     configure(&mut settings);
     let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 29, 2, 0, 0).unwrap());
+    start(settings, clock, dir).await
+}
+
+async fn start(settings: Settings, clock: ManualClock, dir: Arc<tempfile::TempDir>) -> TestApp {
     let state = open_state(settings, Arc::new(clock.clone()), HashCost::MINIMAL)
         .await
         .expect("state");
@@ -81,6 +116,17 @@ pub struct Reply {
 }
 
 impl TestApp {
+    /// A second instance of the app on the same database, data key, outbox and
+    /// clock, listening on its own port: what a load balancer's second backend is.
+    pub async fn second_instance(&self) -> TestApp {
+        start(
+            self.state.settings.clone(),
+            self.clock.clone(),
+            self.dir.clone(),
+        )
+        .await
+    }
+
     pub async fn post(&self, c: &reqwest::Client, path: &str, body: Value) -> Reply {
         let res = c
             .post(format!("{}{path}", self.base))
@@ -143,20 +189,54 @@ impl TestApp {
         self.state.settings.sms_outbox()
     }
 
-    pub fn db_path(&self) -> PathBuf {
-        self.dir.path().join("gatehouse.db")
+    /// A connection to the app's database, whichever it is.
+    pub async fn db(&self) -> sqlx::AnyConnection {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        sqlx::AnyConnection::connect(&self.state.settings.database_url())
+            .await
+            .unwrap()
     }
 
+    /// Everything the database holds: the SQLite files' bytes, or every PostgreSQL
+    /// table's rows as text (bytea as hex).
+    pub async fn database_bytes(&self) -> Vec<u8> {
+        let url = self.state.settings.database_url();
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            let mut bytes = Vec::new();
+            for suffix in ["", "-wal", "-shm"] {
+                bytes.extend(std::fs::read(format!("{path}{suffix}")).unwrap_or_default());
+            }
+            return bytes;
+        }
+        let mut db = self.db().await;
+        let tables: Vec<String> =
+            sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'")
+                .fetch_all(&mut db)
+                .await
+                .unwrap();
+        let mut bytes = Vec::new();
+        for table in tables {
+            let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT t::text FROM {table} t"))
+                .fetch_all(&mut db)
+                .await
+                .unwrap();
+            bytes.extend(rows.concat().into_bytes());
+        }
+        bytes
+    }
+
+    /// `SELECT COUNT(*)` of `table`, with an optional `WHERE` clause after it.
     pub async fn count(&self, table: &str) -> i64 {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path().display()))
+        self.count_where(table, "TRUE").await
+    }
+
+    pub async fn count_where(&self, table: &str, condition: &str) -> i64 {
+        let mut db = self.db().await;
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table} WHERE {condition}"))
+            .fetch_one(&mut db)
             .await
-            .unwrap();
-        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-        n
+            .unwrap()
     }
 
     /// Sends a code and signs up `phone` with a good form; returns the reply.

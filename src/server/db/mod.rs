@@ -1,8 +1,13 @@
 //! The storage seam (STYLE 9): the rest of the server talks to [`Storage`]; each
-//! database is one implementation. SQLite is the embedded default.
+//! database is one expansion of the same SQL ([`sql`]). SQLite is the embedded
+//! default; PostgreSQL serves several instances.
 
+#[macro_use]
+mod sql;
+mod postgres;
 mod sqlite;
 
+pub use postgres::PostgresStorage;
 pub use sqlite::SqliteStorage;
 
 use crate::server::otp::{OtpRejected, SendLimits, SendRefused, VerifyRules};
@@ -115,12 +120,47 @@ pub struct SignInAttempt {
     pub outcome: String,
 }
 
+/// Opens the database `url` names: `sqlite:` (a file, created if missing) or
+/// `postgres:`/`postgresql:` (an existing database). Does not migrate.
+///
+/// Errors: another scheme, an unparsable URL, or a database that cannot be reached.
+pub async fn open(url: &str) -> anyhow::Result<std::sync::Arc<dyn Storage>> {
+    Ok(match Backend::of(url) {
+        Some(Backend::Sqlite) => std::sync::Arc::new(SqliteStorage::open(url).await?),
+        Some(Backend::Postgres) => std::sync::Arc::new(PostgresStorage::open(url).await?),
+        None => anyhow::bail!("GATEHOUSE_DATABASE_URL must start with sqlite: or postgres:"),
+    })
+}
+
+/// The databases Gatehouse runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a database URL names, by its scheme; `None` for any other.
+    pub fn of(url: &str) -> Option<Self> {
+        if url.starts_with("sqlite:") {
+            Some(Self::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Some(Self::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
 /// What Gatehouse stores, whatever the database. Every method that writes twice
 /// runs one transaction.
 #[async_trait]
 pub trait Storage: Send + Sync + std::fmt::Debug + 'static {
     /// Applies pending migrations.
     async fn migrate(&self) -> anyhow::Result<()>;
+
+    /// Whether the database answers a trivial query (for `/healthz`).
+    async fn ping(&self) -> anyhow::Result<()>;
 
     /// The sends counted by the rate limits at `now` for a code of `purpose`.
     async fn send_history(
