@@ -112,14 +112,33 @@ pub fn use_site() -> SiteInfo {
 
 /// Remembers the language in a cookie (one year) and tells the document.
 fn remember_language(lang: Lang) {
-    let js = format!(
-        "document.cookie = '{cookie}={code}; path=/; max-age=31536000; samesite=lax'; \
-         document.documentElement.lang = '{tag}';",
-        cookie = Lang::COOKIE,
-        code = lang.code(),
-        tag = lang.html_lang(),
-    );
-    document::eval(&js);
+    tell_document(lang, true);
+}
+
+/// Sets `<html lang>` and, when `remember`, the language cookie. Direct DOM calls:
+/// `document::eval` needs `unsafe-eval`, which our Content-Security-Policy refuses.
+fn tell_document(lang: Lang, remember: bool) {
+    #[cfg(feature = "web")]
+    {
+        use wasm_bindgen::JsCast;
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        if let Some(root) = document.document_element() {
+            let _ = root.set_attribute("lang", lang.html_lang());
+        }
+        if remember {
+            if let Ok(html) = document.dyn_into::<web_sys::HtmlDocument>() {
+                let _ = html.set_cookie(&format!(
+                    "{}={}; path=/; max-age=31536000; samesite=lax",
+                    Lang::COOKIE,
+                    lang.code()
+                ));
+            }
+        }
+    }
+    #[cfg(not(feature = "web"))]
+    let _ = (lang, remember);
 }
 
 #[component]
@@ -128,10 +147,7 @@ fn Shell() -> Element {
     let site = use_site();
     let l = lang();
     // Once hydrated, keep <html lang> in step with the language.
-    use_effect(move || {
-        let tag = lang().html_lang();
-        document::eval(&format!("document.documentElement.lang = '{tag}';"));
-    });
+    use_effect(move || tell_document(lang(), false));
     let year = site.year.to_string();
     let copyright = Msg::Copyright.format(l, &[("year", &year), ("company", &site.company)]);
     let hotline = Msg::Hotline.format(l, &[("hotline", &site.hotline)]);

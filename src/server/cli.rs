@@ -8,7 +8,7 @@ use crate::server::crypto::DataKeys;
 use crate::server::db::{self, NewInvitation, Storage};
 use crate::server::hashing::{HashCost, PasswordHasher};
 use crate::server::otp::SendLimits;
-use crate::server::sms::{DevOutbox, SmsProvider};
+use crate::server::sms::{DevOutbox, SmsProvider, Webhook};
 use crate::server::state::{AppState, Inner};
 use anyhow::{bail, Context};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
@@ -100,8 +100,11 @@ fn init_tracing(mode: Mode) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("RUST_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
+    use std::io::IsTerminal;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        // Colors only on a terminal: a log file or journal gets plain text.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let _ = match mode {
         Mode::Production => builder.json().try_init(),
@@ -149,6 +152,18 @@ pub async fn open_state(
             tracing::warn!(outbox = %settings.sms_outbox().display(), "development SMS provider: codes go to the outbox");
             Arc::new(DevOutbox::new(settings.sms_outbox()))
         }
+        SmsProviderKind::Webhook => {
+            let (Some(url), Some(secret)) =
+                (&settings.sms_webhook_url, &settings.sms_webhook_secret)
+            else {
+                bail!("GATEHOUSE_SMS_WEBHOOK_URL and GATEHOUSE_SMS_WEBHOOK_SECRET are required");
+            };
+            Arc::new(Webhook::new(
+                url.clone(),
+                secret.clone(),
+                std::time::Duration::from_secs(settings.sms_webhook_timeout_seconds.into()),
+            )?)
+        }
     };
     let hasher = PasswordHasher::new(cost, settings.hash_permits())?;
     let random: String = (0..24)
@@ -161,6 +176,7 @@ pub async fn open_state(
         login_throttle: crate::server::throttle::LoginThrottle::new(settings.login_ip_hourly),
         send_limits: SendLimits::new(settings.sms_ip_hourly, settings.sms_global_hourly),
         keys: DataKeys::from_master(&master),
+        trusted_proxies: settings.trusted_proxies().map_err(anyhow::Error::msg)?,
         storage,
         sms,
         clock,
@@ -175,13 +191,18 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {addr} (set IP and PORT)"))?;
     tracing::info!(%addr, mode = ?state.settings.mode, "Gatehouse listening");
+    let storage = state.storage.clone();
     crate::server::http::serve(
         listener,
         crate::server::http::router(state),
         crate::server::http::shutdown_signal(),
     )
     .await
-    .context("serving")
+    .context("serving")?;
+    // Every acknowledged write is committed; closing checkpoints SQLite's WAL.
+    storage.close().await;
+    tracing::info!("stopped");
+    Ok(())
 }
 
 /// Parses `--expires`: a date means the end of that day in China Standard Time

@@ -27,6 +27,9 @@ pub enum SmsProviderKind {
     /// Appends each message to the outbox file and logs it; refused in production.
     #[default]
     Development,
+    /// POSTs each message to `sms_webhook_url`, signed with `sms_webhook_secret`
+    /// (see `sms::Webhook`): the production provider.
+    Webhook,
 }
 
 /// Every setting, after layering. Field `x` is set by `GATEHOUSE_X` or by `x` in the file.
@@ -43,7 +46,8 @@ pub struct Settings {
     /// ICP filing number shown in the footer, when set.
     pub icp: Option<String>,
     pub invitation_mode: InvitationMode,
-    /// `sqlite:PATH`; default `sqlite://{data_dir}/gatehouse.db`.
+    /// `sqlite:PATH` or `postgres://USER:PASSWORD@HOST:PORT/DATABASE`; default
+    /// `sqlite://{data_dir}/gatehouse.db`. Several instances need PostgreSQL.
     pub database_url: Option<String>,
     /// Folder for the SQLite database, the generated development key and the outbox.
     pub data_dir: PathBuf,
@@ -54,6 +58,16 @@ pub struct Settings {
     pub sms_provider: SmsProviderKind,
     /// The development provider's outbox (JSON lines); default `{data_dir}/sms-outbox.jsonl`.
     pub sms_outbox: Option<PathBuf>,
+    /// The webhook provider's endpoint; `https://` in production.
+    pub sms_webhook_url: Option<String>,
+    /// Key of the webhook's HMAC-SHA256 signature header; at least 32 characters.
+    #[serde(skip_serializing)]
+    pub sms_webhook_secret: Option<SecretString>,
+    /// Seconds the webhook may take before the send counts as failed.
+    pub sms_webhook_timeout_seconds: u32,
+    /// Reverse proxies whose `X-Forwarded-For` is believed, comma-separated addresses
+    /// or CIDR blocks (`10.0.0.0/8, ::1`). Empty: the client IP is the socket's peer.
+    pub trusted_proxies: String,
     /// Codes sent per client IP per rolling hour.
     pub sms_ip_hourly: u32,
     /// Codes sent in total per rolling hour.
@@ -82,6 +96,10 @@ impl Default for Settings {
             data_key: None,
             sms_provider: SmsProviderKind::Development,
             sms_outbox: None,
+            sms_webhook_url: None,
+            sms_webhook_secret: None,
+            sms_webhook_timeout_seconds: 5,
+            trusted_proxies: String::new(),
             sms_ip_hourly: 30,
             sms_global_hourly: 2000,
             login_ip_hourly: 100,
@@ -106,7 +124,7 @@ pub enum ConfigError {
 
 impl Settings {
     /// Every setting's key; `GATEHOUSE_` + the upper-case key is its variable.
-    pub const KEYS: [&'static str; 17] = [
+    pub const KEYS: [&'static str; 21] = [
         "mode",
         "brand",
         "company",
@@ -118,6 +136,10 @@ impl Settings {
         "data_key",
         "sms_provider",
         "sms_outbox",
+        "sms_webhook_url",
+        "sms_webhook_secret",
+        "sms_webhook_timeout_seconds",
+        "trusted_proxies",
         "sms_ip_hourly",
         "sms_global_hourly",
         "login_ip_hourly",
@@ -188,6 +210,41 @@ impl Settings {
                 );
             }
         }
+        if let Err(e) = self.trusted_proxies() {
+            return invalid("GATEHOUSE_TRUSTED_PROXIES", &e);
+        }
+        if self.sms_provider == SmsProviderKind::Webhook {
+            let Some(url) = &self.sms_webhook_url else {
+                return invalid(
+                    "GATEHOUSE_SMS_WEBHOOK_URL",
+                    "the webhook provider needs a URL",
+                );
+            };
+            let https = url.starts_with("https://");
+            if !https && !url.starts_with("http://") {
+                return invalid("GATEHOUSE_SMS_WEBHOOK_URL", "must be an http(s):// URL");
+            }
+            if !https && self.mode == Mode::Production {
+                return invalid(
+                    "GATEHOUSE_SMS_WEBHOOK_URL",
+                    "must be https:// in production",
+                );
+            }
+            use secrecy::ExposeSecret;
+            let secret_len = self
+                .sms_webhook_secret
+                .as_ref()
+                .map_or(0, |s| s.expose_secret().len());
+            if secret_len < 32 {
+                return invalid(
+                    "GATEHOUSE_SMS_WEBHOOK_SECRET",
+                    "the webhook provider needs a secret of at least 32 characters",
+                );
+            }
+            if !(1..=60).contains(&self.sms_webhook_timeout_seconds) {
+                return invalid("GATEHOUSE_SMS_WEBHOOK_TIMEOUT_SECONDS", "must be 1 to 60");
+            }
+        }
         if self.hash_permits == Some(0) {
             return invalid("GATEHOUSE_HASH_PERMITS", "must be at least 1");
         }
@@ -228,6 +285,23 @@ impl Settings {
             .unwrap_or_else(|| self.data_dir.join("sms-outbox.jsonl"))
     }
 
+    /// The parsed `trusted_proxies`; a bare address is a block of one.
+    ///
+    /// Errors: the entry that is neither an IP address nor a CIDR block.
+    pub fn trusted_proxies(&self) -> Result<Vec<ipnet::IpNet>, String> {
+        self.trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .map(|entry| {
+                entry
+                    .parse::<ipnet::IpNet>()
+                    .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| format!("{entry:?} is not an IP address or CIDR block"))
+            })
+            .collect()
+    }
+
     /// Concurrent argon2 hashes allowed.
     pub fn hash_permits(&self) -> usize {
         self.hash_permits.unwrap_or_else(|| {
@@ -258,7 +332,8 @@ mod tests {
         })
         .unwrap();
         let mut fields: Vec<String> = json.as_object().unwrap().keys().cloned().collect();
-        fields.push("data_key".into());
+        // The secrets are never serialized.
+        fields.extend(["data_key".into(), "sms_webhook_secret".into()]);
         fields.sort();
         let mut keys: Vec<String> = Settings::KEYS.iter().map(|k| k.to_string()).collect();
         keys.sort();
@@ -298,5 +373,60 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("GATEHOUSE_SMS_PROVIDER"), "{err}");
+    }
+
+    fn production_with(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Serialized::default("mode", "production"))
+            .merge(Serialized::default(
+                "data_key",
+                "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+            ))
+            .merge(Serialized::default("sms_provider", "webhook"));
+        for (key, value) in pairs {
+            figment = figment.merge(Serialized::default(key, value));
+        }
+        Settings::from_figment(figment)
+    }
+
+    #[test]
+    fn production_starts_with_the_webhook_provider_and_checks_its_settings() {
+        let secret = ("sms_webhook_secret", "0123456789abcdef0123456789abcdef");
+        let ok = production_with(&[("sms_webhook_url", "https://sms.example/send"), secret]);
+        assert!(ok.is_ok(), "{ok:?}");
+        for (pairs, setting) in [
+            (vec![secret], "GATEHOUSE_SMS_WEBHOOK_URL"),
+            (
+                vec![("sms_webhook_url", "http://sms.example/send"), secret],
+                "GATEHOUSE_SMS_WEBHOOK_URL",
+            ),
+            (
+                vec![
+                    ("sms_webhook_url", "https://sms.example/send"),
+                    ("sms_webhook_secret", "short"),
+                ],
+                "GATEHOUSE_SMS_WEBHOOK_SECRET",
+            ),
+        ] {
+            let err = production_with(&pairs).unwrap_err().to_string();
+            assert!(err.contains(setting), "{err}");
+        }
+    }
+
+    #[test]
+    fn trusted_proxies_take_addresses_and_blocks() {
+        let s = with("trusted_proxies", " 10.0.0.0/8, 127.0.0.1 ,::1").unwrap();
+        let nets = s.trusted_proxies().unwrap();
+        assert_eq!(nets.len(), 3);
+        assert!(nets[0].contains(&"10.2.3.4".parse::<std::net::IpAddr>().unwrap()));
+        assert!(nets[1].contains(&"127.0.0.1".parse::<std::net::IpAddr>().unwrap()));
+        assert!(!nets[1].contains(&"127.0.0.2".parse::<std::net::IpAddr>().unwrap()));
+        let err = with("trusted_proxies", "10.0.0.0/8, proxy.local")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("GATEHOUSE_TRUSTED_PROXIES") && err.contains("proxy.local"),
+            "{err}"
+        );
     }
 }

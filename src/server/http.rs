@@ -5,21 +5,45 @@
 
 use crate::error::ApiError;
 use crate::i18n::{Lang, Msg};
+use crate::server::client_ip::client_ip;
 use crate::server::db::AccountRow;
 use crate::server::session::{self, DbSessionStore};
 use crate::server::state::AppState;
 use dioxus::server::axum::{
     self,
-    extract::{ConnectInfo, FromRequestParts},
-    http::{header, request::Parts, StatusCode},
-    Extension, Router,
+    extract::{ConnectInfo, FromRequestParts, Request, State},
+    http::{header, request::Parts, HeaderValue, StatusCode},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::get,
+    Extension, Json, Router,
 };
 use std::future::Future;
 use std::net::SocketAddr;
+use std::time::Duration;
 use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_sessions::Session;
 
-/// The whole HTTP surface of Gatehouse for `state`.
+/// The Content-Security-Policy of every response. The app's own script and wasm
+/// only (`wasm-unsafe-eval` lets the browser compile the wasm; no `unsafe-eval`, so
+/// the app never calls `document::eval`); inline scripts carry Dioxus' hydration
+/// data; no framing (OWASP clickjacking defense).
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
+    script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; \
+    base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// `Cache-Control` of assets whose file name carries their content hash.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// The whole HTTP surface of Gatehouse for `state`: Dioxus' pages, assets and
+/// server functions, `GET /healthz`, sessions, and around them compression (gzip or
+/// brotli, unless the asset was served precompressed), cache and security headers,
+/// a request id (`x-request-id`, kept from a proxy or made here) and one log line
+/// per request.
 pub fn router(state: AppState) -> Router {
     let store = DbSessionStore::new(
         state.storage.clone(),
@@ -28,10 +52,117 @@ pub fn router(state: AppState) -> Router {
         i64::from(state.settings.session_idle_minutes) * 60,
         i64::from(state.settings.session_absolute_hours) * 3_600,
     );
-    let secure = state.settings.mode == crate::server::Mode::Production;
+    let production = state.settings.mode == crate::server::Mode::Production;
     dioxus::server::router(crate::app::App)
-        .layer(session::layer(store, secure))
+        .route("/healthz", get(healthz))
+        .layer(session::layer(store, production))
         .layer(Extension(state))
+        .layer(CompressionLayer::new())
+        .layer(middleware::from_fn_with_state(production, response_headers))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    let id = request
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    // The path only: a query string could carry anything.
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                        request_id = %id,
+                    )
+                })
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// `GET /healthz`: 200 `{"status":"ok"}` when the database answers within 3
+/// seconds, else 503 `{"status":"unavailable"}` (a load balancer then stops sending
+/// traffic to this instance).
+async fn healthz(Extension(state): Extension<AppState>) -> Response {
+    let ping = tokio::time::timeout(Duration::from_secs(3), state.storage.ping()).await;
+    match ping {
+        Ok(Ok(())) => Json(serde_json::json!({"status": "ok"})).into_response(),
+        Ok(Err(e)) => {
+            tracing::error!(error = %format!("{e:#}"), "health check: database failed");
+            unavailable()
+        }
+        Err(_) => {
+            tracing::error!("health check: database did not answer in 3 s");
+            unavailable()
+        }
+    }
+}
+
+fn unavailable() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(serde_json::json!({"status": "unavailable"})),
+    )
+        .into_response()
+}
+
+/// Cache and security headers of every response. Hashed assets are cached for a
+/// year; pages and server-function answers are never stored (they may be personal);
+/// anything else is revalidated. HSTS only in production (behind HTTPS).
+async fn response_headers(
+    State(production): State<bool>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let hashed_asset = is_hashed_asset(request.uri().path());
+    let mut response = next.run(request).await;
+    let success = response.status().is_success();
+    let headers = response.headers_mut();
+    if hashed_asset && success {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
+    } else if !headers.contains_key(header::CACHE_CONTROL) {
+        let personal = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("text/html") || t.starts_with("application/json"));
+        let policy = if personal || !success {
+            "no-store"
+        } else {
+            "no-cache"
+        };
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    }
+    let mut set = |name: &'static str, value: &'static str| {
+        headers.insert(name, HeaderValue::from_static(value));
+    };
+    set("content-security-policy", CONTENT_SECURITY_POLICY);
+    set("x-content-type-options", "nosniff");
+    set("x-frame-options", "DENY");
+    set("referrer-policy", "strict-origin-when-cross-origin");
+    set("cross-origin-opener-policy", "same-origin");
+    set(
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=()",
+    );
+    if production {
+        set(
+            "strict-transport-security",
+            "max-age=31536000; includeSubDomains",
+        );
+    }
+    response
+}
+
+/// Whether `path` is a bundled asset named with its content hash
+/// (`/assets/main-dxh0123abcd.css`), so its bytes never change.
+fn is_hashed_asset(path: &str) -> bool {
+    let Some(name) = path.strip_prefix("/assets/") else {
+        return false;
+    };
+    let stem = name.split('.').next().unwrap_or("");
+    stem.rsplit_once("-dxh")
+        .is_some_and(|(_, hash)| hash.len() >= 8 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves; in-flight requests then
@@ -81,7 +212,8 @@ pub struct RequestContext {
     pub session: Session,
     /// The language of the request: cookie, else Accept-Language (DESIGN.md §8).
     pub lang: Lang,
-    /// The peer address of the TCP connection.
+    /// The client's address: the TCP peer, or what a trusted proxy forwarded
+    /// (`client_ip`).
     pub ip: String,
     /// The `User-Agent` header, at most 512 bytes.
     pub user_agent: String,
@@ -134,10 +266,19 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "session layer missing"))?;
+        let forwarded: Vec<&str> = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let forwarded = (!forwarded.is_empty()).then(|| forwarded.join(","));
         let ip = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string())
+            .map(|ConnectInfo(addr)| {
+                client_ip(addr.ip(), forwarded.as_deref(), &app.trusted_proxies).to_string()
+            })
             .unwrap_or_else(|| "unknown".into());
         let mut user_agent = parts
             .headers
@@ -159,5 +300,22 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
             ip,
             user_agent,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_hashed_asset;
+
+    #[test]
+    fn only_content_hashed_assets_are_immutable() {
+        assert!(is_hashed_asset("/assets/main-dxhd29beb59168b55f.css"));
+        assert!(is_hashed_asset(
+            "/assets/gatehouse_bg-dxh3ded8e8cc575d574.wasm"
+        ));
+        assert!(!is_hashed_asset("/assets/main.css"));
+        assert!(!is_hashed_asset("/assets/main-dxhxyz.css"));
+        assert!(!is_hashed_asset("/register"));
+        assert!(!is_hashed_asset("/favicon-dxh0123456789.ico"));
     }
 }

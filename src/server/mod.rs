@@ -3,6 +3,7 @@
 //! Dioxus router.
 
 pub mod cli;
+pub mod client_ip;
 pub mod clock;
 pub mod config;
 pub mod crypto;

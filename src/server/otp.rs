@@ -199,6 +199,7 @@ pub async fn send(
         .await?
         .map_err(SendError::Refused)?;
     let message = SmsMessage {
+        id: message_id(),
         to: phone.as_str().to_owned(),
         purpose: purpose.as_str(),
         text: Msg::SmsText.format(
@@ -222,6 +223,13 @@ pub async fn send(
             Ok(())
         }
     }
+}
+
+/// 128 random bits in hex: names one message, so a gateway can drop a repeat.
+/// (Not the code's row id: SQLite reuses the id of a withdrawn code.)
+fn message_id() -> String {
+    let bytes: [u8; 16] = rand::rngs::OsRng.gen();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 async fn deliver(state: &AppState, id: i64, message: SmsMessage) -> Result<(), SendError> {

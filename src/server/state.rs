@@ -27,6 +27,8 @@ pub struct Inner {
     pub clock: Arc<dyn Clock>,
     pub send_limits: SendLimits,
     pub login_throttle: LoginThrottle,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (`client_ip`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// A hash of a random password at the hasher's cost: verified against when the
     /// phone has no account, so unknown and wrong cost the same (OWASP).
     pub dummy_hash: String,

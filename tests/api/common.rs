@@ -24,7 +24,7 @@ pub struct TestApp {
 
 /// A database URL for one test: a new PostgreSQL database when
 /// `GATEHOUSE_TEST_POSTGRES` is set, else a SQLite file in `dir`.
-async fn fresh_database(dir: &std::path::Path) -> String {
+pub async fn fresh_database(dir: &std::path::Path) -> String {
     use sqlx::Connection;
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let Ok(server) = std::env::var("GATEHOUSE_TEST_POSTGRES") else {
@@ -158,18 +158,7 @@ impl TestApp {
     /// The newest code the development provider sent to `phone` for `purpose`
     /// (sign-in and reset codes are sent after the answer: wait up to 5 s).
     pub async fn last_code(&self, phone: &str, purpose: &str) -> String {
-        for _ in 0..500 {
-            let found = self
-                .outbox()
-                .into_iter()
-                .rev()
-                .find(|m| m["to"] == phone && m["purpose"] == purpose);
-            if let Some(m) = found {
-                return m["code"].as_str().unwrap().to_owned();
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-        panic!("no {purpose} code for {phone} in the outbox")
+        outbox_code(&self.outbox_path(), phone, purpose).await
     }
 
     pub fn clock_unix(&self) -> i64 {
@@ -178,11 +167,7 @@ impl TestApp {
     }
 
     pub fn outbox(&self) -> Vec<Value> {
-        std::fs::read_to_string(self.outbox_path())
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
+        read_outbox(&self.outbox_path())
     }
 
     pub fn outbox_path(&self) -> PathBuf {
@@ -286,4 +271,29 @@ async fn reply(res: reqwest::Response) -> Reply {
 /// The ApiError payload inside a server function's error body.
 pub fn error(reply: &Reply) -> &Value {
     &reply.body["data"]
+}
+
+/// The development provider's messages in the outbox file at `path`.
+pub fn read_outbox(path: &std::path::Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The newest code in the outbox at `path` for `phone` and `purpose`, waiting up to
+/// 5 s for it.
+pub async fn outbox_code(path: &std::path::Path, phone: &str, purpose: &str) -> String {
+    for _ in 0..500 {
+        let found = read_outbox(path)
+            .into_iter()
+            .rev()
+            .find(|m| m["to"] == phone && m["purpose"] == purpose);
+        if let Some(m) = found {
+            return m["code"].as_str().unwrap().to_owned();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("no {purpose} code for {phone} in the outbox")
 }

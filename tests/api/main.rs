@@ -5,3 +5,5 @@ mod common;
 mod instances;
 mod login;
 mod register;
+mod serving;
+mod sms_webhook;

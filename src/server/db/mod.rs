@@ -162,6 +162,10 @@ pub trait Storage: Send + Sync + std::fmt::Debug + 'static {
     /// Whether the database answers a trivial query (for `/healthz`).
     async fn ping(&self) -> anyhow::Result<()>;
 
+    /// Closes every connection after the in-flight queries finish (graceful
+    /// shutdown); later calls fail.
+    async fn close(&self);
+
     /// The sends counted by the rate limits at `now` for a code of `purpose`.
     async fn send_history(
         &self,

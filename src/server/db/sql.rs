@@ -80,6 +80,11 @@ macro_rules! sql_storage {
                 Ok(())
             }
 
+            async fn close(&self) {
+                self.reader.close().await;
+                self.writer.close().await;
+            }
+
             async fn send_history(
                 &self,
                 phone_index: &[u8],
