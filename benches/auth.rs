@@ -1,14 +1,18 @@
-//! Sign-up and sign-in against raw argon2, measured in one run (issues 2 and 3).
+//! Sign-up and sign-in against raw argon2, and pages against a bare server, measured
+//! in one run (issues 2 to 4).
 //!
 //! Baselines: argon2id hashing and verifying at production cost on all cores (one
 //! thread a core). Then, through HTTP against the real server binary in its own
-//! process (127.0.0.1, a fresh SQLite file, production cost, development outbox),
-//! with 4 clients a core:
-//! - sign-up rate (send code + register) / hashing rate (target >= 0.8);
-//! - password sign-in rate / verify rate (target >= 0.9);
+//! process (127.0.0.1, production cost, development outbox), with 4 clients a core:
+//! - sign-up rate (send code + register) / hashing rate (target >= 0.8), on a fresh
+//!   SQLite file and, when `GATEHOUSE_TEST_POSTGRES` names a server, on a fresh
+//!   PostgreSQL database;
+//! - password sign-in rate / verify rate (target >= 0.9), on both;
 //! - p99 of `GET /login` while sign-ins saturate the CPU / its p99 idle (target <= 3);
 //! - peak RSS under 32 concurrent sign-ins minus idle RSS, / (permits x 19 MiB)
-//!   (target <= 1.5).
+//!   (target <= 1.5);
+//! - `GET /register` requests per second / a bare axum server (this bench binary
+//!   again, in its own process) answering the same bytes (target >= 0.5).
 //!
 //! Run: `scripts/bench.sh`. `BENCH_SECONDS` sets each rate phase's length (default 10).
 
@@ -95,6 +99,43 @@ struct Bench {
 }
 
 impl Bench {
+    /// Waits for the server on `port` to answer.
+    async fn connect(port: u16, outbox: PathBuf) -> Arc<Self> {
+        let base = format!("http://127.0.0.1:{port}");
+        wait_for(&format!("{base}/login")).await;
+        Arc::new(Bench {
+            base,
+            outbox: Outbox {
+                path: outbox,
+                seen: Mutex::new((0, HashMap::new())),
+            },
+            next_phone: AtomicUsize::new(0),
+        })
+    }
+
+    /// Sign-up rate, then password sign-in rate over the accounts it made; prints
+    /// both and returns (accounts, sign-ups/s, sign-ins/s).
+    async fn auth_rates(
+        self: &Arc<Self>,
+        workers: usize,
+        window: Duration,
+    ) -> (Arc<Vec<String>>, f64, f64) {
+        let accounts = Arc::new(Mutex::new(Vec::new()));
+        let list = accounts.clone();
+        let signup = self
+            .rate(workers, window, move |b, http, _| {
+                let list = list.clone();
+                async move {
+                    let phone = b.sign_up(&http).await;
+                    list.lock().unwrap().push(phone);
+                }
+            })
+            .await;
+        let phones: Arc<Vec<String>> = Arc::new(accounts.lock().unwrap().clone());
+        let signin = self.rate(workers, window, sign_in_op(phones.clone())).await;
+        (phones, signup, signin)
+    }
+
     fn client() -> reqwest::Client {
         reqwest::Client::builder()
             .cookie_store(true)
@@ -199,6 +240,9 @@ fn rss_kib(pid: u32) -> (u64, u64) {
 }
 
 fn main() {
+    if let Ok(spec) = std::env::var(BARE_SERVER) {
+        return bare_server(&spec);
+    }
     let cores = std::thread::available_parallelism()
         .map(usize::from)
         .unwrap_or(2);
@@ -225,74 +269,18 @@ fn main() {
     });
     println!("argon2id verify, all cores: {verifying:.1}/s");
 
-    let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let outbox = dir.path().join("outbox.jsonl");
-    let big = u32::MAX.to_string();
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
-        .arg("serve")
-        .env("IP", "127.0.0.1")
-        .env("PORT", port.to_string())
-        .env("DIOXUS_PUBLIC_PATH", dir.path())
-        .env("GATEHOUSE_DATA_DIR", dir.path())
-        .env("GATEHOUSE_SMS_OUTBOX", &outbox)
-        .env("GATEHOUSE_SMS_IP_HOURLY", &big)
-        .env("GATEHOUSE_SMS_GLOBAL_HOURLY", &big)
-        .env("GATEHOUSE_LOGIN_IP_HOURLY", &big)
-        .env("GATEHOUSE_HASH_PERMITS", cores.to_string())
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("starting the server binary");
-    let pid = server.id();
+    let sqlite = Server::start(cores, None);
+    let pid = sqlite.child.id();
     let permits = cores;
+    let port = sqlite.port;
+    let outbox = sqlite.outbox.clone();
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async move {
-        let base = format!("http://127.0.0.1:{port}");
-        for _ in 0..300 {
-            if reqwest::get(format!("{base}/login")).await.is_ok() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let bench = Arc::new(Bench {
-            base,
-            outbox: Outbox {
-                path: outbox,
-                seen: Mutex::new((0, HashMap::new())),
-            },
-            next_phone: AtomicUsize::new(0),
-        });
+        let bench = Bench::connect(port, outbox).await;
         let workers = cores * 4;
-
-        let accounts = Arc::new(Mutex::new(Vec::new()));
-        let list = accounts.clone();
-        let signup = bench
-            .rate(workers, window, move |b, http, _| {
-                let list = list.clone();
-                async move {
-                    let phone = b.sign_up(&http).await;
-                    list.lock().unwrap().push(phone);
-                }
-            })
-            .await;
-        println!("sign-up through HTTP ({workers} clients): {signup:.1}/s");
-        println!("  ratio sign-up / hash: {:.2} (target >= 0.80)", signup / hashing);
-
-        let phones: Arc<Vec<String>> = Arc::new(accounts.lock().unwrap().clone());
-        let signin_phones = phones.clone();
-        let sign_in = move |b: Arc<Bench>, http: reqwest::Client, i: usize| {
-            let phones = signin_phones.clone();
-            async move { b.sign_in(&http, &phones[i % phones.len()]).await }
-        };
-        let signin = bench.rate(workers, window, sign_in.clone()).await;
-        println!("password sign-in through HTTP ({workers} clients): {signin:.1}/s");
-        println!("  ratio sign-in / verify: {:.2} (target >= 0.90)", signin / verifying);
+        let (phones, signup, signin) = bench.auth_rates(workers, window).await;
+        let sign_in = sign_in_op(phones.clone());
 
         let idle = bench.page_p99(300).await;
         let busy = Arc::new(AtomicBool::new(true));
@@ -347,7 +335,217 @@ fn main() {
             "  ratio extra / ({permits} permits x 19 MiB): {:.2} (target <= 1.5)",
             extra_mib / budget
         );
+
+        // Anonymous page against a bare server of the same bytes.
+        let page = reqwest::get(format!("{}/register", bench.base))
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let page_file = sqlite.dir.path().join("register.html");
+        std::fs::write(&page_file, &page).unwrap();
+        let bare = BareServer::start(&page_file);
+        let bare_base = format!("http://127.0.0.1:{}", bare.port);
+        wait_for(&format!("{bare_base}/register")).await;
+        let ours = page_rate(&bench.base, workers, window, page.len()).await;
+        let theirs = page_rate(&bare_base, workers, window, page.len()).await;
+        println!(
+            "GET /register ({} bytes, {workers} clients): Gatehouse {ours:.0}/s, bare axum {theirs:.0}/s",
+            page.len()
+        );
+        println!("  ratio Gatehouse / bare: {:.2} (target >= 0.5)", ours / theirs);
+        drop(bare);
+
+        let mut rows = vec![("SQLite", signup, signin)];
+        drop(sqlite);
+        if let Ok(server) = std::env::var("GATEHOUSE_TEST_POSTGRES") {
+            let url = fresh_postgres(&server).await;
+            let pg = Server::start(cores, Some(url));
+            let bench = Bench::connect(pg.port, pg.outbox.clone()).await;
+            let (_, signup, signin) = bench.auth_rates(workers, window).await;
+            rows.push(("PostgreSQL", signup, signin));
+        }
+        println!("side by side ({workers} clients):");
+        for (db, signup, signin) in rows {
+            println!(
+                "  {db:<10} sign-up {signup:6.1}/s ({:.2} of hash)   sign-in {signin:6.1}/s ({:.2} of verify)",
+                signup / hashing,
+                signin / verifying
+            );
+        }
     });
-    let _ = server.kill();
-    let _ = server.wait();
+}
+
+/// The server binary in its own process on a free port, with a temp data dir and
+/// `database_url` (default: a SQLite file there); stopped on drop.
+struct Server {
+    child: std::process::Child,
+    port: u16,
+    outbox: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(cores: usize, database_url: Option<String>) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let outbox = dir.path().join("outbox.jsonl");
+        let big = u32::MAX.to_string();
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"));
+        command
+            .arg("serve")
+            .env("IP", "127.0.0.1")
+            .env("PORT", port.to_string())
+            .env("DIOXUS_PUBLIC_PATH", dir.path())
+            .env("GATEHOUSE_DATA_DIR", dir.path())
+            .env("GATEHOUSE_SMS_OUTBOX", &outbox)
+            .env("GATEHOUSE_SMS_IP_HOURLY", &big)
+            .env("GATEHOUSE_SMS_GLOBAL_HOURLY", &big)
+            .env("GATEHOUSE_LOGIN_IP_HOURLY", &big)
+            .env("GATEHOUSE_HASH_PERMITS", cores.to_string())
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null());
+        if let Some(url) = database_url {
+            command.env("GATEHOUSE_DATABASE_URL", url);
+        }
+        let child = command.spawn().expect("starting the server binary");
+        Self {
+            child,
+            port,
+            outbox,
+            dir,
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// This bench binary again, as a bare axum server answering `GET /register` with
+/// the bytes of one file: the ceiling for serving a page.
+struct BareServer {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl BareServer {
+    fn start(page: &std::path::Path) -> Self {
+        let port = free_port();
+        let child = std::process::Command::new(std::env::current_exe().unwrap())
+            .env(BARE_SERVER, format!("{port}:{}", page.display()))
+            .spawn()
+            .unwrap();
+        Self { child, port }
+    }
+}
+
+impl Drop for BareServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const BARE_SERVER: &str = "BENCH_BARE_SERVER";
+
+/// Runs the bare server of `spec` (`PORT:FILE`) until killed.
+fn bare_server(spec: &str) {
+    use dioxus::server::axum::{http::header, routing::get, Router};
+    let (port, file) = spec.split_once(':').unwrap();
+    let body = dioxus::server::axum::body::Bytes::from(std::fs::read(file).unwrap());
+    let app = Router::new().route(
+        "/register",
+        get(move || {
+            let body = body.clone();
+            async move { ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body) }
+        }),
+    );
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(async move {
+            let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}"))
+                .await
+                .unwrap();
+            dioxus::server::axum::serve(listener, app).await.unwrap();
+        });
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn wait_for(url: &str) {
+    for _ in 0..300 {
+        if reqwest::get(url).await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{url} did not answer");
+}
+
+/// A new database on the PostgreSQL server `server` (`postgres://USER@HOST:PORT`).
+async fn fresh_postgres(server: &str) -> String {
+    use sqlx::Connection;
+    let server = server.trim_end_matches('/');
+    let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres"))
+        .await
+        .unwrap();
+    let name = format!("gatehouse_bench_{}", std::process::id());
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    format!("{server}/{name}")
+}
+
+/// `GET /register` per second from `workers` keep-alive clients for `window`,
+/// each answer checked for its length.
+async fn page_rate(base: &str, workers: usize, window: Duration, length: usize) -> f64 {
+    let done = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..workers)
+        .map(|_| {
+            let (done, url) = (done.clone(), format!("{base}/register"));
+            tokio::spawn(async move {
+                let http = reqwest::Client::new();
+                while start.elapsed() < window {
+                    let body = http.get(&url).send().await.unwrap().bytes().await.unwrap();
+                    assert_eq!(body.len(), length);
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Signs in as one of `phones`, chosen by the loop counter.
+fn sign_in_op(
+    phones: Arc<Vec<String>>,
+) -> impl Fn(
+    Arc<Bench>,
+    reqwest::Client,
+    usize,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
+       + Send
+       + Sync
+       + Clone
+       + 'static {
+    move |b: Arc<Bench>, http: reqwest::Client, i: usize| {
+        let phones = phones.clone();
+        Box::pin(async move { b.sign_in(&http, &phones[i % phones.len()]).await })
+    }
 }

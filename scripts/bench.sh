@@ -1,6 +1,38 @@
 #!/usr/bin/env bash
-# Benchmarks, each printed as a ratio against a baseline measured in the same run.
-# BENCH_SECONDS sets each phase's length (default 10).
+# Benchmarks, each printed as a ratio against a baseline measured in the same run:
+# - benches/auth.rs: argon2 baselines, then sign-up and sign-in through HTTP on
+#   SQLite and on PostgreSQL, page latency under load, memory, and GET /register
+#   against a bare axum server of the same bytes;
+# - the release wasm, raw / gzip / brotli, against a Dioxus 0.7 fullstack hello
+#   world (benches/hello) built the same way, both without debug symbols.
+# BENCH_SECONDS sets each rate phase's length (default 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/tools.sh
+
+bundle=$(scripts/bundle.sh target/bundle)
+hello_out="$PWD/target/bench-hello/bundle"
+(
+  cd benches/hello
+  cp ../../Cargo.lock Cargo.lock 2>/dev/null || true
+  rm -rf "$hello_out" target/dx/hello/release/web/public/assets
+  CARGO_TARGET_DIR="$PWD/../../target/bench-hello/target" \
+    dx bundle --platform web --release --debug-symbols false --out-dir "$hello_out" >&2
+)
+
+python3 - "$bundle/public/assets" "$hello_out/public/assets" <<'PY'
+import glob, gzip, os, sys
+def sizes(folder):
+    wasm = [f for f in glob.glob(os.path.join(folder, "*.wasm"))]
+    assert len(wasm) == 1, wasm
+    data = open(wasm[0], "rb").read()
+    br = wasm[0] + ".br"
+    return len(data), len(gzip.compress(data, 9)), os.path.getsize(br)
+app, hello = sizes(sys.argv[1]), sizes(sys.argv[2])
+for name, a, h in zip(("raw", "gzip -9", "brotli (dx)"), app, hello):
+    print(f"wasm {name}: Gatehouse {a:,} bytes, hello world {h:,} bytes -> ratio {a / h:.2} (target <= 2)")
+PY
+
+source scripts/postgres.sh
+trap stop_test_postgres EXIT
 cargo bench --features server --bench auth

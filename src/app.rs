@@ -110,6 +110,22 @@ pub fn use_site() -> SiteInfo {
     use_context::<SiteInfo>()
 }
 
+/// The document's `<title>`. `document::Title` sets it in the browser through
+/// `document::eval`, which our Content-Security-Policy refuses; this sets it with a
+/// DOM call there and through the server document (rendered into `<head>`) in SSR.
+#[component]
+fn PageTitle(text: String) -> Element {
+    use_hook(move || {
+        #[cfg(feature = "web")]
+        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+            document.set_title(&text);
+        }
+        #[cfg(not(feature = "web"))]
+        document::document().set_title(text);
+    });
+    rsx! {}
+}
+
 /// Remembers the language in a cookie (one year) and tells the document.
 fn remember_language(lang: Lang) {
     tell_document(lang, true);
@@ -152,7 +168,7 @@ fn Shell() -> Element {
     let copyright = Msg::Copyright.format(l, &[("year", &year), ("company", &site.company)]);
     let hotline = Msg::Hotline.format(l, &[("hotline", &site.hotline)]);
     rsx! {
-        document::Title { "{site.brand}" }
+        PageTitle { text: site.brand.clone() }
         div { class: "page",
             header { class: "topbar",
                 Link { class: "brand", to: Route::Register {},

@@ -80,6 +80,9 @@ pub struct Settings {
     pub session_idle_minutes: u32,
     /// A session ends this many hours after sign-in, active or not.
     pub session_absolute_hours: u32,
+    /// Seconds an anonymous page (sign-up, sign-in, documents) is served from memory
+    /// before it is rendered again; 0 renders every request.
+    pub page_cache_seconds: u32,
 }
 
 impl Default for Settings {
@@ -106,6 +109,7 @@ impl Default for Settings {
             hash_permits: None,
             session_idle_minutes: 30,
             session_absolute_hours: 12,
+            page_cache_seconds: 30,
         }
     }
 }
@@ -124,7 +128,7 @@ pub enum ConfigError {
 
 impl Settings {
     /// Every setting's key; `GATEHOUSE_` + the upper-case key is its variable.
-    pub const KEYS: [&'static str; 21] = [
+    pub const KEYS: [&'static str; 22] = [
         "mode",
         "brand",
         "company",
@@ -146,6 +150,7 @@ impl Settings {
         "hash_permits",
         "session_idle_minutes",
         "session_absolute_hours",
+        "page_cache_seconds",
     ];
 
     /// `GATEHOUSE_*` variables that name no setting (likely typos), for a warning.

@@ -7,6 +7,7 @@ use crate::error::ApiError;
 use crate::i18n::{Lang, Msg};
 use crate::server::client_ip::client_ip;
 use crate::server::db::AccountRow;
+use crate::server::page_cache::{serve_cached, PageCache};
 use crate::server::session::{self, DbSessionStore};
 use crate::server::state::AppState;
 use dioxus::server::axum::{
@@ -40,7 +41,8 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 /// The whole HTTP surface of Gatehouse for `state`: Dioxus' pages, assets and
-/// server functions, `GET /healthz`, sessions, and around them compression (gzip or
+/// server functions, `GET /healthz`, sessions, the anonymous-page cache
+/// (`page_cache`), and around them compression (gzip or
 /// brotli, unless the asset was served precompressed), cache and security headers,
 /// a request id (`x-request-id`, kept from a proxy or made here) and one log line
 /// per request.
@@ -53,10 +55,14 @@ pub fn router(state: AppState) -> Router {
         i64::from(state.settings.session_absolute_hours) * 3_600,
     );
     let production = state.settings.mode == crate::server::Mode::Production;
+    let pages = PageCache::new(Duration::from_secs(
+        state.settings.page_cache_seconds.into(),
+    ));
     dioxus::server::router(crate::app::App)
         .route("/healthz", get(healthz))
         .layer(session::layer(store, production))
         .layer(Extension(state))
+        .layer(middleware::from_fn_with_state(pages, serve_cached))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn_with_state(production, response_headers))
         .layer(PropagateRequestIdLayer::x_request_id())

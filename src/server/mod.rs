@@ -11,6 +11,7 @@ pub mod db;
 pub mod hashing;
 pub mod http;
 pub mod otp;
+pub mod page_cache;
 pub mod session;
 pub mod sms;
 pub mod state;

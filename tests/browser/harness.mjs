@@ -35,7 +35,10 @@ export async function startServer(env = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-browser-'));
   const port = await freePort();
   const outbox = join(dataDir, 'outbox.jsonl');
+  // From the data directory, not the repo: the bundle must find its public/ folder
+  // wherever it is started.
   const child = spawn(bin, ['serve'], {
+    cwd: dataDir,
     env: {
       ...process.env,
       IP: '127.0.0.1',
@@ -109,6 +112,13 @@ export function useApp() {
   });
   app.newPage = async (locale, viewport) => {
     const context = await app.browser.newContext({ locale, viewport, extraHTTPHeaders: { 'accept-language': locale } });
+    // Every Content-Security-Policy violation the page meets lands in window.__csp.
+    await context.addInitScript(() => {
+      window.__csp = [];
+      document.addEventListener('securitypolicyviolation', (e) => {
+        window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`);
+      });
+    });
     const page = await context.newPage();
     const api = [];
     page.on('request', (r) => { if (new URL(r.url()).pathname.startsWith('/api/')) api.push(r.url()); });

@@ -1,0 +1,74 @@
+// The release bundle as operators ship it: started from another directory, it
+// serves pre-compressed (brotli) or compressed (gzip) assets with long cache
+// headers, pages with no-store and security headers, and the wasm app runs under
+// the Content-Security-Policy.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { useApp, hydrated } from './harness.mjs';
+
+const app = useApp();
+
+/** A raw GET (no automatic decompression): status, headers and body length. */
+function rawGet(url, headers = {}) {
+  return new Promise((ok, fail) => {
+    request(url, { headers }, (res) => {
+      let length = 0;
+      res.on('data', (chunk) => { length += chunk.length; });
+      res.on('end', () => ok({ status: res.statusCode, headers: res.headers, length }));
+    }).on('error', fail).end();
+  });
+}
+
+const publicAssets = join(dirname(process.env.GATEHOUSE_BIN), 'public', 'assets');
+
+test('assets: brotli from the bundle, gzip on the fly, cached for a year', async () => {
+  const wasm = readdirSync(publicAssets).find((f) => f.endsWith('.wasm'));
+  assert.ok(wasm, 'the bundle holds the wasm');
+  const url = `${app.server.base}/assets/${wasm}`;
+  const raw = statSync(join(publicAssets, wasm)).size;
+  const brFile = statSync(join(publicAssets, `${wasm}.br`)).size;
+
+  const br = await rawGet(url, { 'accept-encoding': 'br' });
+  assert.equal(br.status, 200);
+  assert.equal(br.headers['content-encoding'], 'br');
+  assert.equal(br.length, brFile, 'the pre-compressed file is served as is');
+  assert.equal(br.headers['cache-control'], 'public, max-age=31536000, immutable');
+
+  const gzip = await rawGet(url, { 'accept-encoding': 'gzip' });
+  assert.equal(gzip.headers['content-encoding'], 'gzip');
+  assert.ok(gzip.length < raw / 2, `gzip ${gzip.length} of ${raw} bytes`);
+
+  const plain = await rawGet(url);
+  assert.equal(plain.headers['content-encoding'], undefined);
+  assert.equal(plain.length, raw);
+});
+
+test('pages: no-store, security headers, a request id', async () => {
+  const page = await rawGet(`${app.server.base}/register`, { 'accept-encoding': 'br, gzip' });
+  assert.equal(page.status, 200);
+  assert.equal(page.headers['cache-control'], 'no-store');
+  assert.equal(page.headers['content-encoding'], 'br');
+  assert.match(page.headers['content-security-policy'], /frame-ancestors 'none'/);
+  assert.equal(page.headers['x-content-type-options'], 'nosniff');
+  assert.equal(page.headers['x-frame-options'], 'DENY');
+  assert.match(page.headers['x-request-id'], /^[0-9a-f-]{36}$/);
+  const health = await rawGet(`${app.server.base}/healthz`);
+  assert.equal(health.status, 200);
+});
+
+test('the wasm app hydrates and switches language under the Content-Security-Policy', async () => {
+  const { context, page } = await app.newPage('zh-CN', { width: 390, height: 844 });
+  await page.goto(`${app.server.base}/register`);
+  await hydrated(page);
+  await page.fill('#phone', '123');
+  await page.press('#phone', 'Tab');
+  await page.waitForSelector('#phone-error:has-text("请输入11位手机号码")');
+  await page.click('.lang-switch');
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  assert.ok((await context.cookies()).some((c) => c.name === 'gatehouse_lang' && c.value === 'en'));
+  assert.deepEqual(await page.evaluate(() => window.__csp), [], 'no CSP violation');
+  await context.close();
+});
