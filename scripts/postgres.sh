@@ -2,7 +2,8 @@
 # Starts a throwaway PostgreSQL server for the tests (TOOLCHAIN.md): installs
 # Debian's postgresql when missing, creates a cluster in a temp dir, listens on a
 # free local port with trust authentication, and exports
-# GATEHOUSE_TEST_POSTGRES=postgres://postgres@127.0.0.1:PORT. Source it; call
+# GATEHOUSE_TEST_POSTGRES=postgres://postgres@127.0.0.1:PORT (and GATEHOUSE_TEST_PSQL,
+# its psql client). Source it; call
 # `stop_test_postgres` when done (scripts/test.sh does it on exit). initdb and
 # pg_ctl refuse to run as root, so as root they run as the postgres user.
 set -euo pipefail
@@ -15,7 +16,12 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
 fi
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 PG_DIR=$(mktemp -d /tmp/gatehouse-pg.XXXXXX)
-PG_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# A port nothing listens on (bash's /dev/tcp: no python or netcat needed).
+PG_PORT=
+for port in $(shuf -i 20000-60000 -n 50); do
+  if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then PG_PORT=$port; break; fi
+done
+[ -n "$PG_PORT" ] || { echo "[postgres] no free port found" >&2; exit 1; }
 as_pg() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
@@ -25,6 +31,7 @@ as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 >/dev/null
 as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -o \
   "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400" start >/dev/null
 export GATEHOUSE_TEST_POSTGRES="postgres://postgres@127.0.0.1:$PG_PORT"
+export GATEHOUSE_TEST_PSQL="$PG_BIN/psql"
 printf '[postgres] %s (data in %s)\n' "$GATEHOUSE_TEST_POSTGRES" "$PG_DIR" >&2
 
 stop_test_postgres() {

@@ -29,18 +29,19 @@ step "clippy (web, wasm)"
 cargo clippy --features web --target wasm32-unknown-unknown -- -D warnings
 
 step "unit and integration tests (SQLite)"
-cargo test --features server
+env -u GATEHOUSE_TEST_POSTGRES cargo test --features server
 
 step "integration tests (PostgreSQL)"
 source scripts/postgres.sh
 trap stop_test_postgres EXIT
 cargo test --features server --test api
-stop_test_postgres
-trap - EXIT
-unset GATEHOUSE_TEST_POSTGRES
 
 step "release bundle"
 bundle=$(scripts/bundle.sh target/bundle)
 
-step "browser tests (headless Chromium)"
+step "browser tests (headless Chromium, SQLite)"
+env -u GATEHOUSE_TEST_POSTGRES GATEHOUSE_BIN="$PWD/$bundle/server" \
+  node --test --test-concurrency=1 tests/browser/
+
+step "browser tests (headless Chromium, PostgreSQL)"
 GATEHOUSE_BIN="$PWD/$bundle/server" node --test --test-concurrency=1 tests/browser/

@@ -1,5 +1,5 @@
 -- Gatehouse schema, PostgreSQL dialect: the same tables, columns and meaning as
--- migrations/sqlite (0001 to 0003 there). Times are Unix seconds (UTC) in BIGINT.
+-- migrations/sqlite (0001 to 0004 there). Times are Unix seconds (UTC) in BIGINT.
 -- Personal data is stored encrypted (AES-256-GCM); phone numbers are found and kept
 -- unique through a keyed HMAC blind index (DESIGN.md §7).
 
@@ -49,7 +49,8 @@ CREATE TABLE otp_codes (
     attempts    BIGINT  NOT NULL DEFAULT 0,       -- wrong tries
     verified_at BIGINT,
     consumed_at BIGINT,
-    replaced_at BIGINT                            -- a newer code for (phone, purpose) was sent
+    replaced_at BIGINT,                           -- a newer code for (phone, purpose) was sent
+    withdrawn_at BIGINT                           -- its SMS could not be sent
 );
 CREATE INDEX otp_codes_phone ON otp_codes (phone_index, sent_at);
 CREATE INDEX otp_codes_ip ON otp_codes (ip, sent_at);

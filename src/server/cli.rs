@@ -177,6 +177,7 @@ pub async fn open_state(
         send_limits: SendLimits::new(settings.sms_ip_hourly, settings.sms_global_hourly),
         keys: DataKeys::from_master(&master),
         trusted_proxies: settings.trusted_proxies().map_err(anyhow::Error::msg)?,
+        background: tokio_util::task::TaskTracker::new(),
         storage,
         sms,
         clock,
@@ -191,16 +192,24 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {addr} (set IP and PORT)"))?;
     tracing::info!(%addr, mode = ?state.settings.mode, "Gatehouse listening");
-    let storage = state.storage.clone();
     crate::server::http::serve(
         listener,
-        crate::server::http::router(state),
+        crate::server::http::router(state.clone()),
         crate::server::http::shutdown_signal(),
     )
     .await
     .context("serving")?;
+    // SMS promised after an answer still go out (at most 30 s more).
+    state.background.close();
+    let drained = tokio::time::timeout(std::time::Duration::from_secs(30), state.background.wait());
+    if drained.await.is_err() {
+        tracing::warn!(
+            left = state.background.len(),
+            "stopping with SMS deliveries unfinished"
+        );
+    }
     // Every acknowledged write is committed; closing checkpoints SQLite's WAL.
-    storage.close().await;
+    state.storage.close().await;
     tracing::info!("stopped");
     Ok(())
 }

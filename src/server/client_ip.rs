@@ -5,33 +5,44 @@ use ipnet::IpNet;
 use std::net::IpAddr;
 
 /// The client's address: the socket's `peer`, unless `peer` is in `trusted` (a
-/// reverse proxy of ours). Then it is the right-most `X-Forwarded-For` entry that is
-/// not itself a trusted proxy, since each proxy appends the address it received the
-/// request from and only the entries our proxies appended can be believed; if every
-/// entry is trusted, the left-most. A header that does not parse gives `peer`.
+/// reverse proxy of ours). Then the `X-Forwarded-For` entries are read from the
+/// right, since each proxy appends the address it received the request from and only
+/// what our proxies appended can be believed: the first entry that is not a trusted
+/// proxy is the client. An entry that does not parse ends the walk at the last
+/// trusted hop before it; if every entry is trusted, the left-most is the client.
+/// IPv4-mapped IPv6 addresses are compared and returned as IPv4.
 ///
 /// `forwarded_for` is every `X-Forwarded-For` header of the request, joined by `,`.
+/// Entries may be `IP`, `IP:PORT` or `[IPv6]:PORT`.
 pub fn client_ip(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpNet]) -> IpAddr {
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
-    if !is_trusted(&peer) {
-        return peer;
+    let mut client = peer.to_canonical();
+    if !is_trusted(&client) {
+        return client;
     }
     let Some(header) = forwarded_for else {
-        return peer;
+        return client;
     };
-    let hops: Option<Vec<IpAddr>> = header
-        .split(',')
-        .map(|hop| hop.trim().parse::<IpAddr>().ok())
-        .collect();
-    let Some(hops) = hops.filter(|h| !h.is_empty()) else {
-        return peer;
-    };
-    hops.iter()
-        .rev()
-        .find(|ip| !is_trusted(ip))
-        .or(hops.first())
-        .copied()
-        .unwrap_or(peer)
+    for entry in header.rsplit(',') {
+        let Some(hop) = parse_hop(entry) else {
+            return client;
+        };
+        client = hop;
+        if !is_trusted(&hop) {
+            return hop;
+        }
+    }
+    client
+}
+
+/// One `X-Forwarded-For` entry: `IP`, `IP:PORT` or `[IPv6]:PORT`.
+fn parse_hop(entry: &str) -> Option<IpAddr> {
+    let entry = entry.trim();
+    let ip = entry
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))?;
+    Some(ip.to_canonical())
 }
 
 #[cfg(test)]
@@ -82,16 +93,45 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_or_malformed_header_gives_the_peer() {
+    fn junk_left_of_the_client_is_ignored_and_junk_our_proxy_wrote_stops_the_walk() {
         let trusted = nets(&["10.0.0.0/8"]);
-        assert_eq!(client_ip(ip("10.0.0.2"), None, &trusted), ip("10.0.0.2"));
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), Some("junk, 203.0.113.7"), &trusted),
+            ip("203.0.113.7")
+        );
         assert_eq!(
             client_ip(ip("10.0.0.2"), Some("1.2.3.4, unknown"), &trusted),
             ip("10.0.0.2")
         );
         assert_eq!(
+            client_ip(
+                ip("10.0.0.2"),
+                Some("203.0.113.7, unknown, 10.0.0.5"),
+                &trusted
+            ),
+            ip("10.0.0.5")
+        );
+        assert_eq!(client_ip(ip("10.0.0.2"), None, &trusted), ip("10.0.0.2"));
+        assert_eq!(
             client_ip(ip("10.0.0.2"), Some(""), &trusted),
             ip("10.0.0.2")
+        );
+    }
+
+    #[test]
+    fn ports_and_mapped_addresses_are_understood() {
+        let trusted = nets(&["10.0.0.0/8"]);
+        assert_eq!(
+            client_ip(ip("::ffff:10.0.0.2"), Some("203.0.113.7:51234"), &trusted),
+            ip("203.0.113.7")
+        );
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), Some("[2001:db8::1]:443"), &trusted),
+            ip("2001:db8::1")
+        );
+        assert_eq!(
+            client_ip(ip("::ffff:203.0.113.9"), Some("1.2.3.4"), &trusted),
+            ip("203.0.113.9")
         );
     }
 }

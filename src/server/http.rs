@@ -85,6 +85,24 @@ pub fn router(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(middleware::from_fn(keep_valid_request_id))
+}
+
+/// Keeps a proxy's `x-request-id` only if it is a plausible id (1 to 64 letters,
+/// digits, `-`, `_` or `.`); otherwise drops it, so one is made here instead and a
+/// client cannot write arbitrary text into the logs.
+async fn keep_valid_request_id(mut request: Request, next: Next) -> Response {
+    let valid = request.headers().get("x-request-id").map(|id| {
+        let id = id.as_bytes();
+        (1..=64).contains(&id.len())
+            && id
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    });
+    if valid == Some(false) {
+        request.headers_mut().remove("x-request-id");
+    }
+    next.run(request).await
 }
 
 /// `GET /healthz`: 200 `{"status":"ok"}` when the database answers within 3
@@ -123,7 +141,8 @@ async fn response_headers(
 ) -> Response {
     let hashed_asset = is_hashed_asset(request.uri().path());
     let mut response = next.run(request).await;
-    let success = response.status().is_success();
+    let status = response.status();
+    let success = status.is_success() || status == StatusCode::NOT_MODIFIED;
     let headers = response.headers_mut();
     if hashed_asset && success {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));

@@ -217,8 +217,11 @@ pub async fn send(
         Delivery::Wait => deliver(state, id, message).await,
         Delivery::Background => {
             let state = state.clone();
-            tokio::spawn(async move {
-                let _ = deliver(&state, id, message).await;
+            state.clone().background.spawn(async move {
+                // A provider failure is logged by `deliver`; anything else here.
+                if let Err(SendError::Unexpected(e)) = deliver(&state, id, message).await {
+                    tracing::error!(error = %format!("{e:#}"), "withdrawing an unsent code failed");
+                }
             });
             Ok(())
         }
@@ -235,7 +238,7 @@ fn message_id() -> String {
 async fn deliver(state: &AppState, id: i64, message: SmsMessage) -> Result<(), SendError> {
     if let Err(e) = state.sms.send(&message).await {
         tracing::warn!(error = %e, "SMS not sent; the code is withdrawn");
-        state.storage.withdraw_otp(id).await?;
+        state.storage.withdraw_otp(id, state.clock.unix()).await?;
         return Err(SendError::SmsFailed);
     }
     Ok(())

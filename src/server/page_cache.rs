@@ -5,7 +5,6 @@
 
 use crate::i18n::Lang;
 use crate::server::http::RequestContext;
-use crate::server::session::COOKIE_NAME;
 use dioxus::server::axum::{
     body::{to_bytes, Body, Bytes},
     extract::{Request, State},
@@ -26,8 +25,8 @@ pub const ANONYMOUS_PAGES: [&str; 5] = [
     "/legal/privacy",
 ];
 
-/// Pages larger than this (bytes) are served but not kept.
-const MAX_PAGE_BYTES: usize = 1 << 20;
+/// The largest page kept (bytes); a larger one fails with 500 (pages are tens of KiB).
+const MAX_PAGE_BYTES: usize = 8 << 20;
 
 /// Rendered pages by (path, language), each kept for `ttl`.
 #[derive(Clone, Debug)]
@@ -53,7 +52,9 @@ impl PageCache {
     }
 
     /// The cache key of `request`, when its answer may be shared: a `GET` of an
-    /// anonymous page, without a query string and without a session cookie.
+    /// anonymous page, without a query string, whose cookies (if any) are only the
+    /// language cookie. Any other cookie, however spelled, means the page may hold
+    /// that visitor's session data: it is rendered for them alone.
     fn key(&self, request: &Request) -> Option<(&'static str, Lang)> {
         if self.ttl.is_zero() || request.method() != Method::GET || request.uri().query().is_some()
         {
@@ -62,14 +63,14 @@ impl PageCache {
         let path = ANONYMOUS_PAGES
             .into_iter()
             .find(|p| *p == request.uri().path())?;
-        let has_session = request
-            .headers()
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .any(|c| c.trim_start().starts_with(&format!("{COOKIE_NAME}=")));
-        (!has_session).then(|| (path, RequestContext::lang_of(request.headers())))
+        let only_language = request.headers().get_all(header::COOKIE).iter().all(|v| {
+            v.to_str().is_ok_and(|v| {
+                v.split(';')
+                    .filter(|pair| !pair.trim().is_empty())
+                    .all(|pair| pair.trim_start().split('=').next() == Some(Lang::COOKIE))
+            })
+        });
+        only_language.then(|| (path, RequestContext::lang_of(request.headers())))
     }
 
     fn get(&self, key: &(&'static str, Lang)) -> Option<Response> {
@@ -163,10 +164,19 @@ mod tests {
         assert_eq!(key(Method::GET, "/login?next=/account", None), None);
         assert_eq!(key(Method::POST, "/register", None), None);
         assert_eq!(key(Method::GET, "/account", None), None);
-        assert_eq!(
-            key(Method::GET, "/register", Some("a=1; gatehouse_session=abc")),
-            None
-        );
+        for cookie in [
+            "gatehouse_session=abc",
+            "gatehouse_lang=en; gatehouse_session=abc",
+            "gatehouse_session =abc",
+            " gatehouse%5Fsession=abc",
+            "a=1",
+        ] {
+            assert_eq!(
+                key(Method::GET, "/register", Some(cookie)),
+                None,
+                "{cookie}"
+            );
+        }
         let off = PageCache::new(Duration::ZERO);
         assert_eq!(off.key(&request(Method::GET, "/register", None)), None);
     }

@@ -27,6 +27,9 @@ pub struct Inner {
     pub clock: Arc<dyn Clock>,
     pub send_limits: SendLimits,
     pub login_throttle: LoginThrottle,
+    /// Work that outlives its request (sign-in and reset SMS sent after the
+    /// answer); graceful shutdown waits for it before closing the database.
+    pub background: tokio_util::task::TaskTracker,
     /// Reverse proxies whose `X-Forwarded-For` is believed (`client_ip`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// A hash of a random password at the hasher's cost: verified against when the

@@ -73,3 +73,21 @@ async fn an_invitation_quota_of_3_gives_exactly_3_accounts_across_two_instances(
         "the quota is used up exactly"
     );
 }
+
+#[tokio::test]
+async fn ten_concurrent_sends_for_one_phone_across_two_instances_send_one_code() {
+    let a = spawn_app().await;
+    let b = a.second_instance().await;
+    let replies = futures::future::join_all((0..10).map(|i| {
+        let app = if i % 2 == 0 { &a } else { &b };
+        async move { app.send_code(&client("en"), "13800138000").await }
+    }))
+    .await;
+    assert_eq!(replies.iter().filter(|r| r.status == 200).count(), 1);
+    assert!(replies
+        .iter()
+        .filter(|r| r.status != 200)
+        .all(|r| r.status == 429 && error(r)["key"] == "SendCooldown"));
+    assert_eq!(a.count("otp_codes").await, 1);
+    assert_eq!(a.outbox().len(), 1);
+}

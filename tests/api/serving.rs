@@ -138,6 +138,49 @@ async fn a_trusted_proxy_forwards_the_client_address() {
     );
 }
 
+#[tokio::test]
+async fn junk_a_client_puts_before_our_proxy_entry_does_not_hide_it() {
+    let app = spawn_app_with(|s| s.trusted_proxies = "127.0.0.1".into()).await;
+    assert_eq!(recorded_ip(&app, "junk, 203.0.113.7").await, "203.0.113.7");
+}
+
+#[tokio::test]
+async fn a_page_with_session_data_is_never_served_to_another_visitor() {
+    let app = spawn_app().await;
+    let owner = client("en");
+    let sent = app.send_code(&owner, "13912345678").await;
+    assert_eq!(sent.status, 200);
+    let session = sent
+        .set_cookie
+        .as_deref()
+        .and_then(|all| all.lines().find(|l| l.starts_with("gatehouse_session=")))
+        .and_then(|l| l.split(';').next())
+        .and_then(|l| l.split_once('='))
+        .map(|(_, id)| id.to_owned())
+        .expect("a session cookie");
+    let own = app.get(&owner, "/register").await;
+    assert!(
+        own.body.as_str().unwrap().contains("13912345678"),
+        "the owner's page keeps the number it sent a code to"
+    );
+    // However the cookie is spelled, the page rendered for it stays its own.
+    for cookie in [
+        format!("gatehouse_session={session}"),
+        format!("gatehouse_lang=en; gatehouse_session={session}"),
+        format!("gatehouse_session ={session}"),
+    ] {
+        let _ = get_with(
+            &app,
+            "/register",
+            &[("cookie", &cookie), ("accept-language", "en")],
+        )
+        .await;
+        let other = get_with(&app, "/register", &[("accept-language", "en")]).await;
+        let page = other.text().await.unwrap();
+        assert!(!page.contains("13912345678"), "leaked after {cookie:?}");
+    }
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

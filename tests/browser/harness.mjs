@@ -1,7 +1,7 @@
 // Starts the built Gatehouse server on a free port with a fresh data directory and
 // drives Debian's Chromium through playwright-core. GATEHOUSE_BIN names the server
 // binary (the release bundle's `server`); screenshots go to target/test-artifacts/.
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -28,6 +28,19 @@ function freePort() {
   });
 }
 
+let databases = 0;
+
+/** The database of one server: a new PostgreSQL database when GATEHOUSE_TEST_POSTGRES
+ *  names a server (scripts/test.sh runs the suite once so), else none (the server's
+ *  default SQLite file in its data directory). */
+function freshDatabase() {
+  const server = process.env.GATEHOUSE_TEST_POSTGRES;
+  if (!server) return {};
+  const name = `gatehouse_browser_${process.pid}_${databases++}`;
+  execFileSync(process.env.GATEHOUSE_TEST_PSQL || 'psql', [`${server}/postgres`, '-qc', `CREATE DATABASE ${name}`]);
+  return { GATEHOUSE_DATABASE_URL: `${server}/${name}` };
+}
+
 /** Starts the server; resolves when `/register` answers. */
 export async function startServer(env = {}) {
   const bin = process.env.GATEHOUSE_BIN;
@@ -35,6 +48,7 @@ export async function startServer(env = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-browser-'));
   const port = await freePort();
   const outbox = join(dataDir, 'outbox.jsonl');
+  const database = freshDatabase();
   // From the data directory, not the repo: the bundle must find its public/ folder
   // wherever it is started.
   const child = spawn(bin, ['serve'], {
@@ -47,6 +61,7 @@ export async function startServer(env = {}) {
       GATEHOUSE_SMS_OUTBOX: outbox,
       GATEHOUSE_COMPANY: 'Gatehouse Test Co., Ltd.',
       GATEHOUSE_ICP: '京ICP备00000000号',
+      ...database,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -68,6 +83,8 @@ export async function startServer(env = {}) {
   return {
     base,
     dataDir,
+    /** The environment that points a command at this server's database. */
+    databaseEnv: { GATEHOUSE_DATA_DIR: dataDir, ...database },
     log: () => log,
     /** The newest code the development provider sent to `phone` (waits up to 5 s:
      *  sign-in and reset codes are sent after the answer). */

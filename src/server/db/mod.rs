@@ -20,9 +20,11 @@ pub type Timestamp = i64;
 /// The sends that count against a phone, an IP and the service (DESIGN.md §2).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SendHistory {
-    /// Send times for this phone in the last 24 hours, any purpose, oldest first.
+    /// Send times for this phone in the last 24 hours, any purpose, oldest first
+    /// (withdrawn codes included).
     pub phone: Vec<Timestamp>,
-    /// The last send for this phone and the purpose at hand (the cooldown's start).
+    /// The last delivered send for this phone and the purpose at hand (the
+    /// cooldown's start; a withdrawn code starts none).
     pub last_same_purpose: Option<Timestamp>,
     /// Send times from this IP in the last hour, oldest first.
     pub ip: Vec<Timestamp>,
@@ -184,9 +186,10 @@ pub trait Storage: Send + Sync + std::fmt::Debug + 'static {
         limits: &SendLimits,
     ) -> anyhow::Result<Result<i64, SendRefused>>;
 
-    /// Deletes a code whose SMS could not be sent (it then counts for nothing) and
-    /// makes the code it replaced live again.
-    async fn withdraw_otp(&self, id: i64) -> anyhow::Result<()>;
+    /// Withdraws a code whose SMS could not be sent, unless it was verified or
+    /// consumed meanwhile: it can no longer be verified and starts no cooldown, but
+    /// still counts against the send caps; the code it replaced is live again.
+    async fn withdraw_otp(&self, id: i64, now: Timestamp) -> anyhow::Result<()>;
 
     /// Checks a typed code in one transaction (so concurrent guesses cannot all pass
     /// the limits): the phone's wrong tries in the budget window, the live code of

@@ -27,13 +27,21 @@ pub struct PostgresStorage {
 
 impl PostgresStorage {
     /// Connects to `url` (`postgres://USER:PASSWORD@HOST:PORT/DATABASE`). Up to 16
-    /// connections per instance; a connection waits at most 10 seconds.
+    /// connections per instance; a connection waits at most 10 seconds. A stalled
+    /// holder of the write lock cannot block every instance for long: waiting for a
+    /// lock gives up after 15 s, a statement after 30 s, and a transaction left
+    /// idle is ended after 60 s.
     ///
     /// Errors: an unparsable URL, or the server unreachable or refusing the login.
     pub async fn open(url: &str) -> anyhow::Result<Self> {
         let options = PgConnectOptions::from_str(url)
             .context("GATEHOUSE_DATABASE_URL: cannot parse the PostgreSQL URL")?
-            .application_name("gatehouse");
+            .application_name("gatehouse")
+            .options([
+                ("lock_timeout", "15s"),
+                ("statement_timeout", "30s"),
+                ("idle_in_transaction_session_timeout", "60s"),
+            ]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))

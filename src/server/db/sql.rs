@@ -21,7 +21,7 @@ macro_rules! sql_storage {
                 rows.iter().map(|r| r.get::<i64, _>(0)).collect()
             };
             let phone = sqlx::query(
-                "SELECT sent_at, purpose FROM otp_codes WHERE phone_index = $1 AND sent_at > $2 ORDER BY sent_at",
+                "SELECT sent_at, purpose, withdrawn_at FROM otp_codes WHERE phone_index = $1 AND sent_at > $2 ORDER BY sent_at",
             )
             .bind(phone_index)
             .bind(now - 86_400)
@@ -29,7 +29,9 @@ macro_rules! sql_storage {
             .await?;
             let last_same_purpose = phone
                 .iter()
-                .filter(|r| r.get::<String, _>(1) == purpose)
+                .filter(|r| {
+                    r.get::<String, _>(1) == purpose && r.get::<Option<i64>, _>(2).is_none()
+                })
                 .map(|r| r.get::<i64, _>(0))
                 .next_back();
             let by_ip =
@@ -133,18 +135,22 @@ macro_rules! sql_storage {
                 Ok(Ok(id))
             }
 
-            async fn withdraw_otp(&self, id: i64) -> anyhow::Result<()> {
+            async fn withdraw_otp(&self, id: i64, now: Timestamp) -> anyhow::Result<()> {
                 let mut tx = self.begin().await?;
                 let row = sqlx::query(
-                    "DELETE FROM otp_codes WHERE id = $1 RETURNING phone_index, purpose, sent_at",
+                    "UPDATE otp_codes SET withdrawn_at = $1 WHERE id = $2 AND withdrawn_at IS NULL \
+                     AND verified_at IS NULL AND consumed_at IS NULL \
+                     RETURNING phone_index, purpose, sent_at",
                 )
+                .bind(now)
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await?;
                 if let Some(row) = row {
                     sqlx::query(
                         "UPDATE otp_codes SET replaced_at = NULL \
-                         WHERE phone_index = $1 AND purpose = $2 AND replaced_at = $3",
+                         WHERE phone_index = $1 AND purpose = $2 AND replaced_at = $3 \
+                         AND withdrawn_at IS NULL",
                     )
                     .bind(row.get::<Vec<u8>, _>(0))
                     .bind(row.get::<String, _>(1))
@@ -178,7 +184,7 @@ macro_rules! sql_storage {
                 let live = sqlx::query(
                     "SELECT id, code_hash, expires_at, attempts FROM otp_codes \
                      WHERE phone_index = $1 AND purpose = $2 AND replaced_at IS NULL AND consumed_at IS NULL \
-                     ORDER BY id DESC LIMIT 1",
+                     AND withdrawn_at IS NULL ORDER BY id DESC LIMIT 1",
                 )
                 .bind(phone_index)
                 .bind(purpose)
