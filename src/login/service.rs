@@ -90,7 +90,7 @@ async fn charge(
         .storage
         .charge_login_attempt(
             phone_index,
-            &ctx.ip,
+            &ctx.limit_key,
             state.clock.unix(),
             &state.login_throttle,
         )
@@ -232,7 +232,7 @@ pub async fn send_code(
     } else {
         otp::Delivery::Skip
     };
-    otp::send(state, &phone, purpose, &ctx.ip, ctx.lang, delivery).await?;
+    otp::send(state, &phone, purpose, &ctx.limit_key, ctx.lang, delivery).await?;
     Ok(CodeSent {
         cooldown_secs: state.send_limits.cooldown_secs as u64,
     })

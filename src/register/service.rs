@@ -62,7 +62,7 @@ pub async fn send_code(
         state,
         &phone,
         OtpPurpose::Register,
-        &ctx.ip,
+        &ctx.limit_key,
         ctx.lang,
         otp::Delivery::Wait,
     )
@@ -93,7 +93,7 @@ pub async fn status(ctx: &RequestContext) -> Result<RegisterStatus, RegisterErro
         .send_history(
             &state.phone_index(&phone),
             OtpPurpose::Register.as_str(),
-            &ctx.ip,
+            &ctx.limit_key,
             now,
         )
         .await?;

@@ -35,6 +35,19 @@ pub fn client_ip(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpNet]) -
     client
 }
 
+/// The key per-IP rate limits count under: an IPv4 address itself, an IPv6
+/// address's /64 network (`2001:db8:1:2::/64`), since one subscriber usually holds a
+/// whole /64 and could otherwise rotate through its addresses.
+pub fn rate_limit_key(ip: IpAddr) -> String {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let net = ipnet::Ipv6Net::new(v6, 64).expect("64 is a valid prefix");
+            net.trunc().to_string()
+        }
+    }
+}
+
 /// One `X-Forwarded-For` entry: `IP`, `IP:PORT` or `[IPv6]:PORT`.
 fn parse_hop(entry: &str) -> Option<IpAddr> {
     let entry = entry.trim();
@@ -115,6 +128,21 @@ mod tests {
         assert_eq!(
             client_ip(ip("10.0.0.2"), Some(""), &trusted),
             ip("10.0.0.2")
+        );
+    }
+
+    #[test]
+    fn ipv6_is_limited_per_64_and_ipv4_per_address() {
+        assert_eq!(rate_limit_key(ip("203.0.113.7")), "203.0.113.7");
+        assert_eq!(rate_limit_key(ip("::ffff:203.0.113.7")), "203.0.113.7");
+        assert_eq!(
+            rate_limit_key(ip("2001:db8:1:2:aaaa::1")),
+            rate_limit_key(ip("2001:db8:1:2:bbbb::9"))
+        );
+        assert_eq!(rate_limit_key(ip("2001:db8:1:2::1")), "2001:db8:1:2::/64");
+        assert_ne!(
+            rate_limit_key(ip("2001:db8:1:2::1")),
+            rate_limit_key(ip("2001:db8:1:3::1"))
         );
     }
 

@@ -5,7 +5,7 @@
 
 use crate::error::ApiError;
 use crate::i18n::{Lang, Msg};
-use crate::server::client_ip::client_ip;
+use crate::server::client_ip::{client_ip, rate_limit_key};
 use crate::server::db::AccountRow;
 use crate::server::page_cache::{serve_cached, PageCache};
 use crate::server::session::{self, DbSessionStore};
@@ -238,8 +238,11 @@ pub struct RequestContext {
     /// The language of the request: cookie, else Accept-Language (DESIGN.md §8).
     pub lang: Lang,
     /// The client's address: the TCP peer, or what a trusted proxy forwarded
-    /// (`client_ip`).
+    /// (`client_ip`). Recorded in sign-in history and consent records.
     pub ip: String,
+    /// What per-IP rate limits count under (`rate_limit_key`: the IPv4 address, or
+    /// the IPv6 /64).
+    pub limit_key: String,
     /// The `User-Agent` header, at most 512 bytes.
     pub user_agent: String,
 }
@@ -298,13 +301,14 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
             .filter_map(|v| v.to_str().ok())
             .collect();
         let forwarded = (!forwarded.is_empty()).then(|| forwarded.join(","));
-        let ip = parts
+        let client = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(addr)| {
-                client_ip(addr.ip(), forwarded.as_deref(), &app.trusted_proxies).to_string()
-            })
-            .unwrap_or_else(|| "unknown".into());
+                client_ip(addr.ip(), forwarded.as_deref(), &app.trusted_proxies)
+            });
+        let ip = client.map_or_else(|| "unknown".into(), |ip| ip.to_string());
+        let limit_key = client.map_or_else(|| "unknown".into(), rate_limit_key);
         let mut user_agent = parts
             .headers
             .get(header::USER_AGENT)
@@ -323,6 +327,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
             session,
             lang: Self::lang_of(&parts.headers),
             ip,
+            limit_key,
             user_agent,
         })
     }

@@ -145,6 +145,32 @@ async fn junk_a_client_puts_before_our_proxy_entry_does_not_hide_it() {
 }
 
 #[tokio::test]
+async fn ipv6_clients_share_the_per_ip_cap_per_64() {
+    let app = spawn_app_with(|s| {
+        s.trusted_proxies = "127.0.0.1".into();
+        s.sms_ip_hourly = 1;
+    })
+    .await;
+    let from = |forwarded: &str| {
+        reqwest::Client::builder()
+            .default_headers(
+                [("x-forwarded-for".parse().unwrap(), forwarded.parse().unwrap())]
+                    .into_iter()
+                    .collect(),
+            )
+            .build()
+            .unwrap()
+    };
+    let first = app.send_code(&from("2001:db8:1:2::1"), "13800138001").await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    let same_64 = app.send_code(&from("2001:db8:1:2::ffff"), "13800138002").await;
+    assert_eq!(same_64.status, 429, "{}", same_64.body);
+    assert_eq!(error(&same_64)["key"], "SendIpCap");
+    let other_64 = app.send_code(&from("2001:db8:1:3::1"), "13800138003").await;
+    assert_eq!(other_64.status, 200, "{}", other_64.body);
+}
+
+#[tokio::test]
 async fn a_page_with_session_data_is_never_served_to_another_visitor() {
     let app = spawn_app().await;
     let owner = client("en");
