@@ -5,7 +5,7 @@
 //! thread a core). Then, through HTTP against the real server binary in its own
 //! process (127.0.0.1, production cost, development outbox), with 4 clients a core:
 //! - sign-up rate (send code + register) / hashing rate (target >= 0.8), on a fresh
-//!   SQLite file and, when `GATEHOUSE_TEST_POSTGRES` names a server, on a fresh
+//!   SQLite file and, when `POSTGRES_TEST_URL` names a server, on a fresh
 //!   PostgreSQL database;
 //! - password sign-in rate / verify rate (target >= 0.9), on both;
 //! - p99 of `GET /login` while sign-ins saturate the CPU / its p99 idle (target <= 3);
@@ -359,7 +359,7 @@ fn main() {
 
         let mut rows = vec![("SQLite", signup, signin)];
         drop(sqlite);
-        if let Ok(server) = std::env::var("GATEHOUSE_TEST_POSTGRES") {
+        if let Ok(server) = std::env::var("POSTGRES_TEST_URL") {
             let url = fresh_postgres(&server).await;
             let pg = Server::start(cores, Some(url));
             let bench = Bench::connect(pg.port, pg.outbox.clone()).await;

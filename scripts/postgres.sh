@@ -2,7 +2,7 @@
 # Starts a throwaway PostgreSQL server for the tests (TOOLCHAIN.md): installs
 # Debian's postgresql when missing, creates a cluster in a temp dir, listens on a
 # free local port with trust authentication, and exports
-# GATEHOUSE_TEST_POSTGRES=postgres://postgres@127.0.0.1:PORT (and GATEHOUSE_TEST_PSQL,
+# POSTGRES_TEST_URL=postgres://postgres@127.0.0.1:PORT (and POSTGRES_TEST_PSQL,
 # its psql client). Source it; call
 # `stop_test_postgres` when done (scripts/test.sh does it on exit). initdb and
 # pg_ctl refuse to run as root, so as root they run as the postgres user.
@@ -30,9 +30,9 @@ as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 >/dev/null
 # fsync off: a test cluster is thrown away, and it makes CREATE DATABASE fast.
 as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -o \
   "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400" start >/dev/null
-export GATEHOUSE_TEST_POSTGRES="postgres://postgres@127.0.0.1:$PG_PORT"
-export GATEHOUSE_TEST_PSQL="$PG_BIN/psql"
-printf '[postgres] %s (data in %s)\n' "$GATEHOUSE_TEST_POSTGRES" "$PG_DIR" >&2
+export POSTGRES_TEST_URL="postgres://postgres@127.0.0.1:$PG_PORT"
+export POSTGRES_TEST_PSQL="$PG_BIN/psql"
+printf '[postgres] %s (data in %s)\n' "$POSTGRES_TEST_URL" "$PG_DIR" >&2
 
 stop_test_postgres() {
   as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast stop >/dev/null 2>&1 || true

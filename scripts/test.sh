@@ -29,7 +29,7 @@ step "clippy (web, wasm)"
 cargo clippy --features web --target wasm32-unknown-unknown -- -D warnings
 
 step "unit and integration tests (SQLite)"
-env -u GATEHOUSE_TEST_POSTGRES cargo test --features server
+env -u POSTGRES_TEST_URL cargo test --features server
 
 step "integration tests (PostgreSQL)"
 source scripts/postgres.sh
@@ -40,7 +40,7 @@ step "release bundle"
 bundle=$(scripts/bundle.sh target/bundle)
 
 step "browser tests (headless Chromium, SQLite)"
-env -u GATEHOUSE_TEST_POSTGRES GATEHOUSE_BIN="$PWD/$bundle/server" \
+env -u POSTGRES_TEST_URL GATEHOUSE_BIN="$PWD/$bundle/server" \
   node --test --test-concurrency=1 tests/browser/
 
 step "browser tests (headless Chromium, PostgreSQL)"

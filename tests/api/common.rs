@@ -2,7 +2,7 @@
 //! clock, minimal argon2 cost and the development SMS outbox (STYLE 10).
 //!
 //! The database is a new SQLite file in the test's temp dir, or, when
-//! `GATEHOUSE_TEST_POSTGRES` names a PostgreSQL server (`postgres://USER@HOST:PORT`,
+//! `POSTGRES_TEST_URL` names a PostgreSQL server (`postgres://USER@HOST:PORT`,
 //! as `scripts/test.sh` sets it), a new database on that server for each test.
 
 use chrono::{TimeZone, Utc};
@@ -23,11 +23,11 @@ pub struct TestApp {
 }
 
 /// A database URL for one test: a new PostgreSQL database when
-/// `GATEHOUSE_TEST_POSTGRES` is set, else a SQLite file in `dir`.
+/// `POSTGRES_TEST_URL` is set, else a SQLite file in `dir`.
 pub async fn fresh_database(dir: &std::path::Path) -> String {
     use sqlx::Connection;
     static NEXT: AtomicU32 = AtomicU32::new(0);
-    let Ok(server) = std::env::var("GATEHOUSE_TEST_POSTGRES") else {
+    let Ok(server) = std::env::var("POSTGRES_TEST_URL") else {
         return format!("sqlite://{}", dir.join("gatehouse.db").display());
     };
     let name = format!(
@@ -38,7 +38,7 @@ pub async fn fresh_database(dir: &std::path::Path) -> String {
     let server = server.trim_end_matches('/');
     let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres"))
         .await
-        .expect("GATEHOUSE_TEST_POSTGRES: cannot connect");
+        .expect("POSTGRES_TEST_URL: cannot connect");
     sqlx::query(&format!("CREATE DATABASE {name}"))
         .execute(&mut admin)
         .await

@@ -1,5 +1,5 @@
 //! Every server function through the real HTTP router with a real database (SQLite,
-//! and PostgreSQL when `GATEHOUSE_TEST_POSTGRES` is set: see `common`).
+//! and PostgreSQL when `POSTGRES_TEST_URL` is set: see `common`).
 
 mod common;
 mod instances;

@@ -30,14 +30,14 @@ function freePort() {
 
 let databases = 0;
 
-/** The database of one server: a new PostgreSQL database when GATEHOUSE_TEST_POSTGRES
+/** The database of one server: a new PostgreSQL database when POSTGRES_TEST_URL
  *  names a server (scripts/test.sh runs the suite once so), else none (the server's
  *  default SQLite file in its data directory). */
 function freshDatabase() {
-  const server = process.env.GATEHOUSE_TEST_POSTGRES;
+  const server = process.env.POSTGRES_TEST_URL;
   if (!server) return {};
   const name = `gatehouse_browser_${process.pid}_${databases++}`;
-  execFileSync(process.env.GATEHOUSE_TEST_PSQL || 'psql', [`${server}/postgres`, '-qc', `CREATE DATABASE ${name}`]);
+  execFileSync(process.env.POSTGRES_TEST_PSQL || 'psql', [`${server}/postgres`, '-qc', `CREATE DATABASE ${name}`]);
   return { GATEHOUSE_DATABASE_URL: `${server}/${name}` };
 }
 
