@@ -154,16 +154,21 @@ async fn ipv6_clients_share_the_per_ip_cap_per_64() {
     let from = |forwarded: &str| {
         reqwest::Client::builder()
             .default_headers(
-                [("x-forwarded-for".parse().unwrap(), forwarded.parse().unwrap())]
-                    .into_iter()
-                    .collect(),
+                [(
+                    "x-forwarded-for".parse().unwrap(),
+                    forwarded.parse().unwrap(),
+                )]
+                .into_iter()
+                .collect(),
             )
             .build()
             .unwrap()
     };
     let first = app.send_code(&from("2001:db8:1:2::1"), "13800138001").await;
     assert_eq!(first.status, 200, "{}", first.body);
-    let same_64 = app.send_code(&from("2001:db8:1:2::ffff"), "13800138002").await;
+    let same_64 = app
+        .send_code(&from("2001:db8:1:2::ffff"), "13800138002")
+        .await;
     assert_eq!(same_64.status, 429, "{}", same_64.body);
     assert_eq!(error(&same_64)["key"], "SendIpCap");
     let other_64 = app.send_code(&from("2001:db8:1:3::1"), "13800138003").await;
