@@ -15,7 +15,7 @@ hello_out="$PWD/target/bench-hello/bundle"
 (
   cd benches/hello
   cp ../../Cargo.lock Cargo.lock 2>/dev/null || true
-  rm -rf "$hello_out" target/dx/hello/release/web/public/assets
+  rm -rf "$hello_out" ../../target/bench-hello/target/dx/hello/release/web/public/assets
   CARGO_TARGET_DIR="$PWD/../../target/bench-hello/target" \
     dx bundle --platform web --release --debug-symbols false --out-dir "$hello_out" >&2
 )
