@@ -4,7 +4,8 @@
 #   SQLite and on PostgreSQL, page latency under load, memory, and GET /register
 #   against a bare axum server of the same bytes;
 # - the release wasm, raw / gzip / brotli, against a Dioxus 0.7 fullstack hello
-#   world (benches/hello) built the same way, both without debug symbols.
+#   world (benches/hello: Dioxus 0.7.10's own examples/07-fullstack/hello-world)
+#   built the same way, both without debug symbols.
 # BENCH_SECONDS sets each rate phase's length (default 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +31,7 @@ def sizes(folder):
     return len(data), len(gzip.compress(data, 9)), os.path.getsize(br)
 app, hello = sizes(sys.argv[1]), sizes(sys.argv[2])
 for name, a, h in zip(("raw", "gzip -9", "brotli (dx)"), app, hello):
-    print(f"wasm {name}: Gatehouse {a:,} bytes, hello world {h:,} bytes -> ratio {a / h:.2} (target <= 2)")
+    print(f"wasm {name}: Gatehouse {a:,} bytes, hello world {h:,} bytes -> ratio {a / h:.2f} (target <= 2)")
 PY
 
 source scripts/postgres.sh
