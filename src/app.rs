@@ -4,7 +4,7 @@
 use crate::account::AccountPage;
 use crate::domain::InvitationMode;
 use crate::i18n::{Lang, Msg};
-use crate::legal::{DocumentKind, LegalPage};
+use crate::legal::{ConsentPage, DocumentKind, LegalPage, NoticeBanner};
 use crate::login::{LoginPage, ResetPasswordPage};
 use crate::register::RegisterPage;
 use dioxus::prelude::*;
@@ -27,10 +27,12 @@ pub enum Route {
         ResetPassword {},
         #[route("/account")]
         Account {},
-        #[route("/legal/agreement")]
-        Agreement {},
-        #[route("/legal/privacy")]
-        Privacy {},
+        #[route("/consent?:next")]
+        Consent { next: String },
+        #[route("/legal/:kind")]
+        Legal { kind: DocumentKind },
+        #[route("/legal/:kind/:version")]
+        LegalVersion { kind: DocumentKind, version: u32 },
         #[route("/:..segments")]
         NotFound { segments: Vec<String> },
 }
@@ -69,7 +71,7 @@ impl SiteInfo {
                 };
             };
             let s = &state.settings;
-            let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+            let cst = crate::server::clock::china_standard_time();
             Self {
                 lang,
                 brand: s.brand.clone(),
@@ -165,7 +167,12 @@ fn Shell() -> Element {
     // Once hydrated, keep <html lang> in step with the language.
     use_effect(move || tell_document(lang(), false));
     let year = site.year.to_string();
-    let copyright = Msg::Copyright.format(l, &[("year", &year), ("company", &site.company)]);
+    // "Co., Ltd." already ends the English sentence the catalog line closes.
+    let company = match l {
+        Lang::En => site.company.trim_end_matches('.'),
+        Lang::Zh => &site.company,
+    };
+    let copyright = Msg::Copyright.format(l, &[("year", &year), ("company", company)]);
     let hotline = Msg::Hotline.format(l, &[("hotline", &site.hotline)]);
     rsx! {
         PageTitle { text: site.brand.clone() }
@@ -188,6 +195,7 @@ fn Shell() -> Element {
                     {Msg::SwitchLanguage.text(l)}
                 }
             }
+            NoticeBanner {}
             main { class: "content", Outlet::<Route> {} }
             footer { class: "footer",
                 p { "{hotline}" }
@@ -221,13 +229,18 @@ fn Account() -> Element {
 }
 
 #[component]
-fn Agreement() -> Element {
-    rsx! { LegalPage { kind: DocumentKind::Agreement } }
+fn Consent(next: String) -> Element {
+    rsx! { ConsentPage { next } }
 }
 
 #[component]
-fn Privacy() -> Element {
-    rsx! { LegalPage { kind: DocumentKind::Privacy } }
+fn Legal(kind: DocumentKind) -> Element {
+    rsx! { LegalPage { kind, version: None } }
+}
+
+#[component]
+fn LegalVersion(kind: DocumentKind, version: u32) -> Element {
+    rsx! { LegalPage { kind, version: Some(version) } }
 }
 
 #[component]

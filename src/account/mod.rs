@@ -7,6 +7,7 @@ pub use page::AccountPage;
 
 use crate::error::ApiError;
 use crate::i18n::Msg;
+use crate::legal::DocumentKind;
 use dioxus::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +18,20 @@ pub struct AccountSummary {
     pub masked_phone: String,
     /// The newest 20 sign-in attempts, newest first.
     pub sign_ins: Vec<SignInEntry>,
+    /// Every document version the user accepted, oldest first (the consent
+    /// ledger, DESIGN.md §4).
+    pub consents: Vec<ConsentEntry>,
+}
+
+/// One row of the user's consent record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConsentEntry {
+    pub kind: DocumentKind,
+    pub version: u32,
+    /// China Standard Time, `YYYY-MM-DD HH:MM:SS`.
+    pub at: String,
+    /// [`Msg::MethodSignUp`] or [`Msg::MethodReconsent`].
+    pub method: Msg,
 }
 
 /// One line of the sign-in history.
@@ -33,7 +48,8 @@ pub struct SignInEntry {
 
 /// `GET /api/account`: the signed-in account and its recent sign-ins.
 ///
-/// Errors: 401 without a valid session (or when the account is suspended).
+/// Errors: 401 without a valid session (or when the account is suspended); 403
+/// [`Msg::ReconsentRequired`] while a document version is due.
 #[get("/api/account", ctx: crate::server::http::RequestContext)]
 pub async fn account_summary() -> Result<AccountSummary, ApiError> {
     let account = ctx.require_account().await?;
@@ -79,6 +95,7 @@ pub fn browser_name(user_agent: &str) -> String {
 mod server {
     use super::*;
     use crate::domain::PhoneNumber;
+    use crate::server::clock::china_datetime;
     use crate::server::db::AccountRow;
     use crate::server::http::RequestContext;
 
@@ -87,6 +104,7 @@ mod server {
             "password" => Msg::MethodPassword,
             "sms" => Msg::MethodSms,
             "reset" => Msg::MethodReset,
+            "re-consent" => Msg::MethodReconsent,
             _ => Msg::MethodSignUp,
         }
     }
@@ -109,7 +127,6 @@ mod server {
         let phone = ctx.state.keys.decrypt(&account.phone_encrypted)?;
         let phone = PhoneNumber::parse(&String::from_utf8_lossy(&phone))
             .map_err(|_| anyhow::anyhow!("stored phone does not parse"))?;
-        let cst = chrono::FixedOffset::east_opt(8 * 3_600).expect("UTC+8");
         let sign_ins = ctx
             .state
             .storage
@@ -117,22 +134,32 @@ mod server {
             .await?
             .into_iter()
             .map(|a| SignInEntry {
-                at: chrono::DateTime::from_timestamp(a.at, 0)
-                    .map(|t| {
-                        t.with_timezone(&cst)
-                            .format("%Y-%m-%d %H:%M:%S")
-                            .to_string()
-                    })
-                    .unwrap_or_default(),
+                at: china_datetime(a.at),
                 ip: a.ip,
                 browser: browser_name(&a.user_agent),
                 method: method(&a.method),
                 outcome: outcome(&a.outcome),
             })
             .collect();
+        let consents = ctx
+            .state
+            .storage
+            .consents(account.id)
+            .await?
+            .into_iter()
+            .filter_map(|c| {
+                Some(ConsentEntry {
+                    kind: c.document.parse().ok()?,
+                    version: c.version,
+                    at: china_datetime(c.accepted_at),
+                    method: method(&c.method),
+                })
+            })
+            .collect();
         Ok(AccountSummary {
             masked_phone: phone.masked(),
             sign_ins,
+            consents,
         })
     }
 }

@@ -11,13 +11,20 @@ pub fn AccountPage() -> Element {
     let mut signing_out = use_signal(|| false);
     let nav = navigator();
     let l = lang();
-    // Without a session, the browser signs in and comes back.
-    use_effect(move || {
-        if matches!(&*summary.read(), Some(Err(_))) {
+    // Without a session, the browser signs in and comes back; with a document
+    // version due, it agrees first (DESIGN.md §4).
+    use_effect(move || match &*summary.read() {
+        Some(Err(e)) if e.key == Msg::ReconsentRequired => {
+            nav.replace(Route::Consent {
+                next: "/account".into(),
+            });
+        }
+        Some(Err(_)) => {
             nav.replace(Route::Login {
                 next: "/account".into(),
             });
         }
+        _ => {}
     });
     rsx! {
         section { class: "card narrow account",
@@ -48,6 +55,33 @@ pub fn AccountPage() -> Element {
                                         td { {entry.outcome.text(l)} }
                                         td { "{entry.ip}" }
                                         td { "{entry.browser}" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    h2 { {Msg::ConsentsTitle.text(l)} }
+                    div { class: "table-scroll",
+                        table { id: "consents",
+                            thead {
+                                tr {
+                                    th { scope: "col", {Msg::ConsentDocument.text(l)} }
+                                    th { scope: "col", {Msg::ConsentVersion.text(l)} }
+                                    th { scope: "col", {Msg::HistoryTime.text(l)} }
+                                    th { scope: "col", {Msg::HistoryMethod.text(l)} }
+                                }
+                            }
+                            tbody {
+                                for c in s.consents.iter() {
+                                    tr {
+                                        td {
+                                            Link { to: Route::LegalVersion { kind: c.kind, version: c.version },
+                                                {c.kind.title().text(l)}
+                                            }
+                                        }
+                                        td { "{c.version}" }
+                                        td { "{c.at}" }
+                                        td { {c.method.text(l)} }
                                     }
                                 }
                             }

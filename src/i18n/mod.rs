@@ -209,6 +209,27 @@ pub enum Msg {
     OutcomeThrottled,
     OutcomeSuspended,
     OutcomeOther,
+    // Documents and consent (DESIGN.md §4).
+    ReconsentRequired,
+    DocumentNotFound,
+    DocumentsChanged,
+    VersionUpcoming,
+    VersionInForce,
+    VersionSuperseded,
+    VersionHistory,
+    NoticeTitle,
+    NoticeUpdated,
+    NoticeDismiss,
+    ConsentTitle,
+    ConsentIntro,
+    AgreeAndContinue,
+    Decline,
+    ConsentDeclinedTitle,
+    ConsentDeclined,
+    ConsentsTitle,
+    ConsentDocument,
+    ConsentVersion,
+    MethodReconsent,
 }
 
 impl Msg {

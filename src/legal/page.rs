@@ -1,18 +1,37 @@
-use super::{legal_document, DocumentKind, LegalDocument};
-use crate::app::use_lang;
+use super::{legal_document, legal_notices, notice_id, DocumentKind, LegalDocument, NOTICE_COOKIE};
+use crate::app::{use_lang, Route};
 use crate::i18n::{Lang, Msg};
 use dioxus::prelude::*;
 
-/// `/legal/agreement` and `/legal/privacy`: the version in force, full page.
+/// `/legal/{kind}` (the version in force, `version` None) and `/legal/{kind}/{n}`:
+/// the document with its number, date and status, and every version of it.
 #[component]
-pub fn LegalPage(kind: DocumentKind) -> Element {
+pub fn LegalPage(kind: DocumentKind, version: Option<u32>) -> Element {
     let lang = use_lang();
-    let doc = use_server_future(move || legal_document(kind, lang()))?;
+    let doc = use_server_future(move || legal_document(kind, version, lang()))?;
     let l = lang();
     rsx! {
         article { class: "card legal",
             match &*doc.read() {
-                Some(Ok(doc)) => rsx! { DocumentBody { doc: doc.clone(), lang: l, heading_id: "legal-title" } },
+                Some(Ok(doc)) => rsx! {
+                    DocumentBody { doc: doc.clone(), lang: l, heading_id: "legal-title" }
+                    h2 { {Msg::VersionHistory.text(l)} }
+                    ul { class: "versions", id: "versions",
+                        for entry in doc.history.iter() {
+                            li { key: "{entry.version}",
+                                Link {
+                                    to: Route::LegalVersion { kind, version: entry.version },
+                                    {version_label(l, entry.version, &entry.effective)}
+                                }
+                                " · "
+                                span { class: "muted", {entry.status.label().text(l)} }
+                                if entry.version > 1 {
+                                    " · {entry.summary.get(l)}"
+                                }
+                            }
+                        }
+                    }
+                },
                 Some(Err(e)) => rsx! { p { class: "alert", role: "alert", {e.text(l)} } },
                 None => rsx! { p { {Msg::Loading.text(l)} } },
             }
@@ -20,23 +39,33 @@ pub fn LegalPage(kind: DocumentKind) -> Element {
     }
 }
 
+fn version_label(lang: Lang, version: u32, effective: &str) -> String {
+    Msg::LegalVersion.format(
+        lang,
+        &[("version", &version.to_string()), ("date", effective)],
+    )
+}
+
 #[component]
 fn DocumentBody(doc: LegalDocument, lang: Lang, heading_id: String) -> Element {
-    let version = doc.version.to_string();
+    let entry = &doc.entry;
     rsx! {
         h1 { id: "{heading_id}", "{doc.title}" }
-        p { class: "muted",
-            {Msg::LegalVersion.format(lang, &[("version", &version), ("date", &doc.effective)])}
+        p { class: "muted", id: "legal-version",
+            {version_label(lang, entry.version, &entry.effective)}
+            " · "
+            {entry.status.label().text(lang)}
         }
         div { class: "legal-body", dangerous_inner_html: "{doc.html}" }
     }
 }
 
-/// The document in a modal dialog over the sign-up form; Escape or Close shuts it.
+/// The document in force in a modal dialog over the sign-up form; Escape or Close
+/// shuts it.
 #[component]
 pub fn LegalDialog(kind: DocumentKind, on_close: EventHandler<()>) -> Element {
     let lang = use_lang();
-    let doc = use_resource(move || legal_document(kind, lang()));
+    let doc = use_resource(move || legal_document(kind, None, lang()));
     let l = lang();
     rsx! {
         div {
@@ -75,4 +104,74 @@ pub fn LegalDialog(kind: DocumentKind, on_close: EventHandler<()>) -> Element {
             }
         }
     }
+}
+
+/// The banner on every page announcing document versions that took effect in the
+/// last `GATEHOUSE_LEGAL_NOTICE_DAYS` days, each linked to its text with what
+/// changed. Dismissing it remembers every shown notice in a cookie for a year, so
+/// the server leaves them out of later pages.
+#[component]
+pub fn NoticeBanner() -> Element {
+    let lang = use_lang();
+    let notices = use_server_future(legal_notices)?;
+    let mut dismissed = use_signal(|| false);
+    let l = lang();
+    let shown = match &*notices.read() {
+        Some(Ok(list)) if !list.is_empty() && !dismissed() => list.clone(),
+        _ => return rsx! {},
+    };
+    let ids: Vec<String> = shown.iter().map(|n| notice_id(n.kind, n.version)).collect();
+    rsx! {
+        aside { class: "notice", id: "legal-notice", "aria-label": Msg::NoticeTitle.text(l),
+            div { class: "notice-text",
+                strong { {Msg::NoticeTitle.text(l)} }
+                for n in shown.iter() {
+                    p { key: "{n.kind}-{n.version}",
+                        Link { to: Route::LegalVersion { kind: n.kind, version: n.version },
+                            {Msg::NoticeUpdated.format(l, &[
+                                ("document", n.kind.title().text(l)),
+                                ("version", &n.version.to_string()),
+                                ("date", &n.effective),
+                            ])}
+                        }
+                        " {n.summary.get(l)}"
+                    }
+                }
+            }
+            button {
+                r#type: "button",
+                class: "ghost",
+                id: "dismiss-notice",
+                onclick: move |_| {
+                    remember_dismissed(&ids);
+                    dismissed.set(true);
+                },
+                {Msg::NoticeDismiss.text(l)}
+            }
+        }
+    }
+}
+
+/// Adds `ids` to the dismissal cookie (one year).
+fn remember_dismissed(ids: &[String]) {
+    #[cfg(feature = "web")]
+    {
+        use wasm_bindgen::JsCast;
+        let Some(document) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
+        else {
+            return;
+        };
+        let mut all = super::dismissed_notices(&document.cookie().unwrap_or_default());
+        all.extend(ids.iter().cloned());
+        all.sort();
+        all.dedup();
+        let _ = document.set_cookie(&format!(
+            "{NOTICE_COOKIE}={}; path=/; max-age=31536000; samesite=lax",
+            all.join(".")
+        ));
+    }
+    #[cfg(not(feature = "web"))]
+    let _ = (ids, NOTICE_COOKIE);
 }

@@ -7,6 +7,7 @@ use crate::domain::{OtpPurpose, PhoneNumber};
 use crate::error::ApiError;
 use crate::form::Field;
 use crate::i18n::{Lang, Msg};
+use crate::legal::server::Versions;
 use crate::legal::DocumentKind;
 use crate::server::db::{CreateRefused, NewAccountRecord, SignInAttempt};
 use crate::server::http::RequestContext;
@@ -134,6 +135,12 @@ pub async fn register(
             account.password.expose_secret().to_owned(),
         ))
         .await?;
+    // The user agreed to the versions in force, which the sign-up dialog shows.
+    let versions = Versions::load(state.storage.as_ref(), state.clock.as_ref()).await?;
+    let consents = DocumentKind::ALL
+        .into_iter()
+        .filter_map(|k| Some((k.as_str(), versions.in_force(k)?.version)))
+        .collect();
     let record = NewAccountRecord {
         phone_index,
         phone_encrypted: state.keys.encrypt(account.phone.as_str().as_bytes()),
@@ -142,9 +149,7 @@ pub async fn register(
         invitation: account.invitation.as_ref().map(|c| c.as_str().to_owned()),
         marketing_opt_in: account.marketing,
         created_at: state.clock.unix(),
-        consents: [DocumentKind::Agreement, DocumentKind::Privacy]
-            .map(|k| (k.as_str(), k.current_version()))
-            .to_vec(),
+        consents,
         ip: ctx.ip.clone(),
         user_agent: ctx.user_agent.clone(),
     };

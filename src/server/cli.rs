@@ -1,8 +1,10 @@
 //! The `gatehouse` command line (DESIGN.md §6): `serve` (the default), `migrate`,
-//! `invite create`.
+//! `invite create`, `docs publish`.
 
 use crate::domain::InvitationCode;
-use crate::server::clock::{Clock, SystemClock};
+use crate::legal::server::{self as legal, Publication};
+use crate::legal::DocumentKind;
+use crate::server::clock::{china_standard_time, Clock, SystemClock};
 use crate::server::config::{Mode, Settings, SmsProviderKind};
 use crate::server::crypto::DataKeys;
 use crate::server::db::{self, NewInvitation, Storage};
@@ -11,9 +13,10 @@ use crate::server::otp::SendLimits;
 use crate::server::sms::{DevOutbox, SmsProvider, Webhook};
 use crate::server::state::{AppState, Inner};
 use anyhow::{bail, Context};
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 use rand::Rng;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Parser, Debug)]
@@ -36,6 +39,40 @@ enum Command {
     /// Manage invitation codes.
     #[command(subcommand)]
     Invite(InviteCommand),
+    /// Manage the User Registration Agreement and the Privacy Policy.
+    #[command(subcommand)]
+    Docs(DocsCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum DocsCommand {
+    /// Publish a new version of a document and print its number. `{company}` and
+    /// `{hotline}` in the texts are filled in now, so the stored text is what users
+    /// see. A material version makes signed-in users agree again once in force.
+    Publish {
+        /// agreement or privacy.
+        #[arg(long)]
+        kind: DocumentKind,
+        /// The Chinese text, Markdown, starting with its title line ("# ...").
+        #[arg(long)]
+        zh: PathBuf,
+        /// The English text, Markdown, starting with its title line ("# ...").
+        #[arg(long)]
+        en: PathBuf,
+        /// YYYY-MM-DD (from 00:00 China Standard Time), or an RFC 3339 instant; not
+        /// before today.
+        #[arg(long)]
+        effective: String,
+        /// A material change: users must agree again.
+        #[arg(long)]
+        material: bool,
+        /// What changed, one sentence (shown in the notice banner).
+        #[arg(long)]
+        summary: String,
+        /// What changed, in English (default: the same as --summary).
+        #[arg(long)]
+        summary_en: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -76,6 +113,35 @@ pub fn main() -> i32 {
             Command::Migrate => {
                 open_storage(&settings).await?;
                 println!("migrations applied");
+                Ok(())
+            }
+            Command::Docs(DocsCommand::Publish {
+                kind,
+                zh,
+                en,
+                effective,
+                material,
+                summary,
+                summary_en,
+            }) => {
+                let storage = open_storage(&settings).await?;
+                let read = |path: &PathBuf| {
+                    std::fs::read_to_string(path)
+                        .with_context(|| format!("reading {}", path.display()))
+                };
+                let publication = Publication {
+                    kind,
+                    zh: read(&zh)?,
+                    en: read(&en)?,
+                    effective: effective.clone(),
+                    material,
+                    summary_en: summary_en.unwrap_or_else(|| summary.clone()),
+                    summary_zh: summary,
+                };
+                let version =
+                    legal::publish(storage.as_ref(), &settings, &SystemClock, publication).await?;
+                let material = if material { "material" } else { "not material" };
+                println!("{kind} version {version}, effective {effective}, {material}");
                 Ok(())
             }
             Command::Invite(InviteCommand::Create { uses, expires }) => {
@@ -127,6 +193,7 @@ pub async fn open_state(
     cost: HashCost,
 ) -> anyhow::Result<AppState> {
     let storage = open_storage(&settings).await?;
+    legal::publish_first_versions(storage.as_ref(), &settings, clock.as_ref()).await?;
     let master = match &settings.data_key {
         Some(key) => DataKeys::parse_master(key)?,
         None if settings.mode == Mode::Production => {
@@ -222,10 +289,9 @@ pub fn parse_expiry(text: &str) -> anyhow::Result<DateTime<Utc>> {
     }
     let day = NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .with_context(|| format!("--expires {text}: expected YYYY-MM-DD or an RFC 3339 instant"))?;
-    let cst = FixedOffset::east_opt(8 * 3_600).expect("UTC+8");
     let end = day
         .and_hms_opt(23, 59, 59)
-        .and_then(|t| t.and_local_timezone(cst).single())
+        .and_then(|t| t.and_local_timezone(china_standard_time()).single())
         .context("end of day")?;
     Ok(end.with_timezone(&Utc))
 }

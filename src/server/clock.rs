@@ -45,3 +45,29 @@ impl Clock for ManualClock {
         *self.0.lock().expect("clock lock")
     }
 }
+
+/// China Standard Time (UTC+8, no daylight saving): the zone every date and time
+/// shown to users and typed by operators is in.
+pub fn china_standard_time() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3_600).expect("UTC+8 is a valid offset")
+}
+
+/// `unix` (seconds) as a China Standard Time date, `YYYY-MM-DD`.
+pub fn china_date(unix: i64) -> String {
+    china_format(unix, "%Y-%m-%d")
+}
+
+/// `unix` (seconds) as China Standard Time, `YYYY-MM-DD HH:MM:SS`.
+pub fn china_datetime(unix: i64) -> String {
+    china_format(unix, "%Y-%m-%d %H:%M:%S")
+}
+
+fn china_format(unix: i64, format: &str) -> String {
+    DateTime::from_timestamp(unix, 0)
+        .map(|t| {
+            t.with_timezone(&china_standard_time())
+                .format(format)
+                .to_string()
+        })
+        .unwrap_or_default()
+}

@@ -83,6 +83,9 @@ pub struct Settings {
     /// Seconds an anonymous page (sign-up, sign-in, documents) is served from memory
     /// before it is rendered again; 0 renders every request.
     pub page_cache_seconds: u32,
+    /// Days the notice banner announces a new document version after it takes
+    /// effect (DESIGN.md §4); 0 turns the banner off.
+    pub legal_notice_days: u32,
 }
 
 impl Default for Settings {
@@ -110,6 +113,7 @@ impl Default for Settings {
             session_idle_minutes: 30,
             session_absolute_hours: 12,
             page_cache_seconds: 30,
+            legal_notice_days: 30,
         }
     }
 }
@@ -128,7 +132,7 @@ pub enum ConfigError {
 
 impl Settings {
     /// Every setting's key; `GATEHOUSE_` + the upper-case key is its variable.
-    pub const KEYS: [&'static str; 22] = [
+    pub const KEYS: [&'static str; 23] = [
         "mode",
         "brand",
         "company",
@@ -151,6 +155,7 @@ impl Settings {
         "session_idle_minutes",
         "session_absolute_hours",
         "page_cache_seconds",
+        "legal_notice_days",
     ];
 
     /// `GATEHOUSE_*` variables that name no setting (likely typos), for a warning.
@@ -249,6 +254,9 @@ impl Settings {
             if !(1..=60).contains(&self.sms_webhook_timeout_seconds) {
                 return invalid("GATEHOUSE_SMS_WEBHOOK_TIMEOUT_SECONDS", "must be 1 to 60");
             }
+        }
+        if self.legal_notice_days > 365 {
+            return invalid("GATEHOUSE_LEGAL_NOTICE_DAYS", "must be 0 to 365");
         }
         if self.hash_permits == Some(0) {
             return invalid("GATEHOUSE_HASH_PERMITS", "must be at least 1");

@@ -249,29 +249,65 @@ pub struct RequestContext {
 
 impl RequestContext {
     /// The guard of every account server function: the signed-in account, if it
-    /// exists and is not suspended (DESIGN.md §3).
+    /// exists, is not suspended, and has agreed to every material document version
+    /// in force (DESIGN.md §3, §4). Enforced here, on the server, whatever the
+    /// page does.
+    ///
+    /// Errors: 401 as [`Self::require_signed_in`]; 403 [`Msg::ReconsentRequired`]
+    /// while a document is due (the page sends the user to `/consent`); 500 when
+    /// storage fails.
+    pub async fn require_account(&self) -> Result<AccountRow, ApiError> {
+        let account = self.require_signed_in().await?;
+        let due = crate::legal::server::due_for_account(
+            self.state.storage.as_ref(),
+            self.state.clock.as_ref(),
+            account.id,
+        )
+        .await
+        .map_err(|e| self.storage_failed(e))?;
+        if !due.is_empty() {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                Msg::ReconsentRequired,
+                self.lang,
+            ));
+        }
+        Ok(account)
+    }
+
+    /// The signed-in account, if it exists and is not suspended, whether or not a
+    /// document is due: for the consent page alone.
     ///
     /// Errors: 401 without a valid session; the session of a suspended or missing
     /// account is ended first. 500 when storage fails.
-    pub async fn require_account(&self) -> Result<AccountRow, ApiError> {
-        let unexpected = |e: anyhow::Error| {
-            tracing::error!(error = %format!("{e:#}"), "session check failed");
-            ApiError::unexpected(self.lang)
-        };
+    pub async fn require_signed_in(&self) -> Result<AccountRow, ApiError> {
         let unauthorized = ApiError::new(StatusCode::UNAUTHORIZED, Msg::SessionRequired, self.lang);
         let Some(id) = session::account_id(&self.session)
             .await
-            .map_err(unexpected)?
+            .map_err(|e| self.storage_failed(e))?
         else {
             return Err(unauthorized);
         };
-        match self.state.storage.account(id).await.map_err(unexpected)? {
+        match self
+            .state
+            .storage
+            .account(id)
+            .await
+            .map_err(|e| self.storage_failed(e))?
+        {
             Some(account) if !account.suspended => Ok(account),
             _ => {
-                session::sign_out(&self.session).await.map_err(unexpected)?;
+                session::sign_out(&self.session)
+                    .await
+                    .map_err(|e| self.storage_failed(e))?;
                 Err(unauthorized)
             }
         }
+    }
+
+    fn storage_failed(&self, e: anyhow::Error) -> ApiError {
+        tracing::error!(error = %format!("{e:#}"), "session check failed");
+        ApiError::unexpected(self.lang)
     }
 
     /// The language of a request from its headers.

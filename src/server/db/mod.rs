@@ -56,7 +56,7 @@ pub struct NewAccountRecord {
     pub invitation: Option<String>,
     pub marketing_opt_in: bool,
     pub created_at: Timestamp,
-    /// (document, version) accepted at sign-up.
+    /// (document, version) accepted at sign-up: the versions in force.
     pub consents: Vec<(&'static str, u32)>,
     pub ip: String,
     pub user_agent: String,
@@ -120,6 +120,75 @@ pub struct SignInAttempt {
     pub method: String,
     /// `success`, or why it failed (`wrong-password`, `unknown-phone`, `throttled`, ...).
     pub outcome: String,
+}
+
+/// A published version of a document, without its bodies (DESIGN.md §4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentVersionRow {
+    /// `agreement` or `privacy`.
+    pub kind: String,
+    /// 1, 2, ... per kind.
+    pub version: u32,
+    /// What changed, for the notice banner and the consent page.
+    pub summary_zh: String,
+    pub summary_en: String,
+    /// A material change: signed-in users must agree again once it is in force.
+    pub material: bool,
+    /// In force from this instant on.
+    pub effective_at: Timestamp,
+    pub published_at: Timestamp,
+}
+
+/// A document version about to be published.
+#[derive(Debug, Clone)]
+pub struct NewDocumentVersion {
+    /// `agreement` or `privacy`.
+    pub kind: &'static str,
+    /// `Some(n)`: publish only if the next number is `n` (the first start's
+    /// version 1, which concurrent instances may race to write).
+    pub expected_version: Option<u32>,
+    /// Markdown, the operator's name filled in.
+    pub body_zh: String,
+    pub body_en: String,
+    pub summary_zh: String,
+    pub summary_en: String,
+    pub material: bool,
+    pub effective_at: Timestamp,
+    pub published_at: Timestamp,
+}
+
+/// Why a version was not published; nothing was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublishRefused {
+    /// The next number is not the expected one (another instance published it).
+    VersionTaken,
+    /// Versions take effect in order: this one would take effect before the
+    /// latest version of its kind, which takes effect at `latest`.
+    EffectiveBeforeLatest { latest: Timestamp },
+}
+
+/// One row of the consent ledger, as its account sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentRow {
+    /// `agreement` or `privacy`.
+    pub document: String,
+    pub version: u32,
+    pub accepted_at: Timestamp,
+    /// `sign-up` or `re-consent`.
+    pub method: String,
+}
+
+/// Consents given together, appended to the ledger in one transaction.
+#[derive(Debug, Clone)]
+pub struct NewConsents {
+    pub account_id: i64,
+    /// (document, version) pairs.
+    pub documents: Vec<(&'static str, u32)>,
+    pub accepted_at: Timestamp,
+    pub ip: String,
+    pub user_agent: String,
+    /// `sign-up` or `re-consent`.
+    pub method: &'static str,
 }
 
 /// Opens the database `url` names: `sqlite:` (a file, created if missing) or
@@ -282,4 +351,29 @@ pub trait Storage: Send + Sync + std::fmt::Debug + 'static {
     async fn touch_session(&self, id_hash: &[u8], now: Timestamp) -> anyhow::Result<()>;
 
     async fn delete_session(&self, id_hash: &[u8]) -> anyhow::Result<()>;
+
+    /// Publishes a document version as the next number of its kind, in one
+    /// transaction. Returns the number given, or why it was refused.
+    async fn publish_document(
+        &self,
+        doc: NewDocumentVersion,
+    ) -> anyhow::Result<Result<u32, PublishRefused>>;
+
+    /// Every published version of every document, by kind then version.
+    async fn document_versions(&self) -> anyhow::Result<Vec<DocumentVersionRow>>;
+
+    /// The Chinese and English Markdown of one version, if it exists.
+    async fn document_bodies(
+        &self,
+        kind: &str,
+        version: u32,
+    ) -> anyhow::Result<Option<(String, String)>>;
+
+    /// The account's consent ledger, oldest first.
+    async fn consents(&self, account_id: i64) -> anyhow::Result<Vec<ConsentRow>>;
+
+    /// Appends consents in one transaction; a (document, version) the account has
+    /// already accepted is skipped, so concurrent agreements write it once.
+    /// Returns how many rows were written.
+    async fn record_consents(&self, consents: NewConsents) -> anyhow::Result<u32>;
 }

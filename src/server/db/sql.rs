@@ -71,6 +71,30 @@ macro_rules! sql_storage {
             Ok(done.rows_affected() == 1)
         }
 
+        /// Appends `c`'s rows, skipping those already in the ledger; returns how many
+        /// were written.
+        async fn insert_consents_in(conn: &mut $conn, c: &NewConsents) -> anyhow::Result<u32> {
+            let mut written = 0;
+            for (document, version) in &c.documents {
+                let done = sqlx::query(
+                    "INSERT INTO consent_records (account_id, document, version, accepted_at, ip, \
+                     user_agent, method) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                     ON CONFLICT (account_id, document, version) DO NOTHING",
+                )
+                .bind(c.account_id)
+                .bind(*document)
+                .bind(i64::from(*version))
+                .bind(c.accepted_at)
+                .bind(&c.ip)
+                .bind(&c.user_agent)
+                .bind(c.method)
+                .execute(&mut *conn)
+                .await?;
+                written += done.rows_affected() as u32;
+            }
+            Ok(written)
+        }
+
         #[async_trait]
         impl Storage for $storage {
             async fn migrate(&self) -> anyhow::Result<()> {
@@ -281,20 +305,15 @@ macro_rules! sql_storage {
                 .bind(r.created_at)
                 .fetch_one(&mut *tx)
                 .await?;
-                for (document, version) in &r.consents {
-                    sqlx::query(
-                        "INSERT INTO consent_records (account_id, document, version, accepted_at, ip, \
-                         user_agent, method) VALUES ($1, $2, $3, $4, $5, $6, 'sign-up')",
-                    )
-                    .bind(account_id)
-                    .bind(*document)
-                    .bind(i64::from(*version))
-                    .bind(r.created_at)
-                    .bind(&r.ip)
-                    .bind(&r.user_agent)
-                    .execute(&mut *tx)
-                    .await?;
-                }
+                let consents = NewConsents {
+                    account_id,
+                    documents: r.consents,
+                    accepted_at: r.created_at,
+                    ip: r.ip,
+                    user_agent: r.user_agent,
+                    method: "sign-up",
+                };
+                insert_consents_in(&mut tx, &consents).await?;
                 tx.commit().await?;
                 Ok(Ok(account_id))
             }
@@ -569,6 +588,109 @@ macro_rules! sql_storage {
                     .await?;
                 tx.commit().await?;
                 Ok(true)
+            }
+
+            async fn publish_document(
+                &self,
+                d: NewDocumentVersion,
+            ) -> anyhow::Result<Result<u32, PublishRefused>> {
+                let mut tx = self.begin().await?;
+                let latest = sqlx::query(
+                    "SELECT version, effective_at FROM document_versions WHERE kind = $1 \
+                     ORDER BY version DESC LIMIT 1",
+                )
+                .bind(d.kind)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let next = latest.as_ref().map_or(1, |r| r.get::<i64, _>(0) as u32 + 1);
+                if d.expected_version.is_some_and(|v| v != next) {
+                    return Ok(Err(PublishRefused::VersionTaken));
+                }
+                if let Some(latest) = latest.map(|r| r.get::<i64, _>(1)) {
+                    if d.effective_at < latest {
+                        return Ok(Err(PublishRefused::EffectiveBeforeLatest { latest }));
+                    }
+                }
+                sqlx::query(
+                    "INSERT INTO document_versions (kind, version, body_zh, body_en, summary_zh, \
+                     summary_en, material, effective_at, published_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(d.kind)
+                .bind(i64::from(next))
+                .bind(&d.body_zh)
+                .bind(&d.body_en)
+                .bind(&d.summary_zh)
+                .bind(&d.summary_en)
+                .bind(d.material)
+                .bind(d.effective_at)
+                .bind(d.published_at)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(Ok(next))
+            }
+
+            async fn document_versions(&self) -> anyhow::Result<Vec<DocumentVersionRow>> {
+                let rows = sqlx::query(
+                    "SELECT kind, version, summary_zh, summary_en, material, effective_at, \
+                     published_at FROM document_versions ORDER BY kind, version",
+                )
+                .fetch_all(&self.reader)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|r| DocumentVersionRow {
+                        kind: r.get(0),
+                        version: r.get::<i64, _>(1) as u32,
+                        summary_zh: r.get(2),
+                        summary_en: r.get(3),
+                        material: r.get(4),
+                        effective_at: r.get(5),
+                        published_at: r.get(6),
+                    })
+                    .collect())
+            }
+
+            async fn document_bodies(
+                &self,
+                kind: &str,
+                version: u32,
+            ) -> anyhow::Result<Option<(String, String)>> {
+                let row = sqlx::query(
+                    "SELECT body_zh, body_en FROM document_versions WHERE kind = $1 AND version = $2",
+                )
+                .bind(kind)
+                .bind(i64::from(version))
+                .fetch_optional(&self.reader)
+                .await?;
+                Ok(row.map(|r| (r.get(0), r.get(1))))
+            }
+
+            async fn consents(&self, account_id: i64) -> anyhow::Result<Vec<ConsentRow>> {
+                let rows = sqlx::query(
+                    "SELECT document, version, accepted_at, method FROM consent_records \
+                     WHERE account_id = $1 ORDER BY accepted_at, id",
+                )
+                .bind(account_id)
+                .fetch_all(&self.reader)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|r| ConsentRow {
+                        document: r.get(0),
+                        version: r.get::<i64, _>(1) as u32,
+                        accepted_at: r.get(2),
+                        method: r.get(3),
+                    })
+                    .collect())
+            }
+
+            async fn record_consents(&self, consents: NewConsents) -> anyhow::Result<u32> {
+                let mut tx = self.begin().await?;
+                let written = insert_consents_in(&mut tx, &consents).await?;
+                tx.commit().await?;
+                Ok(written)
             }
         }
     };

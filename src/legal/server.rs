@@ -1,0 +1,543 @@
+//! The server side of the documents (DESIGN.md §4): which version is in force, what
+//! a user must agree to again, publishing, and rendering Markdown safely.
+
+use super::*;
+use crate::server::clock::{china_date, china_standard_time, Clock};
+use crate::server::db::{
+    DocumentVersionRow, NewConsents, NewDocumentVersion, PublishRefused, Storage,
+};
+use crate::server::http::RequestContext;
+use crate::server::Settings;
+use anyhow::{bail, Context};
+use dioxus::fullstack::StatusCode;
+
+/// Every published version, with the rules that read them at one instant.
+#[derive(Debug, Clone)]
+pub struct Versions {
+    rows: Vec<DocumentVersionRow>,
+    now: i64,
+}
+
+impl Versions {
+    /// `rows` as [`Storage::document_versions`] returns them, read at `now`
+    /// (Unix seconds).
+    pub fn new(rows: Vec<DocumentVersionRow>, now: i64) -> Self {
+        Self { rows, now }
+    }
+
+    pub async fn load(storage: &dyn Storage, clock: &dyn Clock) -> anyhow::Result<Self> {
+        Ok(Self::new(storage.document_versions().await?, clock.unix()))
+    }
+
+    fn of(&self, kind: DocumentKind) -> impl DoubleEndedIterator<Item = &DocumentVersionRow> {
+        self.rows.iter().filter(move |r| r.kind == kind.as_str())
+    }
+
+    fn effective(&self, row: &DocumentVersionRow) -> bool {
+        row.effective_at <= self.now
+    }
+
+    /// The newest version of `kind` whose effective date has come.
+    pub fn in_force(&self, kind: DocumentKind) -> Option<&DocumentVersionRow> {
+        self.of(kind).rev().find(|r| self.effective(r))
+    }
+
+    /// The version of `kind` a user who last accepted `accepted` (0: none) must
+    /// agree to before using their account: the version in force, when a material
+    /// version newer than `accepted` is in force. Non-material versions never ask.
+    pub fn due(&self, kind: DocumentKind, accepted: u32) -> Option<&DocumentVersionRow> {
+        let material = self
+            .of(kind)
+            .rev()
+            .find(|r| r.material && self.effective(r))?;
+        (material.version > accepted)
+            .then(|| self.in_force(kind))
+            .flatten()
+    }
+
+    /// Versions after the first that took effect less than `days` days ago: what
+    /// the notice banner announces, oldest first.
+    pub fn notices(&self, days: u32) -> impl Iterator<Item = &DocumentVersionRow> {
+        let window = i64::from(days) * 86_400;
+        self.rows.iter().filter(move |r| {
+            r.version > 1 && self.effective(r) && self.now < r.effective_at + window
+        })
+    }
+
+    pub fn status(&self, row: &DocumentVersionRow) -> VersionStatus {
+        let kind = row.kind.parse().unwrap_or(DocumentKind::Agreement);
+        match self.in_force(kind) {
+            _ if !self.effective(row) => VersionStatus::Upcoming,
+            Some(current) if current.version == row.version => VersionStatus::InForce,
+            _ => VersionStatus::Superseded,
+        }
+    }
+
+    /// What the pages show of `row`.
+    pub fn entry(&self, row: &DocumentVersionRow) -> VersionEntry {
+        VersionEntry {
+            kind: row.kind.parse().unwrap_or(DocumentKind::Agreement),
+            version: row.version,
+            effective: china_date(row.effective_at),
+            material: row.material,
+            status: self.status(row),
+            summary: Localized {
+                zh: row.summary_zh.clone(),
+                en: row.summary_en.clone(),
+            },
+        }
+    }
+
+    /// The documents an account with ledger `accepted` ((kind, version) rows) must
+    /// agree to now, each at the version in force.
+    pub fn due_for(&self, accepted: &[(String, u32)]) -> Vec<&DocumentVersionRow> {
+        DocumentKind::ALL
+            .into_iter()
+            .filter_map(|kind| {
+                let last = accepted
+                    .iter()
+                    .filter(|(k, _)| k == kind.as_str())
+                    .map(|(_, v)| *v)
+                    .max()
+                    .unwrap_or(0);
+                self.due(kind, last)
+            })
+            .collect()
+    }
+}
+
+fn unexpected(lang: Lang) -> impl Fn(anyhow::Error) -> ApiError {
+    move |e| {
+        tracing::error!(error = %format!("{e:#}"), "documents: storage failed");
+        ApiError::unexpected(lang)
+    }
+}
+
+/// The documents account `account_id` must agree to again, at the request's time.
+///
+/// Errors: storage failures.
+pub async fn due_for_account(
+    storage: &dyn Storage,
+    clock: &dyn Clock,
+    account_id: i64,
+) -> anyhow::Result<Vec<DocumentVersionRow>> {
+    let versions = Versions::load(storage, clock).await?;
+    let accepted: Vec<(String, u32)> = storage
+        .consents(account_id)
+        .await?
+        .into_iter()
+        .map(|c| (c.document, c.version))
+        .collect();
+    Ok(versions.due_for(&accepted).into_iter().cloned().collect())
+}
+
+pub(super) async fn due_entries(
+    ctx: &RequestContext,
+    account_id: i64,
+) -> Result<Vec<VersionEntry>, ApiError> {
+    let state = &ctx.state;
+    let versions = Versions::load(state.storage.as_ref(), state.clock.as_ref())
+        .await
+        .map_err(unexpected(ctx.lang))?;
+    let due = due_for_account(state.storage.as_ref(), state.clock.as_ref(), account_id)
+        .await
+        .map_err(unexpected(ctx.lang))?;
+    Ok(due.iter().map(|r| versions.entry(r)).collect())
+}
+
+pub(super) async fn accept(
+    ctx: &RequestContext,
+    account_id: i64,
+    mut accepted: Vec<(DocumentKind, u32)>,
+) -> Result<(), ApiError> {
+    let state = &ctx.state;
+    let due = due_for_account(state.storage.as_ref(), state.clock.as_ref(), account_id)
+        .await
+        .map_err(unexpected(ctx.lang))?;
+    let mut expected: Vec<(DocumentKind, u32)> = due
+        .iter()
+        .filter_map(|r| Some((r.kind.parse().ok()?, r.version)))
+        .collect();
+    accepted.sort();
+    accepted.dedup();
+    expected.sort();
+    if accepted != expected {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            Msg::DocumentsChanged,
+            ctx.lang,
+        ));
+    }
+    state
+        .storage
+        .record_consents(NewConsents {
+            account_id,
+            documents: accepted.iter().map(|(k, v)| (k.as_str(), *v)).collect(),
+            accepted_at: state.clock.unix(),
+            ip: ctx.ip.clone(),
+            user_agent: ctx.user_agent.clone(),
+            method: "re-consent",
+        })
+        .await
+        .map_err(unexpected(ctx.lang))?;
+    Ok(())
+}
+
+pub(super) async fn notices(
+    ctx: &RequestContext,
+    dismissed: &[String],
+) -> Result<Vec<VersionEntry>, ApiError> {
+    let state = &ctx.state;
+    let versions = Versions::load(state.storage.as_ref(), state.clock.as_ref())
+        .await
+        .map_err(unexpected(ctx.lang))?;
+    Ok(versions
+        .notices(state.settings.legal_notice_days)
+        .map(|r| versions.entry(r))
+        .filter(|e| !dismissed.contains(&notice_id(e.kind, e.version)))
+        .collect())
+}
+
+pub(super) async fn document(
+    ctx: &RequestContext,
+    kind: DocumentKind,
+    version: Option<u32>,
+    lang: Lang,
+) -> Result<LegalDocument, ApiError> {
+    let state = &ctx.state;
+    let not_found = || ApiError::new(StatusCode::NOT_FOUND, Msg::DocumentNotFound, ctx.lang);
+    let versions = Versions::load(state.storage.as_ref(), state.clock.as_ref())
+        .await
+        .map_err(unexpected(ctx.lang))?;
+    let row = match version {
+        None => versions.in_force(kind),
+        Some(n) => versions.of(kind).find(|r| r.version == n),
+    }
+    .ok_or_else(not_found)?;
+    let (zh, en) = state
+        .storage
+        .document_bodies(kind.as_str(), row.version)
+        .await
+        .map_err(unexpected(ctx.lang))?
+        .ok_or_else(not_found)?;
+    let (title, html) = render(match lang {
+        Lang::Zh => &zh,
+        Lang::En => &en,
+    });
+    Ok(LegalDocument {
+        entry: versions.entry(row),
+        title,
+        html,
+        history: versions.of(kind).rev().map(|r| versions.entry(r)).collect(),
+    })
+}
+
+/// A stored body's title (its first `# ` line) and the rest as safe HTML.
+pub fn render(markdown_text: &str) -> (String, String) {
+    let (first, body) = markdown_text
+        .trim_start()
+        .split_once('\n')
+        .unwrap_or((markdown_text, ""));
+    let title = first.strip_prefix("# ").unwrap_or(first).trim().to_owned();
+    (title, markdown(body))
+}
+
+/// Markdown to HTML an operator's text cannot turn into script: raw HTML is shown
+/// as text, and ammonia then keeps only safe tags, attributes and URL schemes
+/// (no `javascript:` link, no event handler).
+pub fn markdown(text: &str) -> String {
+    use pulldown_cmark::{html, Event, Parser};
+    let events = Parser::new(text).map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        other => other,
+    });
+    let mut out = String::new();
+    html::push_html(&mut out, events);
+    ammonia::clean(&out)
+}
+
+/// What `gatehouse docs publish` publishes.
+#[derive(Debug, Clone)]
+pub struct Publication {
+    pub kind: DocumentKind,
+    /// Markdown; the first line is the title (`# ...`). `{company}` and `{hotline}`
+    /// are filled in from the settings before storing.
+    pub zh: String,
+    pub en: String,
+    /// `YYYY-MM-DD` (from 00:00 China Standard Time that day) or an RFC 3339
+    /// instant; not before today.
+    pub effective: String,
+    pub material: bool,
+    /// What changed, in Chinese and English.
+    pub summary_zh: String,
+    pub summary_en: String,
+}
+
+/// When a version published with `--effective text` takes effect (Unix seconds).
+///
+/// Errors: neither a date nor an RFC 3339 instant.
+pub fn parse_effective(text: &str) -> anyhow::Result<i64> {
+    if let Ok(instant) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(instant.timestamp());
+    }
+    let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").with_context(|| {
+        format!("--effective {text}: expected YYYY-MM-DD or an RFC 3339 instant")
+    })?;
+    day.and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(china_standard_time()).single())
+        .map(|t| t.timestamp())
+        .context("start of day")
+}
+
+/// Publishes `p` as the next version of its kind, the operator's name filled in.
+/// Returns the version number.
+///
+/// Errors: a body without a `# ` title line or a summary left empty; an effective
+/// date before today (China Standard Time) or before the latest version's; storage
+/// failures.
+pub async fn publish(
+    storage: &dyn Storage,
+    settings: &Settings,
+    clock: &dyn Clock,
+    p: Publication,
+) -> anyhow::Result<u32> {
+    let fill = |text: &str| {
+        text.replace("{company}", &settings.company)
+            .replace("{hotline}", &settings.hotline)
+    };
+    for (flag, body) in [("--zh", &p.zh), ("--en", &p.en)] {
+        if !body.trim_start().starts_with("# ") {
+            bail!("{flag}: the text must start with its title, a line beginning with \"# \"");
+        }
+    }
+    if p.summary_zh.trim().is_empty() || p.summary_en.trim().is_empty() {
+        bail!("--summary: say in a sentence what changed");
+    }
+    let effective_at = parse_effective(&p.effective)?;
+    let today = clock
+        .now()
+        .with_timezone(&china_standard_time())
+        .date_naive();
+    if effective_at < parse_effective(&today.to_string())? {
+        bail!("--effective {}: the date is in the past", p.effective);
+    }
+    let published = storage
+        .publish_document(NewDocumentVersion {
+            kind: p.kind.as_str(),
+            expected_version: None,
+            body_zh: fill(&p.zh),
+            body_en: fill(&p.en),
+            summary_zh: p.summary_zh.trim().to_owned(),
+            summary_en: p.summary_en.trim().to_owned(),
+            material: p.material,
+            effective_at,
+            published_at: clock.unix(),
+        })
+        .await?;
+    match published {
+        Ok(version) => Ok(version),
+        Err(PublishRefused::EffectiveBeforeLatest { latest }) => bail!(
+            "--effective {}: the latest {} version takes effect on {}; versions take effect in order",
+            p.effective,
+            p.kind,
+            china_date(latest)
+        ),
+        Err(PublishRefused::VersionTaken) => bail!("another version was published meanwhile"),
+    }
+}
+
+/// Version 1 of each document: the texts shipped in `legal/v1/`, published on the
+/// first start with the configured operator name and in force from that moment.
+/// Several instances starting at once publish it once.
+///
+/// Errors: storage failures.
+pub async fn publish_first_versions(
+    storage: &dyn Storage,
+    settings: &Settings,
+    clock: &dyn Clock,
+) -> anyhow::Result<()> {
+    let existing = storage.document_versions().await?;
+    for kind in DocumentKind::ALL {
+        if existing.iter().any(|r| r.kind == kind.as_str()) {
+            continue;
+        }
+        let (zh, en) = match kind {
+            DocumentKind::Agreement => (
+                include_str!("../../legal/v1/agreement.zh.md"),
+                include_str!("../../legal/v1/agreement.en.md"),
+            ),
+            DocumentKind::Privacy => (
+                include_str!("../../legal/v1/privacy.zh.md"),
+                include_str!("../../legal/v1/privacy.en.md"),
+            ),
+        };
+        let fill = |text: &str| {
+            text.replace("{company}", &settings.company)
+                .replace("{hotline}", &settings.hotline)
+        };
+        // VersionTaken: another instance published it first.
+        let _ = storage
+            .publish_document(NewDocumentVersion {
+                kind: kind.as_str(),
+                expected_version: Some(1),
+                body_zh: fill(zh),
+                body_en: fill(en),
+                summary_zh: "首次发布".into(),
+                summary_en: "First version".into(),
+                material: false,
+                effective_at: clock.unix(),
+                published_at: clock.unix(),
+            })
+            .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(kind: &str, version: u32, material: bool, effective_at: i64) -> DocumentVersionRow {
+        DocumentVersionRow {
+            kind: kind.into(),
+            version,
+            summary_zh: String::new(),
+            summary_en: String::new(),
+            material,
+            effective_at,
+            published_at: 0,
+        }
+    }
+
+    fn accepted(pairs: &[(&str, u32)]) -> Vec<(String, u32)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+    }
+
+    const DAY: i64 = 86_400;
+
+    #[test]
+    fn a_material_version_in_force_is_due_for_those_who_accepted_an_older_one() {
+        let rows = vec![
+            row("agreement", 1, false, 0),
+            row("privacy", 1, false, 0),
+            row("privacy", 2, true, 10 * DAY),
+        ];
+        let v1_user = accepted(&[("agreement", 1), ("privacy", 1)]);
+        // Before the effective date: nothing is due, version 1 is in force.
+        let before = Versions::new(rows.clone(), 10 * DAY - 1);
+        assert!(before.due_for(&v1_user).is_empty());
+        assert_eq!(before.in_force(DocumentKind::Privacy).unwrap().version, 1);
+        // From the effective date on: privacy version 2 is due, the agreement not.
+        let after = Versions::new(rows, 10 * DAY);
+        let due = after.due_for(&v1_user);
+        assert_eq!(due.len(), 1);
+        assert_eq!((due[0].kind.as_str(), due[0].version), ("privacy", 2));
+        // Who accepted version 2 (at sign-up, or by re-consent) is not asked.
+        assert!(after
+            .due_for(&accepted(&[
+                ("agreement", 1),
+                ("privacy", 1),
+                ("privacy", 2)
+            ]))
+            .is_empty());
+    }
+
+    #[test]
+    fn a_non_material_version_never_asks_but_is_what_a_due_user_accepts() {
+        let rows = vec![
+            row("agreement", 1, false, 0),
+            row("agreement", 2, false, DAY),
+        ];
+        let versions = Versions::new(rows.clone(), 2 * DAY);
+        assert!(versions.due_for(&accepted(&[("agreement", 1)])).is_empty());
+        // A material version 2 followed by a non-material 3: a version-1 user
+        // agrees to 3, the version in force; a version-2 user is not asked.
+        let mut rows = rows;
+        rows[1].material = true;
+        rows.push(row("agreement", 3, false, 3 * DAY));
+        let versions = Versions::new(rows, 3 * DAY);
+        let due = versions.due_for(&accepted(&[("agreement", 1)]));
+        assert_eq!(due[0].version, 3);
+        assert!(versions.due_for(&accepted(&[("agreement", 2)])).is_empty());
+    }
+
+    #[test]
+    fn statuses_and_the_notice_window() {
+        let rows = vec![
+            row("privacy", 1, false, 0),
+            row("privacy", 2, false, DAY),
+            row("privacy", 3, true, 40 * DAY),
+        ];
+        let at = |now| Versions::new(rows.clone(), now);
+        let v = at(2 * DAY);
+        let statuses: Vec<_> = rows.iter().map(|r| v.status(r)).collect();
+        assert_eq!(
+            statuses,
+            [
+                VersionStatus::Superseded,
+                VersionStatus::InForce,
+                VersionStatus::Upcoming
+            ]
+        );
+        // Version 2 is announced for 30 days from its effective date; version 1 never.
+        let announced = |now| -> Vec<u32> { at(now).notices(30).map(|r| r.version).collect() };
+        assert_eq!(announced(DAY - 1), Vec::<u32>::new());
+        assert_eq!(announced(DAY), [2]);
+        assert_eq!(announced(31 * DAY - 1), [2]);
+        assert_eq!(announced(31 * DAY), Vec::<u32>::new());
+        assert_eq!(announced(40 * DAY), [3]);
+        assert_eq!(at(2 * DAY).notices(0).count(), 0);
+    }
+
+    /// Every element of `html`: text never holds a bare `<`, so each `<` opens one.
+    fn tags(html: &str) -> Vec<&str> {
+        html.split('<')
+            .skip(1)
+            .map(|rest| rest.split('>').next().unwrap_or(rest))
+            .collect()
+    }
+
+    #[test]
+    fn markdown_renders_inert() {
+        let html = markdown(
+            "Hi <script>alert(1)</script> <img src=x onerror=alert(1)>\n\n\
+             [a](javascript:alert(1)) [b](https://example.com/terms) <a href=\"x\" onclick=\"y\">c</a>",
+        );
+        for tag in tags(&html) {
+            let name = tag.trim_start_matches('/').split(' ').next().unwrap();
+            assert!(["p", "a"].contains(&name), "{tag} in {html}");
+            assert!(
+                !tag.contains(" on") && !tag.contains("javascript:"),
+                "{tag}"
+            );
+        }
+        // The raw HTML is shown as text; the safe link stays a link.
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<a href=\"https://example.com/terms\""),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn a_title_line_and_its_body() {
+        let (title, html) = render("# 隐私政策\n\n第一条。");
+        assert_eq!(title, "隐私政策");
+        assert_eq!(html.trim(), "<p>第一条。</p>");
+    }
+
+    #[test]
+    fn an_effective_date_starts_at_midnight_in_china() {
+        let t = parse_effective("2026-12-01").unwrap();
+        assert_eq!(china_date(t), "2026-12-01");
+        assert_eq!(china_date(t - 1), "2026-11-30");
+        assert_eq!(
+            parse_effective("2026-12-01T00:00:00Z").unwrap(),
+            t + 8 * 3_600
+        );
+        assert!(parse_effective("1/12/2026").is_err());
+    }
+}
