@@ -201,11 +201,11 @@ pub async fn consent_due() -> Result<Vec<VersionEntry>, ApiError> {
 /// `POST /api/consent`: "Agree and Continue". Records, in the consent ledger, the
 /// versions the page showed (`accepted`: kind and version), method `re-consent`,
 /// with this request's IP and browser; a version already recorded is not written
-/// twice.
+/// twice, so agreeing again succeeds without writing.
 ///
 /// Errors: 401 without a valid session; 409 [`Msg::DocumentsChanged`] when
-/// `accepted` is not exactly what is due now (a newer version took effect while
-/// the page was open); 500 when storage fails.
+/// `accepted` leaves out a document due now or names a version not in force (a
+/// newer version took effect while the page was open); 500 when storage fails.
 #[post("/api/consent", ctx: crate::server::http::RequestContext)]
 pub async fn accept_consent(accepted: Vec<(DocumentKind, u32)>) -> Result<(), ApiError> {
     let account = ctx.require_signed_in().await?;

@@ -145,35 +145,44 @@ pub(super) async fn due_entries(
     Ok(due.iter().map(|r| versions.entry(r)).collect())
 }
 
+/// Records "Agree and Continue": `accepted` must name every document due, each at
+/// its version in force (a repeated agreement, from a second tab or a double
+/// click, names versions already recorded and succeeds without writing).
 pub(super) async fn accept(
     ctx: &RequestContext,
     account_id: i64,
-    mut accepted: Vec<(DocumentKind, u32)>,
+    accepted: Vec<(DocumentKind, u32)>,
 ) -> Result<(), ApiError> {
     let state = &ctx.state;
-    let due = due_for_account(state.storage.as_ref(), state.clock.as_ref(), account_id)
+    let (storage, clock) = (state.storage.as_ref(), state.clock.as_ref());
+    let versions = Versions::load(storage, clock)
         .await
         .map_err(unexpected(ctx.lang))?;
-    let mut expected: Vec<(DocumentKind, u32)> = due
-        .iter()
-        .filter_map(|r| Some((r.kind.parse().ok()?, r.version)))
-        .collect();
-    accepted.sort();
-    accepted.dedup();
-    expected.sort();
-    if accepted != expected {
+    let due = due_for_account(storage, clock, account_id)
+        .await
+        .map_err(unexpected(ctx.lang))?;
+    let in_force = |(kind, version): &(DocumentKind, u32)| {
+        versions
+            .in_force(*kind)
+            .is_some_and(|r| r.version == *version)
+    };
+    let covers_due = due.iter().all(|r| {
+        accepted
+            .iter()
+            .any(|(k, v)| k.as_str() == r.kind && *v == r.version)
+    });
+    if !covers_due || !accepted.iter().all(in_force) {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             Msg::DocumentsChanged,
             ctx.lang,
         ));
     }
-    state
-        .storage
+    storage
         .record_consents(NewConsents {
             account_id,
             documents: accepted.iter().map(|(k, v)| (k.as_str(), *v)).collect(),
-            accepted_at: state.clock.unix(),
+            accepted_at: clock.unix(),
             ip: ctx.ip.clone(),
             user_agent: ctx.user_agent.clone(),
             method: "re-consent",
@@ -289,6 +298,15 @@ pub fn parse_effective(text: &str) -> anyhow::Result<i64> {
         .context("start of day")
 }
 
+/// 00:00 China Standard Time today, as Unix seconds.
+fn start_of_today(clock: &dyn Clock) -> anyhow::Result<i64> {
+    let today = clock
+        .now()
+        .with_timezone(&china_standard_time())
+        .date_naive();
+    parse_effective(&today.to_string())
+}
+
 /// Publishes `p` as the next version of its kind, the operator's name filled in.
 /// Returns the version number.
 ///
@@ -347,7 +365,8 @@ pub async fn publish(
 }
 
 /// Version 1 of each document: the texts shipped in `legal/v1/`, published on the
-/// first start with the configured operator name and in force from that moment.
+/// first start with the configured operator name, in force from 00:00 China
+/// Standard Time that day (so a version published "effective today" follows it).
 /// Several instances starting at once publish it once.
 ///
 /// Errors: storage failures.
@@ -357,6 +376,7 @@ pub async fn publish_first_versions(
     clock: &dyn Clock,
 ) -> anyhow::Result<()> {
     let existing = storage.document_versions().await?;
+    let effective_at = start_of_today(clock)?;
     for kind in DocumentKind::ALL {
         if existing.iter().any(|r| r.kind == kind.as_str()) {
             continue;
@@ -385,7 +405,7 @@ pub async fn publish_first_versions(
                 summary_zh: "首次发布".into(),
                 summary_en: "First version".into(),
                 material: false,
-                effective_at: clock.unix(),
+                effective_at,
                 published_at: clock.unix(),
             })
             .await?;

@@ -2,6 +2,7 @@
 //! and PostgreSQL when `POSTGRES_TEST_URL` is set: see `common`).
 
 mod common;
+mod consent;
 mod instances;
 mod login;
 mod register;
