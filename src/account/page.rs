@@ -100,6 +100,10 @@ pub fn AccountPage() -> Element {
                         if signing_out() { {Msg::SigningOut.text(l)} } else { {Msg::SignOut.text(l)} }
                     }
                 },
+                Some(Err(e)) if e.key == Msg::ReconsentRequired => rsx! {
+                    p { class: "alert", role: "alert", {e.text(l)} }
+                    Link { to: Route::Consent { next: "/account".to_string() }, {Msg::ConsentTitle.text(l)} }
+                },
                 Some(Err(e)) => rsx! {
                     p { class: "alert", role: "alert", {e.text(l)} }
                     Link { to: Route::Login { next: "/account".to_string() }, {Msg::LogIn.text(l)} }

@@ -153,9 +153,9 @@ pub async fn legal_document(
     server::document(&ctx, kind, version, lang).await
 }
 
-/// `GET /api/legal/notices`: the versions that took effect in the last
-/// `GATEHOUSE_LEGAL_NOTICE_DAYS` days (30), oldest first, except version 1 and
-/// those this browser dismissed (cookie [`NOTICE_COOKIE`]).
+/// `GET /api/legal/notices`: per document, the version in force if it took effect
+/// in the last `GATEHOUSE_LEGAL_NOTICE_DAYS` days (30), except version 1 and those
+/// this browser dismissed (cookie [`NOTICE_COOKIE`]).
 ///
 /// Errors: 500 when storage fails.
 #[get("/api/legal/notices", ctx: crate::server::http::RequestContext, headers: dioxus::server::axum::http::HeaderMap)]

@@ -8,7 +8,13 @@ use dioxus::prelude::*;
 #[component]
 pub fn LegalPage(kind: DocumentKind, version: Option<u32>) -> Element {
     let lang = use_lang();
-    let doc = use_server_future(move || legal_document(kind, version, lang()))?;
+    // Reactive props: following a link to another version re-renders this page
+    // with new props rather than mounting a new one.
+    let doc = use_server_future(use_reactive!(|kind, version| legal_document(
+        kind,
+        version,
+        lang()
+    )))?;
     let l = lang();
     rsx! {
         article { class: "card legal",
@@ -122,7 +128,7 @@ pub fn NoticeBanner() -> Element {
     };
     let ids: Vec<String> = shown.iter().map(|n| notice_id(n.kind, n.version)).collect();
     rsx! {
-        aside { class: "notice", id: "legal-notice", "aria-label": Msg::NoticeTitle.text(l),
+        aside { class: "legal-notice", id: "legal-notice", "aria-label": Msg::NoticeTitle.text(l),
             div { class: "notice-text",
                 strong { {Msg::NoticeTitle.text(l)} }
                 for n in shown.iter() {

@@ -55,13 +55,14 @@ impl Versions {
             .flatten()
     }
 
-    /// Versions after the first that took effect less than `days` days ago: what
-    /// the notice banner announces, oldest first.
+    /// What the notice banner announces: per kind, the version in force, if it is
+    /// not the first and took effect less than `days` days ago.
     pub fn notices(&self, days: u32) -> impl Iterator<Item = &DocumentVersionRow> {
         let window = i64::from(days) * 86_400;
-        self.rows.iter().filter(move |r| {
-            r.version > 1 && self.effective(r) && self.now < r.effective_at + window
-        })
+        DocumentKind::ALL
+            .into_iter()
+            .filter_map(move |kind| self.in_force(kind))
+            .filter(move |r| r.version > 1 && self.now < r.effective_at + window)
     }
 
     pub fn status(&self, row: &DocumentVersionRow) -> VersionStatus {
@@ -507,6 +508,15 @@ mod tests {
         assert_eq!(announced(31 * DAY), Vec::<u32>::new());
         assert_eq!(announced(40 * DAY), [3]);
         assert_eq!(at(2 * DAY).notices(0).count(), 0);
+        // A newer version in force replaces the older one's notice.
+        let mut rows = rows.clone();
+        rows.push(row("privacy", 4, false, 41 * DAY));
+        rows.push(row("agreement", 2, false, 41 * DAY));
+        let listed: Vec<_> = Versions::new(rows, 41 * DAY)
+            .notices(30)
+            .map(|r| (r.kind.clone(), r.version))
+            .collect();
+        assert_eq!(listed, [("agreement".into(), 2), ("privacy".into(), 4)]);
     }
 
     /// Every element of `html`: text never holds a bare `<`, so each `<` opens one.

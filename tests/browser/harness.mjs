@@ -51,19 +51,17 @@ export async function startServer(env = {}) {
   const database = freshDatabase();
   // From the data directory, not the repo: the bundle must find its public/ folder
   // wherever it is started.
+  const config = {
+    GATEHOUSE_DATA_DIR: dataDir,
+    GATEHOUSE_SMS_OUTBOX: outbox,
+    GATEHOUSE_COMPANY: 'Gatehouse Test Co., Ltd.',
+    GATEHOUSE_ICP: '京ICP备00000000号',
+    ...database,
+    ...env,
+  };
   const child = spawn(bin, ['serve'], {
     cwd: dataDir,
-    env: {
-      ...process.env,
-      IP: '127.0.0.1',
-      PORT: String(port),
-      GATEHOUSE_DATA_DIR: dataDir,
-      GATEHOUSE_SMS_OUTBOX: outbox,
-      GATEHOUSE_COMPANY: 'Gatehouse Test Co., Ltd.',
-      GATEHOUSE_ICP: '京ICP备00000000号',
-      ...database,
-      ...env,
-    },
+    env: { ...process.env, IP: '127.0.0.1', PORT: String(port), ...config },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -83,8 +81,9 @@ export async function startServer(env = {}) {
   return {
     base,
     dataDir,
-    /** The environment that points a command at this server's database. */
-    databaseEnv: { GATEHOUSE_DATA_DIR: dataDir, ...database },
+    /** The server's configuration, for a command (`invite create`, `docs
+     *  publish`) run against the same database and settings. */
+    configEnv: config,
     log: () => log,
     /** The newest code the development provider sent to `phone` (waits up to 5 s:
      *  sign-in and reset codes are sent after the answer). */

@@ -107,7 +107,7 @@ test('legal pages have their own addresses', async () => {
 test('the operator creates an invitation code with the server binary and it works', async () => {
   const { execFileSync } = await import('node:child_process');
   const code = execFileSync(process.env.GATEHOUSE_BIN, ['invite', 'create', '--uses', '1', '--expires', '2099-12-31'], {
-    env: { ...process.env, ...app.server.databaseEnv },
+    env: { ...process.env, ...app.server.configEnv },
     encoding: 'utf8',
   }).trim();
   assert.match(code, /^[0-9A-HJKMNP-TV-Z]{8}$/);

@@ -1,0 +1,20 @@
+import { test } from 'node:test';
+import { useApp, hydrated } from '/work/main/tests/browser/harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+const app = useApp();
+test('dbg', async () => {
+  const today = new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
+  writeFileSync('/tmp/z.md', '# 隐私\n\nx {company}');
+  writeFileSync('/tmp/e.md', '# Privacy Policy\n\ny {company}');
+  execFileSync(process.env.GATEHOUSE_BIN, ['docs','publish','--kind','privacy','--zh','/tmp/z.md','--en','/tmp/e.md','--effective',today,'--summary','s'], { env: { ...process.env, ...app.server.configEnv } });
+  const { page } = await app.newPage('en-US', { width: 800, height: 800 });
+  page.on('console', m => console.log('console', m.text()));
+  await page.goto(`${app.server.base}/legal/privacy/2`);
+  await page.waitForTimeout(3000);
+  console.log(await page.textContent('main'));
+  await page.click('#versions li:last-child a');
+  await page.waitForTimeout(3000);
+  console.log(page.url());
+  console.log(await page.textContent('main'));
+});
