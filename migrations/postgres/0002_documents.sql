@@ -24,3 +24,5 @@ END
 $$;
 CREATE TRIGGER consent_records_no_change BEFORE UPDATE OR DELETE ON consent_records
     FOR EACH ROW EXECUTE FUNCTION consent_records_append_only();
+CREATE TRIGGER consent_records_no_truncate BEFORE TRUNCATE ON consent_records
+    FOR EACH STATEMENT EXECUTE FUNCTION consent_records_append_only();

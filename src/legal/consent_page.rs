@@ -3,12 +3,13 @@ use crate::account::sign_out;
 use crate::app::{use_lang, use_site, Route};
 use crate::error::ApiError;
 use crate::i18n::Msg;
+use crate::login::safe_next;
 use dioxus::prelude::*;
 
 /// `/consent?next=`: "Agree and Continue" after a material change (DESIGN.md §4).
 /// Lists each document due with its new version, date and what changed, linked to
-/// the full text. Agreeing records consent and goes on to `next` (an address on
-/// this site, else `/account`); declining signs out and says how to reach the
+/// the full text. Agreeing records consent and goes on to `next` (a same-site
+/// path by [`safe_next`], else `/account`); declining signs out and says how to reach the
 /// operator. Without a session it sends the browser to sign in; with nothing due,
 /// straight on to `next`.
 #[component]
@@ -21,12 +22,11 @@ pub fn ConsentPage(next: String) -> Element {
     let mut error = use_signal(|| None::<ApiError>);
     let nav = navigator();
     let l = lang();
-    let target = if next.starts_with('/') && !next.starts_with("//") {
-        next.clone()
-    } else {
-        "/account".to_owned()
-    };
-    let here = format!("/consent?next={target}");
+    let target = safe_next(&next).unwrap_or("/account").to_owned();
+    let here = Route::Consent {
+        next: target.clone(),
+    }
+    .to_string();
     {
         let target = target.clone();
         use_effect(move || match &*due.read() {
@@ -118,8 +118,10 @@ pub fn ConsentPage(next: String) -> Element {
                     disabled: busy(),
                     onclick: move |_| async move {
                         busy.set(true);
-                        let _ = sign_out().await;
-                        declined.set(true);
+                        match sign_out().await {
+                            Ok(()) => declined.set(true),
+                            Err(e) => error.set(Some(e)),
+                        }
                         busy.set(false);
                     },
                     {Msg::Decline.text(l)}

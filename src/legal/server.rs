@@ -42,6 +42,15 @@ impl Versions {
         self.of(kind).rev().find(|r| self.effective(r))
     }
 
+    /// Each document's version in force, as (kind, version) pairs in
+    /// [`DocumentKind::ALL`] order; a kind with none in force is left out.
+    pub fn in_force_pairs(&self) -> Vec<(DocumentKind, u32)> {
+        DocumentKind::ALL
+            .into_iter()
+            .filter_map(|k| Some((k, self.in_force(k)?.version)))
+            .collect()
+    }
+
     /// The version of `kind` a user who last accepted `accepted` (0: none) must
     /// agree to before using their account: the version in force, when a material
     /// version newer than `accepted` is in force. Non-material versions never ask.
@@ -254,7 +263,7 @@ pub fn render(markdown_text: &str) -> (String, String) {
 
 /// Markdown to HTML an operator's text cannot turn into script: raw HTML is shown
 /// as text, and ammonia then keeps only safe tags, attributes and URL schemes
-/// (no `javascript:` link, no event handler).
+/// (no `javascript:` link, no event handler, no image).
 pub fn markdown(text: &str) -> String {
     use pulldown_cmark::{html, Event, Parser};
     let events = Parser::new(text).map(|event| match event {
@@ -263,7 +272,12 @@ pub fn markdown(text: &str) -> String {
     });
     let mut out = String::new();
     html::push_html(&mut out, events);
-    ammonia::clean(&out)
+    // No images either: a legal text needs none, and a remote one would tell its
+    // host who reads the document.
+    ammonia::Builder::default()
+        .rm_tags(["img"])
+        .clean(&out)
+        .to_string()
 }
 
 /// What `gatehouse docs publish` publishes.
@@ -301,11 +315,12 @@ pub fn parse_effective(text: &str) -> anyhow::Result<i64> {
 
 /// 00:00 China Standard Time today, as Unix seconds.
 fn start_of_today(clock: &dyn Clock) -> anyhow::Result<i64> {
-    let today = clock
-        .now()
-        .with_timezone(&china_standard_time())
-        .date_naive();
-    parse_effective(&today.to_string())
+    start_of_day(clock.unix())
+}
+
+/// 00:00 China Standard Time on the day of `unix` (seconds), as Unix seconds.
+fn start_of_day(unix: i64) -> anyhow::Result<i64> {
+    parse_effective(&china_date(unix))
 }
 
 /// Publishes `p` as the next version of its kind, the operator's name filled in.
@@ -366,9 +381,12 @@ pub async fn publish(
 }
 
 /// Version 1 of each document: the texts shipped in `legal/v1/`, published on the
-/// first start with the configured operator name, in force from 00:00 China
-/// Standard Time that day (so a version published "effective today" follows it).
-/// Several instances starting at once publish it once.
+/// first start (or the first `docs publish`) with the configured operator name, in
+/// force from 00:00 China Standard Time that day, so a version published "effective
+/// today" follows it. A database whose users accepted version 1 before versions
+/// were stored (an upgrade) gets the day of the first such acceptance instead, so
+/// no one's record predates what they accepted. Several instances starting at once
+/// publish it once.
 ///
 /// Errors: storage failures.
 pub async fn publish_first_versions(
@@ -377,11 +395,15 @@ pub async fn publish_first_versions(
     clock: &dyn Clock,
 ) -> anyhow::Result<()> {
     let existing = storage.document_versions().await?;
-    let effective_at = start_of_today(clock)?;
     for kind in DocumentKind::ALL {
         if existing.iter().any(|r| r.kind == kind.as_str()) {
             continue;
         }
+        let first_accepted = storage.first_consent_at(kind.as_str()).await?;
+        let effective_at = match first_accepted {
+            Some(at) => start_of_day(at)?.min(start_of_today(clock)?),
+            None => start_of_today(clock)?,
+        };
         let (zh, en) = match kind {
             DocumentKind::Agreement => (
                 include_str!("../../legal/v1/agreement.zh.md"),
@@ -531,7 +553,7 @@ mod tests {
     fn markdown_renders_inert() {
         let html = markdown(
             "Hi <script>alert(1)</script> <img src=x onerror=alert(1)>\n\n\
-             [a](javascript:alert(1)) [b](https://example.com/terms) <a href=\"x\" onclick=\"y\">c</a>",
+             ![pixel](https://tracker.example/p.gif) [a](javascript:alert(1)) [b](https://example.com/terms) <a href=\"x\" onclick=\"y\">c</a>",
         );
         for tag in tags(&html) {
             let name = tag.trim_start_matches('/').split(' ').next().unwrap();

@@ -3,6 +3,7 @@
 
 use super::form::{RegisterForm, SendCodeForm};
 use crate::error::ApiError;
+use crate::legal::DocumentKind;
 use dioxus::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +28,9 @@ pub struct RegisterStatus {
     pub phone: Option<String>,
     /// Seconds left of that number's cooldown.
     pub cooldown_secs: u64,
+    /// Each document's version in force, (kind, version): what the consent
+    /// checkbox agrees to, sent back with the form.
+    pub documents: Vec<(DocumentKind, u32)>,
 }
 
 /// `POST /api/register/code`: sends a sign-up code.
@@ -48,7 +52,9 @@ pub async fn send_register_code(form: SendCodeForm) -> Result<CodeSent, ApiError
 /// Errors: 422 every bad field at once, and 422 on the code field for a wrong,
 /// expired, used or dead code, or on the invitation field for an unusable invitation
 /// code; 429 too many wrong codes for the number; 409 the number has an account
-/// (only after its code verified).
+/// (only after its code verified), or 409 [`crate::i18n::Msg::DocumentsChanged`]
+/// when `documents` are not the versions in force (checked first: nothing is used
+/// up).
 #[post("/api/register", ctx: crate::server::http::RequestContext)]
 pub async fn register(form: RegisterForm) -> Result<Registered, ApiError> {
     let account = form

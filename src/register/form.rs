@@ -4,6 +4,7 @@
 use crate::domain::{InvitationCode, InvitationMode, Password, PhoneNumber, SmsCode};
 use crate::form::{Field, FieldErrors};
 use crate::i18n::Msg;
+use crate::legal::DocumentKind;
 use serde::{Deserialize, Serialize};
 
 /// What the "Send code" button posts.
@@ -36,6 +37,11 @@ pub struct RegisterForm {
     /// "Send me service updates and offers by SMS" (separate, unticked by default).
     #[serde(default)]
     pub marketing: bool,
+    /// The document versions the page showed, (kind, version) for each kind: what
+    /// the consent above agrees to. The server records them only if they are the
+    /// versions in force (DESIGN.md §4).
+    #[serde(default)]
+    pub documents: Vec<(DocumentKind, u32)>,
 }
 
 /// The password is a secret: never printed.
@@ -57,6 +63,8 @@ pub struct NewAccount {
     /// `None` when the mode is off or the optional field was left empty.
     pub invitation: Option<InvitationCode>,
     pub marketing: bool,
+    /// The (kind, version) pairs the consent agrees to, sorted.
+    pub documents: Vec<(DocumentKind, u32)>,
 }
 
 impl RegisterForm {
@@ -87,6 +95,12 @@ impl RegisterForm {
                     password,
                     invitation,
                     marketing: self.marketing,
+                    documents: {
+                        let mut documents = self.documents.clone();
+                        documents.sort();
+                        documents.dedup();
+                        documents
+                    },
                 })
             }
             _ => Err(errors),
@@ -106,6 +120,7 @@ mod tests {
             invitation: String::new(),
             consent: true,
             marketing: false,
+            documents: vec![(DocumentKind::Privacy, 2), (DocumentKind::Agreement, 1)],
         }
     }
 
@@ -114,6 +129,11 @@ mod tests {
         let account = form().validate(InvitationMode::Optional).unwrap();
         assert_eq!(account.phone.as_str(), "13800138000");
         assert!(account.invitation.is_none());
+        // The versions agreed to, in one order whatever the page sent.
+        assert_eq!(
+            account.documents,
+            [(DocumentKind::Agreement, 1), (DocumentKind::Privacy, 2)]
+        );
     }
 
     #[test]
@@ -125,6 +145,7 @@ mod tests {
             invitation: "??".into(),
             consent: false,
             marketing: false,
+            documents: Vec::new(),
         };
         let errors = bad.validate(InvitationMode::Optional).unwrap_err();
         assert_eq!(errors.get(Field::Phone), Some(Msg::PhoneInvalid));

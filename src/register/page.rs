@@ -27,7 +27,7 @@ pub fn RegisterPage() -> Element {
     let lang = use_lang();
     let site = use_site();
     let mode = site.invitation_mode;
-    let status = use_server_future(register_status)?;
+    let mut status = use_server_future(register_status)?;
     let initial = status
         .read()
         .as_ref()
@@ -54,6 +54,13 @@ pub fn RegisterPage() -> Element {
         invitation: invitation(),
         consent: consent(),
         marketing: marketing(),
+        // The versions this page showed; refreshed when the server says they changed.
+        documents: status
+            .read()
+            .as_ref()
+            .and_then(|r| r.as_ref().ok())
+            .map(|s| s.documents.clone())
+            .unwrap_or_default(),
     };
     let client_errors = use_memo(move || form().validate(mode).err().unwrap_or_default());
     let error_of = move |field: Field| state.error(field, &client_errors.read());
@@ -74,6 +81,9 @@ pub fn RegisterPage() -> Element {
                 nav.push(Route::Account {});
             }
             Err(e) => {
+                if e.key == Msg::DocumentsChanged {
+                    status.restart();
+                }
                 state.show(e);
                 busy.set(false);
             }

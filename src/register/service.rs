@@ -30,6 +30,8 @@ pub enum RegisterError {
     PhoneTaken,
     #[error("invitation code incorrect")]
     InvitationIncorrect,
+    #[error("the consent names other document versions than those in force")]
+    DocumentsChanged,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -43,6 +45,9 @@ impl RegisterError {
             Self::PhoneTaken => ApiError::new(StatusCode::CONFLICT, Msg::PhoneTaken, lang),
             Self::InvitationIncorrect => {
                 ApiError::field(Field::Invitation, Msg::InvitationIncorrect, lang)
+            }
+            Self::DocumentsChanged => {
+                ApiError::new(StatusCode::CONFLICT, Msg::DocumentsChanged, lang)
             }
             Self::Unexpected(e) => {
                 tracing::error!(error = %format!("{e:#}"), "sign-up failed");
@@ -84,10 +89,16 @@ pub async fn status(ctx: &RequestContext) -> Result<RegisterStatus, RegisterErro
         .get(PENDING_PHONE_KEY)
         .await
         .map_err(anyhow::Error::from)?;
-    let Some(phone) = pending.and_then(|p| PhoneNumber::parse(&p).ok()) else {
-        return Ok(RegisterStatus::default());
-    };
     let state = &ctx.state;
+    let documents = Versions::load(state.storage.as_ref(), state.clock.as_ref())
+        .await?
+        .in_force_pairs();
+    let Some(phone) = pending.and_then(|p| PhoneNumber::parse(&p).ok()) else {
+        return Ok(RegisterStatus {
+            documents,
+            ..RegisterStatus::default()
+        });
+    };
     let now = state.clock.unix();
     let history = state
         .storage
@@ -101,6 +112,7 @@ pub async fn status(ctx: &RequestContext) -> Result<RegisterStatus, RegisterErro
     Ok(RegisterStatus {
         cooldown_secs: state.send_limits.cooldown_left(&history, now),
         phone: Some(phone.as_str().to_owned()),
+        documents,
     })
 }
 
@@ -112,6 +124,13 @@ pub async fn register(
     account: NewAccount,
 ) -> Result<Registered, RegisterError> {
     let state = &ctx.state;
+    // The consent must name the versions in force, each kind once (DESIGN.md §4);
+    // checked before anything is used up.
+    let versions = Versions::load(state.storage.as_ref(), state.clock.as_ref()).await?;
+    let in_force = versions.in_force_pairs();
+    if account.documents != in_force || in_force.len() != DocumentKind::ALL.len() {
+        return Err(RegisterError::DocumentsChanged);
+    }
     let verified = otp::verify(state, &account.phone, OtpPurpose::Register, &account.code)
         .await?
         .map_err(RegisterError::Otp)?;
@@ -135,11 +154,10 @@ pub async fn register(
             account.password.expose_secret().to_owned(),
         ))
         .await?;
-    // The user agreed to the versions in force, which the sign-up dialog shows.
-    let versions = Versions::load(state.storage.as_ref(), state.clock.as_ref()).await?;
-    let consents = DocumentKind::ALL
-        .into_iter()
-        .filter_map(|k| Some((k.as_str(), versions.in_force(k)?.version)))
+    let consents = account
+        .documents
+        .iter()
+        .map(|(kind, version)| (kind.as_str(), *version))
         .collect();
     let record = NewAccountRecord {
         phone_index,

@@ -125,6 +125,8 @@ pub fn main() -> i32 {
                 summary_en,
             }) => {
                 let storage = open_storage(&settings).await?;
+                // Before the first start: version 1 first, so this one follows it.
+                legal::publish_first_versions(storage.as_ref(), &settings, &SystemClock).await?;
                 let read = |path: &PathBuf| {
                     std::fs::read_to_string(path)
                         .with_context(|| format!("reading {}", path.display()))

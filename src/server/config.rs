@@ -280,6 +280,12 @@ impl Settings {
                     "the development provider writes codes to a file and is refused in production",
                 );
             }
+            if self.company == Settings::default().company {
+                return invalid(
+                    "GATEHOUSE_COMPANY",
+                    "production needs the operator's legal name: it is written into the published documents",
+                );
+            }
         }
         Ok(())
     }
@@ -386,6 +392,14 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("GATEHOUSE_SMS_PROVIDER"), "{err}");
+        let err = production_with(&[
+            ("sms_webhook_url", "https://sms.example/send"),
+            ("sms_webhook_secret", "0123456789abcdef0123456789abcdef"),
+            ("company", &Settings::default().company),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("GATEHOUSE_COMPANY"), "{err}");
     }
 
     fn production_with(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
@@ -395,7 +409,8 @@ mod tests {
                 "data_key",
                 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
             ))
-            .merge(Serialized::default("sms_provider", "webhook"));
+            .merge(Serialized::default("sms_provider", "webhook"))
+            .merge(Serialized::default("company", "Example Cloud Co., Ltd."));
         for (key, value) in pairs {
             figment = figment.merge(Serialized::default(key, value));
         }

@@ -242,6 +242,8 @@ pub fn good_form(phone: &str, code: &str, extra: Value) -> Value {
         "invitation": "",
         "consent": true,
         "marketing": false,
+        // Version 1 of both documents, published on the first start.
+        "documents": [["agreement", 1], ["privacy", 1]],
     });
     if let Value::Object(extra) = extra {
         for (k, v) in extra {

@@ -156,12 +156,25 @@ async fn a_material_version_in_force_holds_every_account_function_until_agreed()
     );
     assert!(app.get(&c, "/api/consent").await.body == json!([]));
 
-    // Someone signing up now accepts version 2 and is not asked.
+    // Someone signing up now with the page of before is told the documents
+    // changed, and nothing is used up; with the versions in force, they accept
+    // version 2 and are not asked.
     let other = client("zh-CN");
+    let stale = app.sign_up(&other, "13900139000", json!({})).await;
+    assert_eq!(stale.status, 409, "{}", stale.body);
+    assert_eq!(error(&stale)["key"], "DocumentsChanged");
+    assert_eq!(app.count("accounts").await, 1);
+    let status = app.get(&other, "/api/register/status").await;
     assert_eq!(
-        app.sign_up(&other, "13900139000", json!({})).await.status,
-        200
+        status.body["documents"],
+        json!([["agreement", 1], ["privacy", 2]])
     );
+    let code = app.last_code("13900139000", "register").await;
+    let current = json!({ "documents": status.body["documents"] });
+    let signed_up = app
+        .register(&other, good_form("13900139000", &code, current))
+        .await;
+    assert_eq!(signed_up.status, 200, "{}", signed_up.body);
     let theirs = app.get(&other, "/api/account").await;
     assert_eq!(theirs.status, 200);
     assert_eq!(
@@ -401,4 +414,55 @@ async fn publishing_refuses_what_users_could_not_have_seen() {
     let early = refused(publication(DocumentKind::Privacy, "2026-12-01", false)).await;
     assert!(early.contains("2026-12-10"), "{early}");
     assert_eq!(app.count("document_versions").await, 3);
+}
+
+#[tokio::test]
+async fn version_1_is_published_once_and_never_after_its_first_acceptance() {
+    use gatehouse::legal::server::publish_first_versions;
+    let app = spawn_app().await;
+    assert_eq!(
+        app.sign_up(&client("en"), PHONE, json!({})).await.status,
+        200
+    );
+    // A database from before versions were stored: consents, no versions.
+    let mut db = app.db().await;
+    sqlx::query("DELETE FROM document_versions")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    app.clock.advance(3 * 86_400);
+    let storage = app.state.storage.as_ref();
+    let settings = &app.state.settings;
+    let starts = (0..5).map(|_| publish_first_versions(storage, settings, &app.clock));
+    for started in futures::future::join_all(starts).await {
+        started.unwrap();
+    }
+    let versions: Vec<(String, i64)> =
+        sqlx::query_as("SELECT kind, version FROM document_versions ORDER BY kind")
+            .fetch_all(&mut db)
+            .await
+            .unwrap();
+    assert_eq!(versions, [("agreement".into(), 1), ("privacy".into(), 1)]);
+    // In force from the day of the first acceptance, not the day of the upgrade.
+    let v1 = app.document("privacy", Some(1)).await;
+    assert_eq!(v1.body["entry"]["effective"], "2026-11-29");
+}
+
+#[tokio::test]
+async fn a_sign_up_must_name_the_versions_it_agrees_to() {
+    let app = spawn_app().await;
+    let c = client("en");
+    for documents in [
+        json!([]),
+        json!([["agreement", 1]]),
+        json!([["agreement", 1], ["privacy", 7]]),
+    ] {
+        let r = app
+            .sign_up(&c, PHONE, json!({ "documents": documents }))
+            .await;
+        assert_eq!(r.status, 409, "{documents}: {}", r.body);
+        app.clock.advance(60);
+    }
+    assert_eq!(app.count("accounts").await, 0);
+    assert_eq!(app.count("consent_records").await, 0);
 }

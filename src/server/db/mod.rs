@@ -369,6 +369,10 @@ pub trait Storage: Send + Sync + std::fmt::Debug + 'static {
         version: u32,
     ) -> anyhow::Result<Option<(String, String)>>;
 
+    /// When `document` was first accepted by anyone, if ever (the ledger's oldest
+    /// row of that kind).
+    async fn first_consent_at(&self, document: &str) -> anyhow::Result<Option<Timestamp>>;
+
     /// The account's consent ledger, oldest first.
     async fn consents(&self, account_id: i64) -> anyhow::Result<Vec<ConsentRow>>;
 

@@ -667,6 +667,15 @@ macro_rules! sql_storage {
                 Ok(row.map(|r| (r.get(0), r.get(1))))
             }
 
+            async fn first_consent_at(&self, document: &str) -> anyhow::Result<Option<Timestamp>> {
+                Ok(sqlx::query_scalar(
+                    "SELECT MIN(accepted_at) FROM consent_records WHERE document = $1",
+                )
+                .bind(document)
+                .fetch_one(&self.reader)
+                .await?)
+            }
+
             async fn consents(&self, account_id: i64) -> anyhow::Result<Vec<ConsentRow>> {
                 let rows = sqlx::query(
                     "SELECT document, version, accepted_at, method FROM consent_records \
