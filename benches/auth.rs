@@ -96,6 +96,8 @@ struct Bench {
     base: String,
     outbox: Outbox,
     next_phone: AtomicUsize,
+    /// The document versions the sign-up page shows, sent back with each sign-up.
+    documents: serde_json::Value,
 }
 
 impl Bench {
@@ -103,7 +105,14 @@ impl Bench {
     async fn connect(port: u16, outbox: PathBuf) -> Arc<Self> {
         let base = format!("http://127.0.0.1:{port}");
         wait_for(&format!("{base}/login")).await;
+        let status: serde_json::Value = reqwest::get(format!("{base}/api/register/status"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         Arc::new(Bench {
+            documents: status["documents"].clone(),
             base,
             outbox: Outbox {
                 path: outbox,
@@ -154,7 +163,8 @@ impl Bench {
         assert!(sent.status().is_success(), "send: {}", sent.status());
         let code = self.outbox.code_for(&phone).await;
         let form = json!({"form": {"phone": phone, "code": code, "password": PASSWORD,
-            "invitation": "", "consent": true, "marketing": false}});
+            "invitation": "", "consent": true, "marketing": false,
+            "documents": self.documents}});
         let reply = http
             .post(format!("{}/api/register", self.base))
             .json(&form)
