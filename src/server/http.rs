@@ -60,6 +60,7 @@ pub fn router(state: AppState) -> Router {
     ));
     dioxus::server::router(crate::app::App)
         .route("/healthz", get(healthz))
+        .layer(middleware::from_fn(guard_account_pages))
         .layer(session::layer(store, production))
         .layer(Extension(state))
         .layer(middleware::from_fn_with_state(pages, serve_cached))
@@ -103,6 +104,39 @@ async fn keep_valid_request_id(mut request: Request, next: Next) -> Response {
         request.headers_mut().remove("x-request-id");
     }
     next.run(request).await
+}
+
+/// The pages only a signed-in user who is up to date with the documents may see.
+pub const ACCOUNT_PAGES: [&str; 1] = ["/account"];
+
+/// Loading an account page ([`ACCOUNT_PAGES`]) without a session answers 303 to
+/// `/login?next=`, and with a document version due 303 to `/consent?next=`
+/// (DESIGN.md §3–4), the same check as [`RequestContext::require_account`]: the
+/// visitor lands on the right page before any account page renders, with or
+/// without the wasm app. (Navigation inside the app is redirected by the pages.)
+async fn guard_account_pages(request: Request, next: Next) -> Response {
+    if request.method() != axum::http::Method::GET || !ACCOUNT_PAGES.contains(&request.uri().path())
+    {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    let ctx = match RequestContext::from_request_parts(&mut parts, &()).await {
+        Ok(ctx) => ctx,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let here = parts.uri.path().to_owned();
+    let target = match ctx.require_account().await {
+        Ok(_) => return next.run(Request::from_parts(parts, body)).await,
+        Err(e) if e.status == StatusCode::UNAUTHORIZED.as_u16() => {
+            crate::app::Route::Login { next: here }
+        }
+        Err(e) if e.key == Msg::ReconsentRequired => crate::app::Route::Consent { next: here },
+        Err(e) => {
+            use dioxus::fullstack::AsStatusCode;
+            return (e.as_status_code(), e.message).into_response();
+        }
+    };
+    axum::response::Redirect::to(&target.to_string()).into_response()
 }
 
 /// `GET /healthz`: 200 `{"status":"ok"}` when the database answers within 3

@@ -55,6 +55,18 @@ impl TestApp {
         body.as_array().unwrap().clone()
     }
 
+    /// Where a browser loading `path` ends up after the server's redirects.
+    async fn landing(&self, c: &reqwest::Client, path: &str) -> String {
+        let res = c.get(format!("{}{path}", self.base)).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let url = res.url();
+        format!(
+            "{}{}",
+            url.path(),
+            url.query().map(|q| format!("?{q}")).unwrap_or_default()
+        )
+    }
+
     /// The (document, version, method) rows of the consent ledger, oldest first.
     async fn ledger(&self) -> Vec<(String, i64, String)> {
         let mut db = self.db().await;
@@ -109,6 +121,9 @@ async fn a_material_version_in_force_holds_every_account_function_until_agreed()
         "Our terms have changed. Please read and agree to them to continue"
     );
 
+    // Loading the account page lands on the consent page, server-side.
+    assert_eq!(app.landing(&c, "/account").await, "/consent?next=/account");
+
     // What is due: privacy version 2 only, with what changed.
     let due = app.get(&c, "/api/consent").await;
     assert_eq!(due.status, 200);
@@ -155,6 +170,11 @@ async fn a_material_version_in_force_holds_every_account_function_until_agreed()
         ("privacy".into(), 2, "MethodReconsent".into())
     );
     assert!(app.get(&c, "/api/consent").await.body == json!([]));
+    assert_eq!(app.landing(&c, "/account").await, "/account");
+    assert_eq!(
+        app.landing(&client("en"), "/account").await,
+        "/login?next=/account"
+    );
 
     // Someone signing up now with the page of before is told the documents
     // changed, and nothing is used up; with the versions in force, they accept
