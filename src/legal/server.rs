@@ -114,6 +114,23 @@ impl Versions {
             })
             .collect()
     }
+
+    /// The documents account `account_id` must agree to again, reading its ledger.
+    ///
+    /// Errors: storage failures.
+    pub async fn due_for_account(
+        &self,
+        storage: &dyn Storage,
+        account_id: i64,
+    ) -> anyhow::Result<Vec<&DocumentVersionRow>> {
+        let accepted: Vec<(String, u32)> = storage
+            .consents(account_id)
+            .await?
+            .into_iter()
+            .map(|c| (c.document, c.version))
+            .collect();
+        Ok(self.due_for(&accepted))
+    }
 }
 
 fn unexpected(lang: Lang) -> impl Fn(anyhow::Error) -> ApiError {
@@ -121,24 +138,6 @@ fn unexpected(lang: Lang) -> impl Fn(anyhow::Error) -> ApiError {
         tracing::error!(error = %format!("{e:#}"), "documents: storage failed");
         ApiError::unexpected(lang)
     }
-}
-
-/// The documents account `account_id` must agree to again, at the request's time.
-///
-/// Errors: storage failures.
-pub async fn due_for_account(
-    storage: &dyn Storage,
-    clock: &dyn Clock,
-    account_id: i64,
-) -> anyhow::Result<Vec<DocumentVersionRow>> {
-    let versions = Versions::load(storage, clock).await?;
-    let accepted: Vec<(String, u32)> = storage
-        .consents(account_id)
-        .await?
-        .into_iter()
-        .map(|c| (c.document, c.version))
-        .collect();
-    Ok(versions.due_for(&accepted).into_iter().cloned().collect())
 }
 
 pub(super) async fn due_entries(
@@ -149,7 +148,8 @@ pub(super) async fn due_entries(
     let versions = Versions::load(state.storage.as_ref(), state.clock.as_ref())
         .await
         .map_err(unexpected(ctx.lang))?;
-    let due = due_for_account(state.storage.as_ref(), state.clock.as_ref(), account_id)
+    let due = versions
+        .due_for_account(state.storage.as_ref(), account_id)
         .await
         .map_err(unexpected(ctx.lang))?;
     Ok(due.iter().map(|r| versions.entry(r)).collect())
@@ -168,7 +168,8 @@ pub(super) async fn accept(
     let versions = Versions::load(storage, clock)
         .await
         .map_err(unexpected(ctx.lang))?;
-    let due = due_for_account(storage, clock, account_id)
+    let due = versions
+        .due_for_account(storage, account_id)
         .await
         .map_err(unexpected(ctx.lang))?;
     let in_force = |(kind, version): &(DocumentKind, u32)| {

@@ -5,6 +5,7 @@
 
 use crate::error::ApiError;
 use crate::i18n::{Lang, Msg};
+use crate::legal::server::Versions;
 use crate::server::client_ip::{client_ip, rate_limit_key};
 use crate::server::db::AccountRow;
 use crate::server::page_cache::{serve_cached, PageCache};
@@ -292,13 +293,14 @@ impl RequestContext {
     /// storage fails.
     pub async fn require_account(&self) -> Result<AccountRow, ApiError> {
         let account = self.require_signed_in().await?;
-        let due = crate::legal::server::due_for_account(
-            self.state.storage.as_ref(),
-            self.state.clock.as_ref(),
-            account.id,
-        )
-        .await
-        .map_err(|e| self.storage_failed(e))?;
+        let (storage, clock) = (self.state.storage.as_ref(), self.state.clock.as_ref());
+        let versions = Versions::load(storage, clock)
+            .await
+            .map_err(|e| self.storage_failed(e))?;
+        let due = versions
+            .due_for_account(storage, account.id)
+            .await
+            .map_err(|e| self.storage_failed(e))?;
         if !due.is_empty() {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
