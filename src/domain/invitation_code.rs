@@ -1,3 +1,4 @@
+use super::fold_typed;
 use crate::i18n::Msg;
 use serde::{Deserialize, Serialize};
 
@@ -20,9 +21,9 @@ impl InvitationCode {
     /// Errors: [`Msg::InvitationIncorrect`] for anything that is not 8 Crockford
     /// base32 characters once spaces and hyphens are removed (empty included).
     pub fn parse(input: &str) -> Result<Self, Msg> {
-        let code: Option<String> = input
+        let code: Option<String> = fold_typed(input)
             .chars()
-            .filter(|c| !matches!(c, ' ' | '-' | '\t'))
+            .filter(|&c| c != '-')
             .map(|c| match c.to_ascii_uppercase() {
                 'O' => Some('0'),
                 'I' | 'L' => Some('1'),
@@ -81,6 +82,22 @@ mod tests {
     }
 
     #[test]
+    fn accepts_full_width_forms_as_a_chinese_ime_types_them() {
+        assert_eq!(
+            InvitationCode::parse("７ｋ３ｍ　９ＱＸＤ")
+                .unwrap()
+                .as_str(),
+            "7K3M9QXD"
+        );
+        assert_eq!(
+            InvitationCode::parse("\u{202D}7K3M－9QXD\u{202C}")
+                .unwrap()
+                .as_str(),
+            "7K3M9QXD"
+        );
+    }
+
+    #[test]
     fn reads_ambiguous_letters_as_crockford_does() {
         assert_eq!(
             InvitationCode::parse("OIL00000").unwrap().as_str(),
@@ -96,7 +113,7 @@ mod tests {
             "7K3M9QXU",
             "7K3M9QX!",
             "",
-            "７K3M9QXD",
+            "٧K3M9QXD",
         ] {
             assert_eq!(
                 InvitationCode::parse(bad),

@@ -6,8 +6,10 @@ mod invitation_code;
 mod password;
 mod phone;
 mod sms_code;
+mod typed_input;
 
 pub use invitation_code::{InvitationCode, InvitationMode};
 pub use password::{Password, PasswordChecklist};
 pub use phone::PhoneNumber;
 pub use sms_code::{OtpPurpose, SmsCode};
+pub use typed_input::fold_typed;

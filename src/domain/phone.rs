@@ -1,3 +1,4 @@
+use super::fold_typed;
 use crate::i18n::Msg;
 use serde::{Deserialize, Serialize};
 
@@ -6,6 +7,8 @@ use serde::{Deserialize, Serialize};
 /// Rule (DESIGN.md §1): the whole value matches `1[3-9][0-9]{9}`. No per-carrier
 /// prefix list is kept, because new blocks (16x, 19x, ...) keep opening. The input may
 /// carry spaces, dashes and a `+86`, `0086` or `86` country prefix; they are stripped.
+/// It is first folded as typed ([`fold_typed`]): full-width digits, no-break spaces and
+/// the directional marks contact apps add are accepted.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct PhoneNumber(String);
@@ -16,10 +19,7 @@ impl PhoneNumber {
     /// Errors: [`Msg::PhoneEmpty`] when nothing but spaces was typed,
     /// [`Msg::PhoneInvalid`] for anything that is not an 11-digit mainland mobile number.
     pub fn parse(input: &str) -> Result<Self, Msg> {
-        let compact: String = input
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '-' | '\t'))
-            .collect();
+        let compact: String = fold_typed(input).chars().filter(|&c| c != '-').collect();
         if compact.is_empty() {
             return Err(Msg::PhoneEmpty);
         }
@@ -113,6 +113,15 @@ mod tests {
     }
 
     #[test]
+    fn accepts_numbers_as_contact_apps_and_chinese_imes_type_them() {
+        assert_eq!(ok("\u{202D}138 0013 8000\u{202C}"), "13800138000");
+        assert_eq!(ok("138\u{00A0}0013\u{00A0}8000"), "13800138000");
+        assert_eq!(ok("１３８００１３８０００"), "13800138000");
+        assert_eq!(ok("＋８６　１３８－００１３－８０００"), "13800138000");
+        assert_eq!(ok("\u{2066}+86\u{200B}13800138000\u{2069}"), "13800138000");
+    }
+
+    #[test]
     fn rejects_wrong_lengths() {
         assert_eq!(err("1380013800"), Msg::PhoneInvalid); // 10 digits
         assert_eq!(err("138001380001"), Msg::PhoneInvalid); // 12 digits
@@ -130,7 +139,8 @@ mod tests {
     fn rejects_letters_and_non_ascii_digits() {
         assert_eq!(err("13800138000a"), Msg::PhoneInvalid);
         assert_eq!(err("1380013800a"), Msg::PhoneInvalid);
-        assert_eq!(err("１３８００１３８０００"), Msg::PhoneInvalid);
+        assert_eq!(err("١٣٨٠٠١٣٨٠٠٠"), Msg::PhoneInvalid); // Arabic-Indic
+        assert_eq!(err("१३८००१३८०००"), Msg::PhoneInvalid); // Devanagari
         assert_eq!(err("+1 13800138000"), Msg::PhoneInvalid);
     }
 

@@ -1,3 +1,4 @@
+use super::fold_typed;
 use crate::i18n::Msg;
 use serde::{Deserialize, Serialize};
 
@@ -11,11 +12,13 @@ impl SmsCode {
     /// Number of digits in a code.
     pub const LEN: usize = 6;
 
-    /// Parses what the user typed; surrounding spaces are ignored.
+    /// Parses what the user typed, folded first ([`fold_typed`]): spaces anywhere
+    /// (`723 738`) and full-width digits (`８９４１６０`) are accepted.
     ///
     /// Errors: [`Msg::CodeInvalid`] for anything but exactly 6 digits (empty included).
     pub fn parse(input: &str) -> Result<Self, Msg> {
-        let code = input.trim();
+        let folded = fold_typed(input);
+        let code = folded.as_str();
         if code.len() == Self::LEN && code.bytes().all(|b| b.is_ascii_digit()) {
             Ok(Self(code.to_owned()))
         } else {
@@ -74,8 +77,31 @@ mod tests {
     }
 
     #[test]
+    fn accepts_codes_typed_with_spaces_or_full_width_digits() {
+        assert_eq!(SmsCode::parse("723 738").unwrap().expose_secret(), "723738");
+        assert_eq!(
+            SmsCode::parse("８９４１６０").unwrap().expose_secret(),
+            "894160"
+        );
+        assert_eq!(
+            SmsCode::parse("\u{200B}894\u{3000}160\u{00A0}")
+                .unwrap()
+                .expose_secret(),
+            "894160"
+        );
+    }
+
+    #[test]
     fn rejects_five_and_seven_digits_letters_and_empty() {
-        for bad in ["12345", "1234567", "12345a", "", "12 345", "１２３４５６"] {
+        for bad in [
+            "12345",
+            "1234567",
+            "12345a",
+            "",
+            "12 345",
+            "١٢٣٤٥٦",
+            "12-345",
+        ] {
             assert_eq!(SmsCode::parse(bad), Err(Msg::CodeInvalid), "{bad:?}");
         }
     }
