@@ -88,6 +88,24 @@ impl ApiError {
     }
 }
 
+#[cfg(feature = "server")]
+impl ApiError {
+    /// The answer of a refusal made outside a server function (a middleware), in the
+    /// envelope dioxus-fullstack gives a server function's error (`magic.rs`
+    /// `ErrorPayload`): `{"message": …, "code": status, "data": ApiError}`, so
+    /// clients and the page read it as any other error.
+    pub fn into_response(self) -> dioxus::server::axum::response::Response {
+        use dioxus::server::axum::response::IntoResponse;
+        let status = self.as_status_code();
+        let body = serde_json::json!({
+            "message": self.message,
+            "code": self.status,
+            "data": self,
+        });
+        (status, dioxus::server::axum::Json(body)).into_response()
+    }
+}
+
 impl AsStatusCode for ApiError {
     fn as_status_code(&self) -> StatusCode {
         StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)

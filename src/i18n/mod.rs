@@ -131,6 +131,11 @@ pub enum Msg {
     SessionRequired,
     Unexpected,
     NetworkError,
+    // The HTTP surface refusing a request (issue 10).
+    CrossSiteRefused,
+    UnsupportedBody,
+    BodyTooLarge,
+    BadRequest,
     // Page text.
     RegisterTitle,
     HaveAccount,

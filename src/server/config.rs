@@ -37,6 +37,11 @@ pub enum SmsProviderKind {
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
     pub mode: Mode,
+    /// The address visitors open, `scheme://host[:port]` (no path), e.g.
+    /// `https://account.example.com`: its origin is the one whose pages may send
+    /// state-changing requests (`origin`), and links and the OpenID Connect issuer
+    /// use it. Required in production (`https://`).
+    pub public_url: Option<String>,
     /// Product name in the header and in SMS texts.
     pub brand: String,
     /// Legal name of the operator: documents and footer.
@@ -92,6 +97,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             mode: Mode::Development,
+            public_url: None,
             brand: "Gatehouse Cloud".into(),
             company: "Gatehouse Example Co., Ltd.".into(),
             hotline: "400-800-8888".into(),
@@ -132,8 +138,9 @@ pub enum ConfigError {
 
 impl Settings {
     /// Every setting's key; `GATEHOUSE_` + the upper-case key is its variable.
-    pub const KEYS: [&'static str; 23] = [
+    pub const KEYS: [&'static str; 24] = [
         "mode",
+        "public_url",
         "brand",
         "company",
         "hotline",
@@ -206,6 +213,14 @@ impl Settings {
                 reason: reason.into(),
             })
         };
+        if let Some(url) = &self.public_url {
+            if let Err(reason) = origin_of(url) {
+                return invalid("GATEHOUSE_PUBLIC_URL", &reason);
+            }
+            if self.mode == Mode::Production && !url.starts_with("https://") {
+                return invalid("GATEHOUSE_PUBLIC_URL", "must be https:// in production");
+            }
+        }
         if self.brand.trim().is_empty() {
             return invalid("GATEHOUSE_BRAND", "must not be empty");
         }
@@ -280,6 +295,12 @@ impl Settings {
                     "the development provider writes codes to a file and is refused in production",
                 );
             }
+            if self.public_url.is_none() {
+                return invalid(
+                    "GATEHOUSE_PUBLIC_URL",
+                    "production needs the address visitors open, e.g. https://account.example.com: only its pages may send sign-in and sign-up requests",
+                );
+            }
             if self.company == Settings::default().company {
                 return invalid(
                     "GATEHOUSE_COMPANY",
@@ -288,6 +309,14 @@ impl Settings {
             }
         }
         Ok(())
+    }
+
+    /// The origin of `public_url` (`https://account.example.com`, lower case), when
+    /// set; `check` has made sure it parses.
+    pub fn public_origin(&self) -> Option<String> {
+        self.public_url
+            .as_deref()
+            .and_then(|url| origin_of(url).ok())
     }
 
     /// The database URL, defaulting to a file in the data directory.
@@ -329,6 +358,22 @@ impl Settings {
                 .unwrap_or(2)
         })
     }
+}
+
+/// The origin (RFC 6454) of a public URL: `scheme://host[:port]` in lower case.
+///
+/// Errors: the reason, when `url` is not `http://` or `https://`, has no host, or
+/// carries a path, query or fragment (a trailing `/` is fine).
+fn origin_of(url: &str) -> Result<String, String> {
+    let url = url.trim().trim_end_matches('/').to_ascii_lowercase();
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or("must start with http:// or https://")?;
+    if rest.is_empty() || rest.contains(['/', '?', '#', '@', ' ']) {
+        return Err("must be scheme://host[:port], without a path".into());
+    }
+    Ok(url)
 }
 
 #[cfg(test)]
@@ -410,7 +455,11 @@ mod tests {
                 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
             ))
             .merge(Serialized::default("sms_provider", "webhook"))
-            .merge(Serialized::default("company", "Example Cloud Co., Ltd."));
+            .merge(Serialized::default("company", "Example Cloud Co., Ltd."))
+            .merge(Serialized::default(
+                "public_url",
+                "https://account.example.com",
+            ));
         for (key, value) in pairs {
             figment = figment.merge(Serialized::default(key, value));
         }
@@ -439,6 +488,49 @@ mod tests {
             let err = production_with(&pairs).unwrap_err().to_string();
             assert!(err.contains(setting), "{err}");
         }
+    }
+
+    #[test]
+    fn public_url_is_an_origin_and_required_in_production() {
+        let s = with("public_url", "https://Account.Example.com/").unwrap();
+        assert_eq!(
+            s.public_origin().as_deref(),
+            Some("https://account.example.com")
+        );
+        let s = with("public_url", "http://127.0.0.1:8080").unwrap();
+        assert_eq!(s.public_origin().as_deref(), Some("http://127.0.0.1:8080"));
+        for bad in [
+            "account.example.com",
+            "https://",
+            "https://a.example/login",
+            "ftp://a",
+        ] {
+            let err = with("public_url", bad).unwrap_err().to_string();
+            assert!(err.contains("GATEHOUSE_PUBLIC_URL"), "{bad}: {err}");
+        }
+        let secret = ("sms_webhook_secret", "0123456789abcdef0123456789abcdef");
+        let url = ("sms_webhook_url", "https://sms.example/send");
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        for (key, value) in [
+            ("mode", "production"),
+            ("data_key", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
+            ("sms_provider", "webhook"),
+            ("company", "Example Cloud Co., Ltd."),
+            url,
+            secret,
+        ] {
+            figment = figment.merge(Serialized::default(key, value));
+        }
+        let err = Settings::from_figment(figment.clone())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("GATEHOUSE_PUBLIC_URL"), "{err}");
+        let plain = figment.clone().merge(Serialized::default(
+            "public_url",
+            "http://account.example.com",
+        ));
+        let err = Settings::from_figment(plain).unwrap_err().to_string();
+        assert!(err.contains("https://"), "{err}");
     }
 
     #[test]

@@ -6,8 +6,11 @@
 use crate::error::ApiError;
 use crate::i18n::{Lang, Msg};
 use crate::legal::server::Versions;
+use crate::server::api_body::read_api_body;
 use crate::server::client_ip::{client_ip, rate_limit_key};
+use crate::server::csp::content_security_policy;
 use crate::server::db::AccountRow;
+use crate::server::origin::{refuse_cross_site, SiteOrigins};
 use crate::server::page_cache::{serve_cached, PageCache};
 use crate::server::session::{self, DbSessionStore};
 use crate::server::state::AppState;
@@ -29,21 +32,14 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_sessions::Session;
 
-/// The Content-Security-Policy of every response. The app's own script and wasm
-/// only (`wasm-unsafe-eval` lets the browser compile the wasm; no `unsafe-eval`, so
-/// the app never calls `document::eval`); inline scripts carry Dioxus' hydration
-/// data; no framing (OWASP clickjacking defense).
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
-    script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
-    img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; \
-    base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
-
 /// `Cache-Control` of assets whose file name carries their content hash.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 /// The whole HTTP surface of Gatehouse for `state`: Dioxus' pages, assets and
 /// server functions, `GET /healthz`, sessions, the anonymous-page cache
-/// (`page_cache`), and around them compression (gzip or
+/// (`page_cache`), a Content-Security-Policy without inline scripts but Dioxus'
+/// own (`csp`), the refusal of cross-site requests (`origin`) and of oversized,
+/// non-JSON or malformed `/api/` bodies (`api_body`), and around them compression (gzip or
 /// brotli, unless the asset was served precompressed), cache and security headers,
 /// a request id (`x-request-id`, kept from a proxy or made here) and one log line
 /// per request.
@@ -59,12 +55,17 @@ pub fn router(state: AppState) -> Router {
     let pages = PageCache::new(Duration::from_secs(
         state.settings.page_cache_seconds.into(),
     ));
+    let origins = SiteOrigins::for_settings(&state.settings);
     dioxus::server::router(crate::app::App)
         .route("/healthz", get(healthz))
         .layer(middleware::from_fn(guard_account_pages))
         .layer(session::layer(store, production))
         .layer(Extension(state))
         .layer(middleware::from_fn_with_state(pages, serve_cached))
+        .layer(middleware::from_fn(read_api_body))
+        .layer(middleware::from_fn_with_state(origins, refuse_cross_site))
+        // Inside compression: the policy hashes the page's uncompressed scripts.
+        .layer(middleware::from_fn(content_security_policy))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn_with_state(production, response_headers))
         .layer(PropagateRequestIdLayer::x_request_id())
@@ -166,7 +167,8 @@ fn unavailable() -> Response {
         .into_response()
 }
 
-/// Cache and security headers of every response. Hashed assets are cached for a
+/// Cache and security headers of every response (the Content-Security-Policy is
+/// set inside compression, by `csp`). Hashed assets are cached for a
 /// year; pages and server-function answers are never stored (they may be personal);
 /// anything else is revalidated. HSTS only in production (behind HTTPS).
 async fn response_headers(
@@ -196,7 +198,6 @@ async fn response_headers(
     let mut set = |name: &'static str, value: &'static str| {
         headers.insert(name, HeaderValue::from_static(value));
     };
-    set("content-security-policy", CONTENT_SECURITY_POLICY);
     set("x-content-type-options", "nosniff");
     set("x-frame-options", "DENY");
     set("referrer-policy", "strict-origin-when-cross-origin");

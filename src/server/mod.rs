@@ -2,14 +2,17 @@
 //! storage, cryptography, hashing, SMS, sessions and the HTTP serving around the
 //! Dioxus router.
 
+pub mod api_body;
 pub mod cli;
 pub mod client_ip;
 pub mod clock;
 pub mod config;
 pub mod crypto;
+pub mod csp;
 pub mod db;
 pub mod hashing;
 pub mod http;
+pub mod origin;
 pub mod otp;
 pub mod page_cache;
 pub mod session;

@@ -77,12 +77,16 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     start(settings, clock, dir).await
 }
 
-async fn start(settings: Settings, clock: ManualClock, dir: Arc<tempfile::TempDir>) -> TestApp {
+async fn start(mut settings: Settings, clock: ManualClock, dir: Arc<tempfile::TempDir>) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    // The site's own origin is this listener's, as a browser on it would send.
+    settings
+        .public_url
+        .get_or_insert_with(|| format!("http://{addr}"));
     let state = open_state(settings, Arc::new(clock.clone()), HashCost::MINIMAL)
         .await
         .expect("state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let router = gatehouse::server::http::router(state.clone());
     let server = tokio::spawn(async move {
         gatehouse::server::http::serve(listener, router, std::future::pending())
@@ -253,7 +257,8 @@ pub fn good_form(phone: &str, code: &str, extra: Value) -> Value {
     form
 }
 
-async fn reply(res: reqwest::Response) -> Reply {
+/// A response as a [`Reply`]: status, JSON body (or the text as a string), cookies.
+pub async fn reply(res: reqwest::Response) -> Reply {
     let status = res.status().as_u16();
     let set_cookie = res
         .headers()

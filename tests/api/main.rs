@@ -3,6 +3,7 @@
 
 mod common;
 mod consent;
+mod http_surface;
 mod instances;
 mod login;
 mod register;

@@ -68,6 +68,7 @@ async fn pages_carry_security_and_cache_headers_and_a_request_id() {
 async fn production_adds_hsts() {
     let app = spawn_app_with(|s| {
         s.mode = gatehouse::server::Mode::Production;
+        s.public_url = Some("https://account.example.com".into());
         s.data_key = Some("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".into());
         s.sms_provider = gatehouse::server::config::SmsProviderKind::Webhook;
         s.sms_webhook_url = Some("https://127.0.0.1:9/never-called".into());
