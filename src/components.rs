@@ -9,6 +9,25 @@ use crate::register::CodeSent;
 use dioxus::prelude::*;
 use std::collections::BTreeSet;
 
+/// Copies what the submitted form holds into the fields' signals, by input `name`,
+/// before a submit validates.
+///
+/// A password manager or the browser's autofill sets an input's value without the
+/// `input` event a keystroke fires, so the signal behind the input stays empty; and
+/// `value` is an attribute Dioxus writes again on every render (`dioxus-html`
+/// `elements.rs`, `dioxus-core` `diff/node.rs`), which would wipe the filled value.
+/// Every form calls this first in its submit handler (issue 10). A name the form
+/// does not render (the code field on the password tab) is left alone.
+pub fn take_form_values(e: &FormEvent, fields: &[(&str, Signal<String>)]) {
+    for &(name, mut signal) in fields {
+        if let Some(dioxus::html::FormValue::Text(value)) = e.get_first(name) {
+            if *signal.peek() != value {
+                signal.set(value);
+            }
+        }
+    }
+}
+
 /// The state a form page keeps besides its values: which fields to judge, the
 /// server's field errors, the outcome message, whether a request is running.
 /// All signals, so it is `Copy` and closures can share it.

@@ -6,8 +6,8 @@ use super::api::{
 use super::form::{safe_next, CodeLoginForm, PasswordLoginForm, ResetForm};
 use crate::app::{use_lang, Route};
 use crate::components::{
-    use_code_state, use_form_state, use_hydrated, Outcome, PasswordInput, PhoneAndCode, PhoneInput,
-    SubmitButton,
+    take_form_values, use_code_state, use_form_state, use_hydrated, Outcome, PasswordInput,
+    PhoneAndCode, PhoneInput, SubmitButton,
 };
 use crate::form::{Field, FieldErrors};
 use crate::i18n::Msg;
@@ -40,7 +40,7 @@ pub fn LoginPage(next: String) -> Element {
     let state = use_form_state();
     let hydrated = use_hydrated();
 
-    let client_errors = use_memo(move || match method() {
+    let login_errors = move || match method() {
         Method::Password => PasswordLoginForm {
             phone: phone(),
             password: password(),
@@ -55,7 +55,8 @@ pub fn LoginPage(next: String) -> Element {
         .validate()
         .err()
         .unwrap_or_default(),
-    });
+    };
+    let client_errors = use_memo(login_errors);
     let error_of = move |field: Field| state.error(field, &client_errors.read());
 
     let next_after = next.clone();
@@ -66,12 +67,16 @@ pub fn LoginPage(next: String) -> Element {
             if (state.busy)() {
                 return;
             }
+            take_form_values(
+                &e,
+                &[("phone", phone), ("password", password), ("code", code)],
+            );
             let fields: &[Field] = match method() {
                 Method::Password => &[Field::Phone, Field::Password],
                 Method::Code => &[Field::Phone, Field::Code],
             };
             state.submitted(fields);
-            if !client_errors.read().is_empty() {
+            if !login_errors().is_empty() {
                 return;
             }
             let mut busy = state.busy;
@@ -212,8 +217,12 @@ pub fn ResetPasswordPage() -> Element {
         if (state.busy)() {
             return;
         }
+        take_form_values(
+            &e,
+            &[("phone", phone), ("code", code), ("password", password)],
+        );
         state.submitted(&[Field::Phone, Field::Code, Field::Password]);
-        if !client_errors.read().is_empty() {
+        if form().validate().is_err() {
             return;
         }
         let mut busy = state.busy;

@@ -5,8 +5,8 @@ use super::api::{register, register_status, send_register_code};
 use super::form::{RegisterForm, SendCodeForm};
 use crate::app::{use_lang, use_site, Route};
 use crate::components::{
-    invalid, use_code_state, use_form_state, use_hydrated, FieldMessage, Outcome, PasswordInput,
-    PhoneAndCode, SubmitButton,
+    invalid, take_form_values, use_code_state, use_form_state, use_hydrated, FieldMessage, Outcome,
+    PasswordInput, PhoneAndCode, SubmitButton,
 };
 use crate::domain::InvitationMode;
 use crate::form::Field;
@@ -70,8 +70,17 @@ pub fn RegisterPage() -> Element {
         if (state.busy)() {
             return;
         }
+        take_form_values(
+            &e,
+            &[
+                ("phone", phone),
+                ("code", code),
+                ("password", password),
+                ("invitation", invitation),
+            ],
+        );
         state.submitted(&ALL_FIELDS);
-        if !client_errors.read().is_empty() {
+        if form().validate(mode).is_err() {
             return;
         }
         let mut busy = state.busy;
