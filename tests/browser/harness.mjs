@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
 
 export const ARTIFACTS = resolve('target/test-artifacts');
 mkdirSync(ARTIFACTS, { recursive: true });
@@ -125,6 +126,8 @@ export function useApp() {
   after(async () => {
     await app.browser?.close();
     await app.server?.stop();
+    // Whatever the tests sent, the server never panicked (issue 10).
+    assert.ok(!app.server?.log().includes('panicked'), `the server panicked:\n${app.server?.log()}`);
   });
   app.newPage = async (locale, viewport) => {
     const context = await app.browser.newContext({ locale, viewport, extraHTTPHeaders: { 'accept-language': locale } });

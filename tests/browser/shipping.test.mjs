@@ -72,3 +72,38 @@ test('the wasm app hydrates and switches language under the Content-Security-Pol
   assert.deepEqual(await page.evaluate(() => window.__csp), [], 'no CSP violation');
   await context.close();
 });
+
+test('no inline script runs but Dioxus\' own: hashed, on cached and uncached pages', async () => {
+  const first = await fetch(`${app.server.base}/login`);
+  const policy = first.headers.get('content-security-policy');
+  assert.doesNotMatch(policy, /script-src[^;]*'unsafe-inline'/);
+  assert.equal((policy.match(/'sha256-/g) || []).length, 2, policy);
+  // The page cache serves the same bytes with the same policy.
+  const cached = await fetch(`${app.server.base}/login`);
+  assert.equal(cached.headers.get('content-security-policy'), policy);
+  assert.equal(await cached.text(), await first.text());
+
+  const { context, page } = await app.newPage('en-US', { width: 1280, height: 800 });
+  for (const path of ['/login', '/login', '/legal/privacy', '/register?lang=en']) {
+    await page.goto(`${app.server.base}${path}`);
+    if (!path.startsWith('/legal')) await hydrated(page);
+    else await page.waitForFunction(() => window.__csp !== undefined);
+  }
+  // Hydration worked: a client-side validation message.
+  await page.fill('#phone', '123');
+  await page.press('#phone', 'Tab');
+  await page.waitForSelector('#phone-error:has-text("Please enter 11-digit cell phone number")');
+  assert.deepEqual(await page.evaluate(() => window.__csp), [], 'no CSP violation');
+
+  // A script injected into the page (as an XSS would) is blocked by the policy.
+  await page.route('**/register', async (route) => {
+    const response = await route.fetch();
+    const html = (await response.text()).replace('</head>', '<script>window.__injected = 1</script></head>');
+    await route.fulfill({ response, body: html });
+  });
+  await page.goto(`${app.server.base}/register`);
+  await hydrated(page);
+  assert.equal(await page.evaluate(() => window.__injected), undefined);
+  assert.ok((await page.evaluate(() => window.__csp)).some((v) => v.startsWith('script-src')), 'violation reported');
+  await context.close();
+});
