@@ -12,7 +12,31 @@ use gatehouse::server::{AppState, ManualClock, Settings};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Once};
+use std::sync::{Arc, Mutex, Once};
+
+/// Panics raised outside the tests' own code (in a handler, the router or a
+/// library) since the suite started; [`reply`] fails the test that meets one, so
+/// no request of the suite can panic the server unnoticed (issue 10).
+static SERVER_PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+static PANIC_WATCH: Once = Once::new();
+
+/// Records every panic whose location is not under `tests/` (an assertion of a
+/// test is not a server panic), then lets the default hook print it.
+fn watch_for_panics() {
+    PANIC_WATCH.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let location = info.location().map(|l| l.to_string()).unwrap_or_default();
+            if !location.starts_with("tests/") {
+                SERVER_PANICS
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(format!("{location}: {info}"));
+            }
+            default(info);
+        }));
+    });
+}
 
 pub struct TestApp {
     pub base: String,
@@ -78,6 +102,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
 }
 
 async fn start(mut settings: Settings, clock: ManualClock, dir: Arc<tempfile::TempDir>) -> TestApp {
+    watch_for_panics();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     // The site's own origin is this listener's, as a browser on it would send.
@@ -258,6 +283,7 @@ pub fn good_form(phone: &str, code: &str, extra: Value) -> Value {
 }
 
 /// A response as a [`Reply`]: status, JSON body (or the text as a string), cookies.
+/// Fails when the server has panicked anywhere in the suite so far.
 pub async fn reply(res: reqwest::Response) -> Reply {
     let status = res.status().as_u16();
     let set_cookie = res
@@ -268,6 +294,11 @@ pub async fn reply(res: reqwest::Response) -> Reply {
         .reduce(|a, b| format!("{a}\n{b}"));
     let text = res.text().await.unwrap();
     let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    let panics = SERVER_PANICS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    assert!(panics.is_empty(), "the server panicked: {panics:#?}");
     Reply {
         status,
         body,
