@@ -92,68 +92,89 @@ pub fn browser_name(user_agent: &str) -> String {
 }
 
 #[cfg(feature = "server")]
+pub use server::set_suspended;
+
+#[cfg(feature = "server")]
 mod server {
     use super::*;
     use crate::domain::PhoneNumber;
     use crate::server::clock::china_datetime;
-    use crate::server::db::AccountRow;
+    use crate::server::db::accounts::{self, Account, AccountId};
+    use crate::server::db::consents::{self, ConsentMethod};
+    use crate::server::db::sign_ins::{self, SignInMethod, SignInOutcome};
+    use crate::server::db::{sessions, Db};
     use crate::server::http::RequestContext;
 
-    fn method(name: &str) -> Msg {
-        match name {
-            "password" => Msg::MethodPassword,
-            "sms" => Msg::MethodSms,
-            "reset" => Msg::MethodReset,
-            "re-consent" => Msg::MethodReconsent,
-            _ => Msg::MethodSignUp,
+    /// Suspends or reinstates the account (DESIGN.md §6); suspending also ends every
+    /// session of it, in the same transaction.
+    ///
+    /// Errors: storage failures.
+    pub async fn set_suspended(db: &Db, account: AccountId, suspended: bool) -> anyhow::Result<()> {
+        let mut tx = db.write(&[]).await?;
+        accounts::set_suspended(&mut tx, account, suspended).await?;
+        if suspended {
+            sessions::delete_all_of(&mut tx, account).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    fn method(method: SignInMethod) -> Msg {
+        match method {
+            SignInMethod::Password => Msg::MethodPassword,
+            SignInMethod::Sms => Msg::MethodSms,
+            SignInMethod::Reset => Msg::MethodReset,
+            SignInMethod::SignUp => Msg::MethodSignUp,
         }
     }
 
-    fn outcome(name: &str) -> Msg {
-        match name {
-            "success" => Msg::OutcomeSuccess,
-            "wrong-password" => Msg::OutcomeWrongPassword,
-            "wrong-code" => Msg::OutcomeWrongCode,
-            "throttled" => Msg::OutcomeThrottled,
-            "suspended" => Msg::OutcomeSuspended,
-            _ => Msg::OutcomeOther,
+    fn consent_method(method: ConsentMethod) -> Msg {
+        match method {
+            ConsentMethod::SignUp => Msg::MethodSignUp,
+            ConsentMethod::Reconsent => Msg::MethodReconsent,
         }
     }
 
-    pub async fn summary(
-        ctx: &RequestContext,
-        account: AccountRow,
-    ) -> anyhow::Result<AccountSummary> {
+    /// What the owner is told of an attempt: a wrong password and an unknown
+    /// number read the same (the history is the account's own), as do the
+    /// outcomes that name no fault of the user.
+    fn outcome(outcome: SignInOutcome) -> Msg {
+        match outcome {
+            SignInOutcome::Success => Msg::OutcomeSuccess,
+            SignInOutcome::WrongPassword => Msg::OutcomeWrongPassword,
+            SignInOutcome::WrongCode => Msg::OutcomeWrongCode,
+            SignInOutcome::Throttled => Msg::OutcomeThrottled,
+            SignInOutcome::Suspended => Msg::OutcomeSuspended,
+            SignInOutcome::UnknownPhone | SignInOutcome::NoAccount | SignInOutcome::CodeUsed => {
+                Msg::OutcomeOther
+            }
+        }
+    }
+
+    pub async fn summary(ctx: &RequestContext, account: Account) -> anyhow::Result<AccountSummary> {
         let phone = ctx.state.keys.decrypt(&account.phone_encrypted)?;
         let phone = PhoneNumber::parse(&String::from_utf8_lossy(&phone))
             .map_err(|_| anyhow::anyhow!("stored phone does not parse"))?;
-        let sign_ins = ctx
-            .state
-            .storage
-            .sign_in_history(account.id, 20)
+        let mut conn = ctx.state.db.read().await?;
+        let sign_ins = sign_ins::recent(&mut conn, account.id, 20)
             .await?
             .into_iter()
             .map(|a| SignInEntry {
                 at: china_datetime(a.at),
                 ip: a.ip,
                 browser: browser_name(&a.user_agent),
-                method: method(&a.method),
-                outcome: outcome(&a.outcome),
+                method: method(a.method),
+                outcome: outcome(a.outcome),
             })
             .collect();
-        let consents = ctx
-            .state
-            .storage
-            .consents(account.id)
+        let consents = consents::of_account(&mut conn, account.id)
             .await?
             .into_iter()
-            .filter_map(|c| {
-                Some(ConsentEntry {
-                    kind: c.document.parse().ok()?,
-                    version: c.version,
-                    at: china_datetime(c.accepted_at),
-                    method: method(&c.method),
-                })
+            .map(|c| ConsentEntry {
+                kind: c.document,
+                version: c.version,
+                at: china_datetime(c.accepted_at),
+                method: consent_method(c.method),
             })
             .collect();
         Ok(AccountSummary {

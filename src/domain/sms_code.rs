@@ -51,6 +51,15 @@ pub enum OtpPurpose {
 }
 
 impl OtpPurpose {
+    /// Every purpose.
+    pub const ALL: [Self; 5] = [
+        Self::Register,
+        Self::Login,
+        Self::Reset,
+        Self::ChangePhone,
+        Self::Delete,
+    ];
+
     /// The name stored in the database and written to the development outbox.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -3,9 +3,10 @@
 
 use super::*;
 use crate::server::clock::{china_date, china_standard_time, Clock};
-use crate::server::db::{
-    DocumentVersionRow, NewConsents, NewDocumentVersion, PublishRefused, Storage,
-};
+use crate::server::db::accounts::AccountId;
+use crate::server::db::consents::{self, ConsentMethod, NewConsents};
+use crate::server::db::documents::{self, DocumentVersionRow, NewDocumentVersion};
+use crate::server::db::{Db, Lock, Timestamp};
 use crate::server::http::RequestContext;
 use crate::server::Settings;
 use anyhow::{bail, Context};
@@ -19,18 +20,22 @@ pub struct Versions {
 }
 
 impl Versions {
-    /// `rows` as [`Storage::document_versions`] returns them, read at `now`
+    /// `rows` as [`documents::all`] returns them, read at `now`
     /// (Unix seconds).
     pub fn new(rows: Vec<DocumentVersionRow>, now: i64) -> Self {
         Self { rows, now }
     }
 
-    pub async fn load(storage: &dyn Storage, clock: &dyn Clock) -> anyhow::Result<Self> {
-        Ok(Self::new(storage.document_versions().await?, clock.unix()))
+    /// Every version in the database, read at the clock's now.
+    ///
+    /// Errors: storage failures, a stored kind this version does not know.
+    pub async fn load(db: &Db, clock: &dyn Clock) -> anyhow::Result<Self> {
+        let mut conn = db.read().await?;
+        Ok(Self::new(documents::all(&mut conn).await?, clock.unix()))
     }
 
     fn of(&self, kind: DocumentKind) -> impl DoubleEndedIterator<Item = &DocumentVersionRow> {
-        self.rows.iter().filter(move |r| r.kind == kind.as_str())
+        self.rows.iter().filter(move |r| r.kind == kind)
     }
 
     fn effective(&self, row: &DocumentVersionRow) -> bool {
@@ -75,8 +80,7 @@ impl Versions {
     }
 
     pub fn status(&self, row: &DocumentVersionRow) -> VersionStatus {
-        let kind = row.kind.parse().unwrap_or(DocumentKind::Agreement);
-        match self.in_force(kind) {
+        match self.in_force(row.kind) {
             _ if !self.effective(row) => VersionStatus::Upcoming,
             Some(current) if current.version == row.version => VersionStatus::InForce,
             _ => VersionStatus::Superseded,
@@ -86,7 +90,7 @@ impl Versions {
     /// What the pages show of `row`.
     pub fn entry(&self, row: &DocumentVersionRow) -> VersionEntry {
         VersionEntry {
-            kind: row.kind.parse().unwrap_or(DocumentKind::Agreement),
+            kind: row.kind,
             version: row.version,
             effective: china_date(row.effective_at),
             material: row.material,
@@ -100,13 +104,13 @@ impl Versions {
 
     /// The documents an account with ledger `accepted` ((kind, version) rows) must
     /// agree to now, each at the version in force.
-    pub fn due_for(&self, accepted: &[(String, u32)]) -> Vec<&DocumentVersionRow> {
+    pub fn due_for(&self, accepted: &[(DocumentKind, u32)]) -> Vec<&DocumentVersionRow> {
         DocumentKind::ALL
             .into_iter()
             .filter_map(|kind| {
                 let last = accepted
                     .iter()
-                    .filter(|(k, _)| k == kind.as_str())
+                    .filter(|(k, _)| *k == kind)
                     .map(|(_, v)| *v)
                     .max()
                     .unwrap_or(0);
@@ -120,11 +124,11 @@ impl Versions {
     /// Errors: storage failures.
     pub async fn due_for_account(
         &self,
-        storage: &dyn Storage,
-        account_id: i64,
+        db: &Db,
+        account_id: AccountId,
     ) -> anyhow::Result<Vec<&DocumentVersionRow>> {
-        let accepted: Vec<(String, u32)> = storage
-            .consents(account_id)
+        let mut conn = db.read().await?;
+        let accepted: Vec<(DocumentKind, u32)> = consents::of_account(&mut conn, account_id)
             .await?
             .into_iter()
             .map(|c| (c.document, c.version))
@@ -142,14 +146,14 @@ fn unexpected(lang: Lang) -> impl Fn(anyhow::Error) -> ApiError {
 
 pub(super) async fn due_entries(
     ctx: &RequestContext,
-    account_id: i64,
+    account_id: AccountId,
 ) -> Result<Vec<VersionEntry>, ApiError> {
     let state = &ctx.state;
-    let versions = Versions::load(state.storage.as_ref(), state.clock.as_ref())
+    let versions = Versions::load(&state.db, state.clock.as_ref())
         .await
         .map_err(unexpected(ctx.lang))?;
     let due = versions
-        .due_for_account(state.storage.as_ref(), account_id)
+        .due_for_account(&state.db, account_id)
         .await
         .map_err(unexpected(ctx.lang))?;
     Ok(due.iter().map(|r| versions.entry(r)).collect())
@@ -160,16 +164,15 @@ pub(super) async fn due_entries(
 /// click, names versions already recorded and succeeds without writing).
 pub(super) async fn accept(
     ctx: &RequestContext,
-    account_id: i64,
+    account_id: AccountId,
     accepted: Vec<(DocumentKind, u32)>,
 ) -> Result<(), ApiError> {
     let state = &ctx.state;
-    let (storage, clock) = (state.storage.as_ref(), state.clock.as_ref());
-    let versions = Versions::load(storage, clock)
+    let versions = Versions::load(&state.db, state.clock.as_ref())
         .await
         .map_err(unexpected(ctx.lang))?;
     let due = versions
-        .due_for_account(storage, account_id)
+        .due_for_account(&state.db, account_id)
         .await
         .map_err(unexpected(ctx.lang))?;
     let in_force = |(kind, version): &(DocumentKind, u32)| {
@@ -180,7 +183,7 @@ pub(super) async fn accept(
     let covers_due = due.iter().all(|r| {
         accepted
             .iter()
-            .any(|(k, v)| k.as_str() == r.kind && *v == r.version)
+            .any(|(k, v)| *k == r.kind && *v == r.version)
     });
     if !covers_due || !accepted.iter().all(in_force) {
         return Err(ApiError::new(
@@ -189,18 +192,22 @@ pub(super) async fn accept(
             ctx.lang,
         ));
     }
-    storage
-        .record_consents(NewConsents {
-            account_id,
-            documents: accepted.iter().map(|(k, v)| (k.as_str(), *v)).collect(),
-            accepted_at: clock.unix(),
-            ip: ctx.ip.clone(),
-            user_agent: ctx.user_agent.clone(),
-            method: "re-consent",
-        })
-        .await
-        .map_err(unexpected(ctx.lang))?;
-    Ok(())
+    let record = NewConsents {
+        account_id,
+        documents: accepted,
+        accepted_at: state.clock.unix(),
+        ip: ctx.ip.clone(),
+        user_agent: ctx.user_agent.clone(),
+        method: ConsentMethod::Reconsent,
+    };
+    let written = async {
+        // The ledger skips a version already recorded: no lock needed.
+        let mut tx = state.db.write(&[]).await?;
+        consents::append(&mut tx, &record).await?;
+        tx.commit().await?;
+        anyhow::Ok(())
+    };
+    written.await.map_err(unexpected(ctx.lang))
 }
 
 pub(super) async fn notices(
@@ -208,7 +215,7 @@ pub(super) async fn notices(
     dismissed: &[String],
 ) -> Result<Vec<VersionEntry>, ApiError> {
     let state = &ctx.state;
-    let versions = Versions::load(state.storage.as_ref(), state.clock.as_ref())
+    let versions = Versions::load(&state.db, state.clock.as_ref())
         .await
         .map_err(unexpected(ctx.lang))?;
     Ok(versions
@@ -226,7 +233,7 @@ pub(super) async fn document(
 ) -> Result<LegalDocument, ApiError> {
     let state = &ctx.state;
     let not_found = || ApiError::new(StatusCode::NOT_FOUND, Msg::DocumentNotFound, ctx.lang);
-    let versions = Versions::load(state.storage.as_ref(), state.clock.as_ref())
+    let versions = Versions::load(&state.db, state.clock.as_ref())
         .await
         .map_err(unexpected(ctx.lang))?;
     let row = match version {
@@ -234,9 +241,11 @@ pub(super) async fn document(
         Some(n) => versions.of(kind).find(|r| r.version == n),
     }
     .ok_or_else(not_found)?;
-    let (zh, en) = state
-        .storage
-        .document_bodies(kind.as_str(), row.version)
+    let bodies = async {
+        let mut conn = state.db.read().await?;
+        documents::bodies(&mut conn, kind, row.version).await
+    };
+    let (zh, en) = bodies
         .await
         .map_err(unexpected(ctx.lang))?
         .ok_or_else(not_found)?;
@@ -331,7 +340,7 @@ fn start_of_day(unix: i64) -> anyhow::Result<i64> {
 /// date before today (China Standard Time) or before the latest version's; storage
 /// failures.
 pub async fn publish(
-    storage: &dyn Storage,
+    db: &Db,
     settings: &Settings,
     clock: &dyn Clock,
     p: Publication,
@@ -356,19 +365,17 @@ pub async fn publish(
     if effective_at < parse_effective(&today.to_string())? {
         bail!("--effective {}: the date is in the past", p.effective);
     }
-    let published = storage
-        .publish_document(NewDocumentVersion {
-            kind: p.kind.as_str(),
-            expected_version: None,
-            body_zh: fill(&p.zh),
-            body_en: fill(&p.en),
-            summary_zh: p.summary_zh.trim().to_owned(),
-            summary_en: p.summary_en.trim().to_owned(),
-            material: p.material,
-            effective_at,
-            published_at: clock.unix(),
-        })
-        .await?;
+    let version = Unpublished {
+        kind: p.kind,
+        body_zh: fill(&p.zh),
+        body_en: fill(&p.en),
+        summary_zh: p.summary_zh.trim().to_owned(),
+        summary_en: p.summary_en.trim().to_owned(),
+        material: p.material,
+        effective_at,
+        published_at: clock.unix(),
+    };
+    let published = publish_next(db, version, None).await?;
     match published {
         Ok(version) => Ok(version),
         Err(PublishRefused::EffectiveBeforeLatest { latest }) => bail!(
@@ -391,16 +398,17 @@ pub async fn publish(
 ///
 /// Errors: storage failures.
 pub async fn publish_first_versions(
-    storage: &dyn Storage,
+    db: &Db,
     settings: &Settings,
     clock: &dyn Clock,
 ) -> anyhow::Result<()> {
-    let existing = storage.document_versions().await?;
+    let mut conn = db.read().await?;
+    let existing = documents::all(&mut conn).await?;
     for kind in DocumentKind::ALL {
-        if existing.iter().any(|r| r.kind == kind.as_str()) {
+        if existing.iter().any(|r| r.kind == kind) {
             continue;
         }
-        let first_accepted = storage.first_consent_at(kind.as_str()).await?;
+        let first_accepted = consents::first_accepted_at(&mut conn, kind).await?;
         let effective_at = match first_accepted {
             Some(at) => start_of_day(at)?.min(start_of_today(clock)?),
             None => start_of_today(clock)?,
@@ -420,21 +428,81 @@ pub async fn publish_first_versions(
                 .replace("{hotline}", &settings.hotline)
         };
         // VersionTaken: another instance published it first.
-        let _ = storage
-            .publish_document(NewDocumentVersion {
-                kind: kind.as_str(),
-                expected_version: Some(1),
-                body_zh: fill(zh),
-                body_en: fill(en),
-                summary_zh: "首次发布".into(),
-                summary_en: "First version".into(),
-                material: false,
-                effective_at,
-                published_at: clock.unix(),
-            })
-            .await?;
+        let first = Unpublished {
+            kind,
+            body_zh: fill(zh),
+            body_en: fill(en),
+            summary_zh: "首次发布".into(),
+            summary_en: "First version".into(),
+            material: false,
+            effective_at,
+            published_at: clock.unix(),
+        };
+        let _ = publish_next(db, first, Some(1)).await?;
     }
     Ok(())
+}
+
+/// A version about to be published, before it has a number.
+#[derive(Debug, Clone)]
+pub struct Unpublished {
+    pub kind: DocumentKind,
+    /// Markdown, the operator's name filled in.
+    pub body_zh: String,
+    pub body_en: String,
+    pub summary_zh: String,
+    pub summary_en: String,
+    pub material: bool,
+    pub effective_at: Timestamp,
+    pub published_at: Timestamp,
+}
+
+/// Why a version was not published; nothing was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublishRefused {
+    /// The next number is not the expected one (another instance published it).
+    VersionTaken,
+    /// Versions take effect in order: this one would take effect before the
+    /// latest version of its kind, which takes effect at `latest`.
+    EffectiveBeforeLatest { latest: Timestamp },
+}
+
+/// Publishes `v` as the next number of its kind, in one transaction that locks
+/// the kind's numbering: `expected` `Some(n)` publishes only if the next number is
+/// `n` (version 1 at first start, which concurrent instances race to write).
+/// Returns the number given, or why nothing was written.
+///
+/// Errors: storage failures.
+pub async fn publish_next(
+    db: &Db,
+    v: Unpublished,
+    expected: Option<u32>,
+) -> anyhow::Result<Result<u32, PublishRefused>> {
+    let mut tx = db.write(&[Lock::Document(v.kind.as_str())]).await?;
+    let latest = documents::latest(&mut tx, v.kind).await?;
+    let next = latest.map_or(1, |(version, _)| version + 1);
+    if expected.is_some_and(|n| n != next) {
+        return Ok(Err(PublishRefused::VersionTaken));
+    }
+    if let Some((_, latest)) = latest {
+        if v.effective_at < latest {
+            return Ok(Err(PublishRefused::EffectiveBeforeLatest { latest }));
+        }
+    }
+    let version = NewDocumentVersion {
+        kind: v.kind,
+        version: next,
+        body_zh: v.body_zh,
+        body_en: v.body_en,
+        summary_zh: v.summary_zh,
+        summary_en: v.summary_en,
+        material: v.material,
+        effective_at: v.effective_at,
+        published_at: v.published_at,
+    };
+    documents::insert(&mut tx, &version).await?;
+    tx.commit().await?;
+    Ok(Ok(next))
 }
 
 #[cfg(test)]
@@ -443,7 +511,7 @@ mod tests {
 
     fn row(kind: &str, version: u32, material: bool, effective_at: i64) -> DocumentVersionRow {
         DocumentVersionRow {
-            kind: kind.into(),
+            kind: kind.parse().unwrap(),
             version,
             summary_zh: String::new(),
             summary_en: String::new(),
@@ -453,8 +521,11 @@ mod tests {
         }
     }
 
-    fn accepted(pairs: &[(&str, u32)]) -> Vec<(String, u32)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+    fn accepted(pairs: &[(&str, u32)]) -> Vec<(DocumentKind, u32)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.parse().unwrap(), *v))
+            .collect()
     }
 
     const DAY: i64 = 86_400;
@@ -537,9 +608,12 @@ mod tests {
         rows.push(row("agreement", 2, false, 41 * DAY));
         let listed: Vec<_> = Versions::new(rows, 41 * DAY)
             .notices(30)
-            .map(|r| (r.kind.clone(), r.version))
+            .map(|r| (r.kind, r.version))
             .collect();
-        assert_eq!(listed, [("agreement".into(), 2), ("privacy".into(), 4)]);
+        assert_eq!(
+            listed,
+            [(DocumentKind::Agreement, 2), (DocumentKind::Privacy, 4)]
+        );
     }
 
     /// Every element of `html`: text never holds a bare `<`, so each `<` opens one.

@@ -5,7 +5,9 @@ use crate::domain::{OtpPurpose, Password, PhoneNumber, SmsCode};
 use crate::error::ApiError;
 use crate::i18n::{Lang, Msg};
 use crate::register::CodeSent;
-use crate::server::db::{LoginAccount, SignInAttempt};
+use crate::server::db::accounts::{self, Account};
+use crate::server::db::sign_ins::{self, SignInAttempt, SignInMethod, SignInOutcome};
+use crate::server::db::{otp_codes, sessions, throttles, Conn, Lock};
 use crate::server::http::RequestContext;
 use crate::server::otp::{self, OtpRejected, SendError};
 use crate::server::session;
@@ -56,86 +58,109 @@ impl LoginError {
     }
 }
 
-/// Records one attempt in the sign-in history.
-async fn record(
+/// One attempt of the sign-in history, made now from this request.
+fn attempt(
     ctx: &RequestContext,
-    account_id: Option<i64>,
-    method: &str,
-    outcome: &str,
-) -> anyhow::Result<()> {
-    ctx.state
-        .storage
-        .record_sign_in(SignInAttempt {
-            account_id,
-            at: ctx.state.clock.unix(),
-            ip: ctx.ip.clone(),
-            user_agent: ctx.user_agent.clone(),
-            method: method.into(),
-            outcome: outcome.into(),
-        })
-        .await
-}
-
-/// Charges the attempt against the phone's and the IP's throttle before it is tried
-/// (concurrent attempts cannot all pass); a refusal is recorded. Returns the charge
-/// to settle when the attempt turns out not to be a wrong credential.
-async fn charge(
-    ctx: &RequestContext,
-    phone_index: &[u8],
-    account: Option<&LoginAccount>,
-    method: &str,
-) -> Result<i64, LoginError> {
-    let state = &ctx.state;
-    match state
-        .storage
-        .charge_login_attempt(
-            phone_index,
-            &ctx.limit_key,
-            state.clock.unix(),
-            &state.login_throttle,
-        )
-        .await?
-    {
-        Ok(charge) => Ok(charge),
-        Err(throttled) => {
-            record(ctx, account.map(|a| a.id), method, "throttled").await?;
-            Err(LoginError::Throttled(throttled))
-        }
+    account: Option<&Account>,
+    method: SignInMethod,
+    outcome: SignInOutcome,
+) -> SignInAttempt {
+    SignInAttempt {
+        account_id: account.map(|a| a.id),
+        at: ctx.state.clock.unix(),
+        ip: ctx.ip.clone(),
+        user_agent: ctx.user_agent.clone(),
+        method,
+        outcome,
     }
 }
 
+/// Records one attempt in the sign-in history.
+async fn record(
+    ctx: &RequestContext,
+    account: Option<&Account>,
+    method: SignInMethod,
+    outcome: SignInOutcome,
+) -> anyhow::Result<()> {
+    let mut conn = ctx.state.db.write_one().await?;
+    sign_ins::insert(&mut conn, &attempt(ctx, account, method, outcome)).await
+}
+
+/// The account holding `phone_index`, if any.
+async fn account_by_phone(
+    ctx: &RequestContext,
+    phone_index: &[u8],
+) -> anyhow::Result<Option<Account>> {
+    let mut conn = ctx.state.db.read().await?;
+    accounts::by_phone(&mut conn, phone_index).await
+}
+
+/// Charges the attempt against the phone's and the IP's throttle before it is
+/// tried, in one transaction locking both (so concurrent attempts cannot all pass
+/// the check); a refusal is recorded. Returns the IP row of the charge, to settle
+/// when the attempt turns out not to be a wrong credential.
+async fn charge(
+    ctx: &RequestContext,
+    phone_index: &[u8],
+    account: Option<&Account>,
+    method: SignInMethod,
+) -> Result<i64, LoginError> {
+    let state = &ctx.state;
+    let now = state.clock.unix();
+    let ip = &ctx.limit_key;
+    let mut tx = state
+        .db
+        .write(&[Lock::Phone(phone_index), Lock::SignInIp(ip)])
+        .await?;
+    let counts = throttles::counts(&mut tx, phone_index, ip, now).await?;
+    if let Err(throttled) = state.login_throttle.check(&counts, now) {
+        drop(tx);
+        record(ctx, account, method, SignInOutcome::Throttled).await?;
+        return Err(LoginError::Throttled(throttled));
+    }
+    let charge = throttles::charge(&mut tx, phone_index, ip, now).await?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    Ok(charge)
+}
+
 /// Takes back the charge of an attempt that failed for another reason than a wrong
-/// credential (no account, suspended), and records it.
+/// credential (no account, suspended), and records it, in one transaction.
 async fn refund(
     ctx: &RequestContext,
     phone_index: &[u8],
     charge: i64,
-    account: Option<&LoginAccount>,
-    method: &str,
-    outcome: &str,
+    account: Option<&Account>,
+    method: SignInMethod,
+    outcome: SignInOutcome,
 ) -> anyhow::Result<()> {
-    ctx.state
-        .storage
-        .settle_login_attempt(phone_index, Some(charge), false)
-        .await?;
-    record(ctx, account.map(|a| a.id), method, outcome).await
+    let mut tx = ctx.state.db.write(&[Lock::Phone(phone_index)]).await?;
+    throttles::refund(&mut tx, phone_index, Some(charge)).await?;
+    sign_ins::insert(&mut tx, &attempt(ctx, account, method, outcome)).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
-/// Signs the browser in to `account` after a success of `method`; clears the
-/// phone's failures.
-async fn succeed(
+/// The writes of a successful sign-in, in the caller's transaction: the phone's
+/// failures cleared (and the charge's IP row), the success recorded.
+async fn settle_success(
+    conn: &mut Conn,
     ctx: &RequestContext,
-    phone: &PhoneNumber,
     phone_index: &[u8],
     charge: Option<i64>,
-    account: &LoginAccount,
-    method: &str,
+    account: &Account,
+    method: SignInMethod,
+) -> anyhow::Result<()> {
+    throttles::clear(conn, phone_index, charge).await?;
+    let success = attempt(ctx, Some(account), method, SignInOutcome::Success);
+    sign_ins::insert(conn, &success).await
+}
+
+/// Signs the browser in to `account` (a new session id) and answers.
+async fn signed_in(
+    ctx: &RequestContext,
+    phone: &PhoneNumber,
+    account: &Account,
 ) -> Result<SignedIn, LoginError> {
-    ctx.state
-        .storage
-        .settle_login_attempt(phone_index, charge, true)
-        .await?;
-    record(ctx, Some(account.id), method, "success").await?;
     session::sign_in(&ctx.session, account.id).await?;
     Ok(SignedIn {
         masked_phone: phone.masked(),
@@ -151,8 +176,8 @@ pub async fn with_password(
 ) -> Result<SignedIn, LoginError> {
     let state = &ctx.state;
     let index = state.phone_index(&phone);
-    let account = state.storage.account_by_phone(&index).await?;
-    let charge = charge(ctx, &index, account.as_ref(), "password").await?;
+    let account = account_by_phone(ctx, &index).await?;
+    let charge = charge(ctx, &index, account.as_ref(), SignInMethod::Password).await?;
     let stored = account
         .as_ref()
         .map_or_else(|| state.dummy_hash.clone(), |a| a.password_hash.clone());
@@ -162,19 +187,31 @@ pub async fn with_password(
         other => {
             // The charge stands: this was a failed sign-in.
             let outcome = if other.is_some() {
-                "wrong-password"
+                SignInOutcome::WrongPassword
             } else {
-                "unknown-phone"
+                SignInOutcome::UnknownPhone
             };
-            record(ctx, other.as_ref().map(|a| a.id), "password", outcome).await?;
+            record(ctx, other.as_ref(), SignInMethod::Password, outcome).await?;
             return Err(LoginError::Invalid);
         }
     };
     if account.suspended {
-        refund(ctx, &index, charge, Some(&account), "password", "suspended").await?;
+        let (method, outcome) = (SignInMethod::Password, SignInOutcome::Suspended);
+        refund(ctx, &index, charge, Some(&account), method, outcome).await?;
         return Err(LoginError::Suspended);
     }
-    succeed(ctx, &phone, &index, Some(charge), &account, "password").await
+    let mut tx = state.db.write(&[Lock::Phone(&index)]).await?;
+    settle_success(
+        &mut tx,
+        ctx,
+        &index,
+        Some(charge),
+        &account,
+        SignInMethod::Password,
+    )
+    .await?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    signed_in(ctx, &phone, &account).await
 }
 
 /// Phone + SMS code (purpose `login`); the code is consumed by the sign-in.
@@ -185,32 +222,49 @@ pub async fn with_code(
 ) -> Result<SignedIn, LoginError> {
     let state = &ctx.state;
     let index = state.phone_index(&phone);
-    let account = state.storage.account_by_phone(&index).await?;
-    let charge = charge(ctx, &index, account.as_ref(), "sms").await?;
+    let account = account_by_phone(ctx, &index).await?;
+    let sms = SignInMethod::Sms;
+    let charge = charge(ctx, &index, account.as_ref(), sms).await?;
     let verified = match otp::verify(state, &phone, OtpPurpose::Login, &code).await? {
         Ok(v) => v,
         Err(rejected) => {
-            record(ctx, account.as_ref().map(|a| a.id), "sms", "wrong-code").await?;
+            record(ctx, account.as_ref(), sms, SignInOutcome::WrongCode).await?;
             return Err(LoginError::Otp(rejected));
         }
     };
     let Some(account) = account else {
-        refund(ctx, &index, charge, None, "sms", "no-account").await?;
+        refund(ctx, &index, charge, None, sms, SignInOutcome::NoAccount).await?;
         return Err(LoginError::NotRegistered);
     };
     if account.suspended {
-        refund(ctx, &index, charge, Some(&account), "sms", "suspended").await?;
+        refund(
+            ctx,
+            &index,
+            charge,
+            Some(&account),
+            sms,
+            SignInOutcome::Suspended,
+        )
+        .await?;
         return Err(LoginError::Suspended);
     }
-    if !state
-        .storage
-        .consume_otp(verified.id, state.clock.unix())
-        .await?
-    {
-        refund(ctx, &index, charge, Some(&account), "sms", "code-used").await?;
+    let mut tx = state.db.write(&[Lock::Phone(&index)]).await?;
+    if !otp_codes::consume(&mut tx, verified.id, state.clock.unix()).await? {
+        drop(tx);
+        refund(
+            ctx,
+            &index,
+            charge,
+            Some(&account),
+            sms,
+            SignInOutcome::CodeUsed,
+        )
+        .await?;
         return Err(LoginError::Otp(OtpRejected::Expired));
     }
-    succeed(ctx, &phone, &index, Some(charge), &account, "sms").await
+    settle_success(&mut tx, ctx, &index, Some(charge), &account, sms).await?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    signed_in(ctx, &phone, &account).await
 }
 
 /// A sign-in or reset code: counted and answered the same, at the same speed,
@@ -222,9 +276,7 @@ pub async fn send_code(
     purpose: OtpPurpose,
 ) -> Result<CodeSent, LoginError> {
     let state = &ctx.state;
-    let has_account = state
-        .storage
-        .account_by_phone(&state.phone_index(&phone))
+    let has_account = account_by_phone(ctx, &state.phone_index(&phone))
         .await?
         .is_some();
     let delivery = if has_account {
@@ -251,9 +303,7 @@ pub async fn reset(
         .await?
         .map_err(LoginError::Otp)?;
     let index = state.phone_index(&phone);
-    let account = state
-        .storage
-        .account_by_phone(&index)
+    let account = account_by_phone(ctx, &index)
         .await?
         .ok_or(LoginError::Otp(OtpRejected::Expired))?;
     if account.suspended {
@@ -263,12 +313,15 @@ pub async fn reset(
         .hasher
         .hash(SecretString::from(password.expose_secret().to_owned()))
         .await?;
-    if !state
-        .storage
-        .reset_password(account.id, verified.id, &hash, state.clock.unix())
-        .await?
-    {
+    // One transaction: the code consumed, the password set, every session of the
+    // account ended, the phone's sign-in failures cleared, the sign-in recorded.
+    let mut tx = state.db.write(&[Lock::Phone(&index)]).await?;
+    if !otp_codes::consume(&mut tx, verified.id, state.clock.unix()).await? {
         return Err(LoginError::Otp(OtpRejected::Expired));
     }
-    succeed(ctx, &phone, &index, None, &account, "reset").await
+    accounts::set_password_hash(&mut tx, account.id, &hash).await?;
+    sessions::delete_all_of(&mut tx, account.id).await?;
+    settle_success(&mut tx, ctx, &index, None, &account, SignInMethod::Reset).await?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    signed_in(ctx, &phone, &account).await
 }

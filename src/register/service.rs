@@ -9,7 +9,10 @@ use crate::form::Field;
 use crate::i18n::{Lang, Msg};
 use crate::legal::server::Versions;
 use crate::legal::DocumentKind;
-use crate::server::db::{CreateRefused, NewAccountRecord, SignInAttempt};
+use crate::server::db::accounts::{self, NewAccount as NewAccountRow};
+use crate::server::db::consents::{self, ConsentMethod, NewConsents};
+use crate::server::db::sign_ins::{self, SignInAttempt, SignInMethod, SignInOutcome};
+use crate::server::db::{invitations, otp_codes, Lock};
 use crate::server::http::RequestContext;
 use crate::server::otp::{self, OtpRejected, SendError};
 use crate::server::session;
@@ -90,7 +93,7 @@ pub async fn status(ctx: &RequestContext) -> Result<RegisterStatus, RegisterErro
         .await
         .map_err(anyhow::Error::from)?;
     let state = &ctx.state;
-    let documents = Versions::load(state.storage.as_ref(), state.clock.as_ref())
+    let documents = Versions::load(&state.db, state.clock.as_ref())
         .await?
         .in_force_pairs();
     let Some(phone) = pending.and_then(|p| PhoneNumber::parse(&p).ok()) else {
@@ -100,15 +103,15 @@ pub async fn status(ctx: &RequestContext) -> Result<RegisterStatus, RegisterErro
         });
     };
     let now = state.clock.unix();
-    let history = state
-        .storage
-        .send_history(
-            &state.phone_index(&phone),
-            OtpPurpose::Register.as_str(),
-            &ctx.limit_key,
-            now,
-        )
-        .await?;
+    let mut conn = state.db.read().await?;
+    let history = otp_codes::send_history(
+        &mut conn,
+        &state.phone_index(&phone),
+        OtpPurpose::Register,
+        &ctx.limit_key,
+        now,
+    )
+    .await?;
     Ok(RegisterStatus {
         cooldown_secs: state.send_limits.cooldown_left(&history, now),
         phone: Some(phone.as_str().to_owned()),
@@ -126,7 +129,7 @@ pub async fn register(
     let state = &ctx.state;
     // The consent must name the versions in force, each kind once (DESIGN.md §4);
     // checked before anything is used up.
-    let versions = Versions::load(state.storage.as_ref(), state.clock.as_ref()).await?;
+    let versions = Versions::load(&state.db, state.clock.as_ref()).await?;
     let in_force = versions.in_force_pairs();
     if account.documents != in_force || in_force.len() != DocumentKind::ALL.len() {
         return Err(RegisterError::DocumentsChanged);
@@ -135,66 +138,85 @@ pub async fn register(
         .await?
         .map_err(RegisterError::Otp)?;
     let phone_index = state.phone_index(&account.phone);
-    if state.storage.phone_registered(&phone_index).await? {
+    let mut conn = state.db.read().await?;
+    if accounts::phone_taken(&mut conn, &phone_index).await? {
         return Err(RegisterError::PhoneTaken);
     }
     if let Some(code) = &account.invitation {
         // Checked before the costly hash; the transaction checks again.
-        if !state
-            .storage
-            .invitation_usable(code.as_str(), state.clock.unix())
-            .await?
-        {
+        if !invitations::usable(&mut conn, code.as_str(), state.clock.unix()).await? {
             return Err(RegisterError::InvitationIncorrect);
         }
     }
+    drop(conn);
     let password_hash = state
         .hasher
         .hash(SecretString::from(
             account.password.expose_secret().to_owned(),
         ))
         .await?;
-    let consents = account
-        .documents
-        .iter()
-        .map(|(kind, version)| (kind.as_str(), *version))
-        .collect();
-    let record = NewAccountRecord {
+    let now = state.clock.unix();
+    let row = NewAccountRow {
         phone_index,
         phone_encrypted: state.keys.encrypt(account.phone.as_str().as_bytes()),
         password_hash,
-        otp_id: verified.id,
-        invitation: account.invitation.as_ref().map(|c| c.as_str().to_owned()),
+        invitation_id: None,
         marketing_opt_in: account.marketing,
-        created_at: state.clock.unix(),
-        consents,
-        ip: ctx.ip.clone(),
-        user_agent: ctx.user_agent.clone(),
+        created_at: now,
     };
-    let account_id =
-        state
-            .storage
-            .create_account(record)
-            .await?
-            .map_err(|refused| match refused {
-                CreateRefused::CodeUsed => RegisterError::Otp(OtpRejected::Expired),
-                CreateRefused::PhoneTaken => RegisterError::PhoneTaken,
-                CreateRefused::InvitationIncorrect => RegisterError::InvitationIncorrect,
-            })?;
+    let account_id = create(ctx, row, &account, verified.id, now).await?;
     session::sign_in(&ctx.session, account_id).await?;
-    state
-        .storage
-        .record_sign_in(SignInAttempt {
-            account_id: Some(account_id),
-            at: state.clock.unix(),
-            ip: ctx.ip.clone(),
-            user_agent: ctx.user_agent.clone(),
-            method: "sign-up".into(),
-            outcome: "success".into(),
-        })
-        .await?;
-    tracing::info!(account_id, "account created");
+    tracing::info!(%account_id, "account created");
     Ok(Registered {
         masked_phone: account.phone.masked(),
     })
+}
+
+/// Writes the account in one transaction locking its phone: consumes the code,
+/// refuses a number taken meanwhile, uses the invitation (`used < quota`), inserts
+/// the account, its consent records and the sign-in that follows. Nothing is
+/// written when any step refuses.
+async fn create(
+    ctx: &RequestContext,
+    mut row: NewAccountRow,
+    account: &NewAccount,
+    otp: otp_codes::OtpId,
+    now: i64,
+) -> Result<accounts::AccountId, RegisterError> {
+    let state = &ctx.state;
+    let mut tx = state.db.write(&[Lock::Phone(&row.phone_index)]).await?;
+    if !otp_codes::consume(&mut tx, otp, now).await? {
+        return Err(RegisterError::Otp(OtpRejected::Expired));
+    }
+    if accounts::phone_taken(&mut tx, &row.phone_index).await? {
+        return Err(RegisterError::PhoneTaken);
+    }
+    if let Some(code) = &account.invitation {
+        row.invitation_id = Some(
+            invitations::use_once(&mut tx, code.as_str(), now)
+                .await?
+                .ok_or(RegisterError::InvitationIncorrect)?,
+        );
+    }
+    let account_id = accounts::insert(&mut tx, &row).await?;
+    let consent = NewConsents {
+        account_id,
+        documents: account.documents.clone(),
+        accepted_at: now,
+        ip: ctx.ip.clone(),
+        user_agent: ctx.user_agent.clone(),
+        method: ConsentMethod::SignUp,
+    };
+    consents::append(&mut tx, &consent).await?;
+    let sign_in = SignInAttempt {
+        account_id: Some(account_id),
+        at: now,
+        ip: ctx.ip.clone(),
+        user_agent: ctx.user_agent.clone(),
+        method: SignInMethod::SignUp,
+        outcome: SignInOutcome::Success,
+    };
+    sign_ins::insert(&mut tx, &sign_in).await?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    Ok(account_id)
 }

@@ -7,7 +7,8 @@ use crate::legal::DocumentKind;
 use crate::server::clock::{china_standard_time, Clock, SystemClock};
 use crate::server::config::{Mode, Settings, SmsProviderKind};
 use crate::server::crypto::DataKeys;
-use crate::server::db::{self, NewInvitation, Storage};
+use crate::server::db::invitations::{self, NewInvitation};
+use crate::server::db::Db;
 use crate::server::hashing::{HashCost, PasswordHasher};
 use crate::server::otp::SendLimits;
 use crate::server::sms::{DevOutbox, SmsProvider, Webhook};
@@ -111,7 +112,7 @@ pub fn main() -> i32 {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(settings).await,
             Command::Migrate => {
-                open_storage(&settings).await?;
+                open_db(&settings).await?;
                 println!("migrations applied");
                 Ok(())
             }
@@ -124,9 +125,9 @@ pub fn main() -> i32 {
                 summary,
                 summary_en,
             }) => {
-                let storage = open_storage(&settings).await?;
+                let db = open_db(&settings).await?;
                 // Before the first start: version 1 first, so this one follows it.
-                legal::publish_first_versions(storage.as_ref(), &settings, &SystemClock).await?;
+                legal::publish_first_versions(&db, &settings, &SystemClock).await?;
                 let read = |path: &PathBuf| {
                     std::fs::read_to_string(path)
                         .with_context(|| format!("reading {}", path.display()))
@@ -140,16 +141,14 @@ pub fn main() -> i32 {
                     summary_en: summary_en.unwrap_or_else(|| summary.clone()),
                     summary_zh: summary,
                 };
-                let version =
-                    legal::publish(storage.as_ref(), &settings, &SystemClock, publication).await?;
+                let version = legal::publish(&db, &settings, &SystemClock, publication).await?;
                 let material = if material { "material" } else { "not material" };
                 println!("{kind} version {version}, effective {effective}, {material}");
                 Ok(())
             }
             Command::Invite(InviteCommand::Create { uses, expires }) => {
-                let storage = open_storage(&settings).await?;
-                let code =
-                    create_invitation(storage.as_ref(), &SystemClock, uses, &expires).await?;
+                let db = open_db(&settings).await?;
+                let code = create_invitation(&db, &SystemClock, uses, &expires).await?;
                 println!("{}", code.as_str());
                 Ok(())
             }
@@ -180,10 +179,10 @@ fn init_tracing(mode: Mode) {
     };
 }
 
-async fn open_storage(settings: &Settings) -> anyhow::Result<Arc<dyn Storage>> {
-    let storage = db::open(&settings.database_url()).await?;
-    storage.migrate().await?;
-    Ok(storage)
+async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
+    let db = Db::open(&settings.database_url()).await?;
+    db.migrate().await?;
+    Ok(db)
 }
 
 /// Opens everything the app needs: storage (migrated), keys, hasher, SMS provider.
@@ -194,8 +193,8 @@ pub async fn open_state(
     clock: Arc<dyn Clock>,
     cost: HashCost,
 ) -> anyhow::Result<AppState> {
-    let storage = open_storage(&settings).await?;
-    legal::publish_first_versions(storage.as_ref(), &settings, clock.as_ref()).await?;
+    let db = open_db(&settings).await?;
+    legal::publish_first_versions(&db, &settings, clock.as_ref()).await?;
     let master = match &settings.data_key {
         Some(key) => DataKeys::parse_master(key)?,
         None if settings.mode == Mode::Production => {
@@ -247,7 +246,7 @@ pub async fn open_state(
         keys: DataKeys::from_master(&master),
         trusted_proxies: settings.trusted_proxies().map_err(anyhow::Error::msg)?,
         background: tokio_util::task::TaskTracker::new(),
-        storage,
+        db,
         sms,
         clock,
         settings,
@@ -278,7 +277,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         );
     }
     // Every acknowledged write is committed; closing checkpoints SQLite's WAL.
-    state.storage.close().await;
+    state.db.close().await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -300,7 +299,7 @@ pub fn parse_expiry(text: &str) -> anyhow::Result<DateTime<Utc>> {
 
 /// Creates a random invitation code valid for `uses` accounts until `expires`.
 pub async fn create_invitation(
-    storage: &dyn Storage,
+    db: &Db,
     clock: &dyn Clock,
     uses: u32,
     expires: &str,
@@ -317,14 +316,14 @@ pub async fn create_invitation(
         .map(|_| InvitationCode::ALPHABET[rng.gen_range(0..32)] as char)
         .collect();
     let code = InvitationCode::parse(&text).expect("generated from the alphabet");
-    storage
-        .create_invitation(NewInvitation {
-            code: code.as_str().to_owned(),
-            quota: uses,
-            expires_at: expires_at.timestamp(),
-            created_at: clock.unix(),
-        })
-        .await?;
+    let invitation = NewInvitation {
+        code: code.as_str().to_owned(),
+        quota: uses,
+        expires_at: expires_at.timestamp(),
+        created_at: clock.unix(),
+    };
+    let mut conn = db.write_one().await?;
+    invitations::insert(&mut conn, &invitation).await?;
     Ok(code)
 }
 

@@ -4,12 +4,15 @@
 use chrono::{DateTime, Utc};
 use std::sync::{Arc, Mutex};
 
+/// Unix seconds (UTC): the unit every stored time and every rule's "now" uses.
+pub type Timestamp = i64;
+
 /// The source of "now" for every rule that depends on time.
 pub trait Clock: Send + Sync + std::fmt::Debug + 'static {
     fn now(&self) -> DateTime<Utc>;
 
     /// Now as Unix seconds, the unit the database stores.
-    fn unix(&self) -> i64 {
+    fn unix(&self) -> Timestamp {
         self.now().timestamp()
     }
 }

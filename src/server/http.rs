@@ -9,7 +9,7 @@ use crate::legal::server::Versions;
 use crate::server::api_body::read_api_body;
 use crate::server::client_ip::{client_ip, rate_limit_key};
 use crate::server::csp::content_security_policy;
-use crate::server::db::AccountRow;
+use crate::server::db::accounts::{self, Account};
 use crate::server::origin::{refuse_cross_site, SiteOrigins};
 use crate::server::page_cache::{serve_cached, PageCache};
 use crate::server::session::{self, DbSessionStore};
@@ -45,7 +45,7 @@ pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// per request.
 pub fn router(state: AppState) -> Router {
     let store = DbSessionStore::new(
-        state.storage.clone(),
+        state.db.clone(),
         state.keys.clone(),
         state.clock.clone(),
         i64::from(state.settings.session_idle_minutes) * 60,
@@ -145,7 +145,7 @@ async fn guard_account_pages(request: Request, next: Next) -> Response {
 /// seconds, else 503 `{"status":"unavailable"}` (a load balancer then stops sending
 /// traffic to this instance).
 async fn healthz(Extension(state): Extension<AppState>) -> Response {
-    let ping = tokio::time::timeout(Duration::from_secs(3), state.storage.ping()).await;
+    let ping = tokio::time::timeout(Duration::from_secs(3), state.db.ping()).await;
     match ping {
         Ok(Ok(())) => Json(serde_json::json!({"status": "ok"})).into_response(),
         Ok(Err(e)) => {
@@ -292,14 +292,13 @@ impl RequestContext {
     /// Errors: 401 as [`Self::require_signed_in`]; 403 [`Msg::ReconsentRequired`]
     /// while a document is due (the page sends the user to `/consent`); 500 when
     /// storage fails.
-    pub async fn require_account(&self) -> Result<AccountRow, ApiError> {
+    pub async fn require_account(&self) -> Result<Account, ApiError> {
         let account = self.require_signed_in().await?;
-        let (storage, clock) = (self.state.storage.as_ref(), self.state.clock.as_ref());
-        let versions = Versions::load(storage, clock)
+        let versions = Versions::load(&self.state.db, self.state.clock.as_ref())
             .await
             .map_err(|e| self.storage_failed(e))?;
         let due = versions
-            .due_for_account(storage, account.id)
+            .due_for_account(&self.state.db, account.id)
             .await
             .map_err(|e| self.storage_failed(e))?;
         if !due.is_empty() {
@@ -317,7 +316,7 @@ impl RequestContext {
     ///
     /// Errors: 401 without a valid session; the session of a suspended or missing
     /// account is ended first. 500 when storage fails.
-    pub async fn require_signed_in(&self) -> Result<AccountRow, ApiError> {
+    pub async fn require_signed_in(&self) -> Result<Account, ApiError> {
         let unauthorized = ApiError::new(StatusCode::UNAUTHORIZED, Msg::SessionRequired, self.lang);
         let Some(id) = session::account_id(&self.session)
             .await
@@ -325,13 +324,11 @@ impl RequestContext {
         else {
             return Err(unauthorized);
         };
-        match self
-            .state
-            .storage
-            .account(id)
-            .await
-            .map_err(|e| self.storage_failed(e))?
-        {
+        let found = async {
+            let mut conn = self.state.db.read().await?;
+            accounts::by_id(&mut conn, id).await
+        };
+        match found.await.map_err(|e| self.storage_failed(e))? {
             Some(account) if !account.suspended => Ok(account),
             _ => {
                 session::sign_out(&self.session)

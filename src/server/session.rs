@@ -6,7 +6,9 @@
 
 use crate::server::clock::Clock;
 use crate::server::crypto::DataKeys;
-use crate::server::db::{SessionRow, Storage};
+use crate::server::db::accounts::AccountId;
+use crate::server::db::sessions::{self, SessionRow};
+use crate::server::db::Db;
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -22,10 +24,10 @@ const ACCOUNT_KEY: &str = "account_id";
 /// A session's `last_seen_at` is written at most this often, in seconds.
 const TOUCH_EVERY_SECS: i64 = 60;
 
-/// The session store over [`Storage`].
+/// The session store over our `sessions` table ([`sessions`]).
 #[derive(Debug, Clone)]
 pub struct DbSessionStore {
-    storage: Arc<dyn Storage>,
+    db: Db,
     keys: DataKeys,
     clock: Arc<dyn Clock>,
     idle_secs: i64,
@@ -36,14 +38,14 @@ impl DbSessionStore {
     /// `idle_secs`: without a request for this long a session ends;
     /// `absolute_secs`: a session ends this long after it was created.
     pub fn new(
-        storage: Arc<dyn Storage>,
+        db: Db,
         keys: DataKeys,
         clock: Arc<dyn Clock>,
         idle_secs: i64,
         absolute_secs: i64,
     ) -> Self {
         Self {
-            storage,
+            db,
             keys,
             clock,
             idle_secs,
@@ -54,7 +56,11 @@ impl DbSessionStore {
     fn row(&self, record: &Record, created_at: i64) -> Result<SessionRow> {
         let data = serde_json::to_vec(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
         Ok(SessionRow {
-            account_id: record.data.get(ACCOUNT_KEY).and_then(|v| v.as_i64()),
+            account_id: record
+                .data
+                .get(ACCOUNT_KEY)
+                .and_then(|v| v.as_i64())
+                .map(AccountId),
             data: self.keys.encrypt(&data),
             created_at,
             last_seen_at: self.clock.unix(),
@@ -75,9 +81,8 @@ impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> Result<()> {
         loop {
             let row = self.row(record, self.clock.unix())?;
-            if self
-                .storage
-                .insert_session(&id_hash(&record.id), row)
+            let mut conn = self.db.write_one().await.map_err(backend)?;
+            if sessions::insert(&mut conn, &id_hash(&record.id), &row)
                 .await
                 .map_err(backend)?
             {
@@ -91,27 +96,31 @@ impl SessionStore for DbSessionStore {
     /// password reset, suspension) is not written back by a request still in flight.
     async fn save(&self, record: &Record) -> Result<()> {
         let row = self.row(record, self.clock.unix())?;
-        self.storage
-            .save_session(&id_hash(&record.id), row)
+        let mut conn = self.db.write_one().await.map_err(backend)?;
+        sessions::save(&mut conn, &id_hash(&record.id), &row)
             .await
             .map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
         let hash = id_hash(id);
-        let Some(row) = self.storage.load_session(&hash).await.map_err(backend)? else {
+        let mut conn = self.db.read().await.map_err(backend)?;
+        let row = sessions::load(&mut conn, &hash).await.map_err(backend)?;
+        drop(conn);
+        let Some(row) = row else {
             return Ok(None);
         };
         let now = self.clock.unix();
         let idle_end = row.last_seen_at + self.idle_secs;
         let absolute_end = row.created_at + self.absolute_secs;
         if now >= idle_end || now >= absolute_end {
-            self.storage.delete_session(&hash).await.map_err(backend)?;
+            let mut conn = self.db.write_one().await.map_err(backend)?;
+            sessions::delete(&mut conn, &hash).await.map_err(backend)?;
             return Ok(None);
         }
         if now - row.last_seen_at >= TOUCH_EVERY_SECS {
-            self.storage
-                .touch_session(&hash, now)
+            let mut conn = self.db.write_one().await.map_err(backend)?;
+            sessions::touch(&mut conn, &hash, now)
                 .await
                 .map_err(backend)?;
         }
@@ -130,8 +139,8 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> Result<()> {
-        self.storage
-            .delete_session(&id_hash(id))
+        let mut conn = self.db.write_one().await.map_err(backend)?;
+        sessions::delete(&mut conn, &id_hash(id))
             .await
             .map_err(backend)
     }
@@ -151,14 +160,14 @@ pub fn layer(store: DbSessionStore, secure: bool) -> SessionManagerLayer<DbSessi
 }
 
 /// The signed-in account of a session, if any.
-pub async fn account_id(session: &Session) -> anyhow::Result<Option<i64>> {
-    Ok(session.get::<i64>(ACCOUNT_KEY).await?)
+pub async fn account_id(session: &Session) -> anyhow::Result<Option<AccountId>> {
+    Ok(session.get::<i64>(ACCOUNT_KEY).await?.map(AccountId))
 }
 
 /// Signs `account_id` in: a new session id (no fixation), then the account.
-pub async fn sign_in(session: &Session, account_id: i64) -> anyhow::Result<()> {
+pub async fn sign_in(session: &Session, account_id: AccountId) -> anyhow::Result<()> {
     session.cycle_id().await?;
-    session.insert(ACCOUNT_KEY, account_id).await?;
+    session.insert(ACCOUNT_KEY, account_id.0).await?;
     Ok(())
 }
 

@@ -5,7 +5,7 @@ use crate::domain::PhoneNumber;
 use crate::server::clock::Clock;
 use crate::server::config::Settings;
 use crate::server::crypto::DataKeys;
-use crate::server::db::Storage;
+use crate::server::db::Db;
 use crate::server::hashing::PasswordHasher;
 use crate::server::otp::SendLimits;
 use crate::server::sms::SmsProvider;
@@ -20,7 +20,7 @@ pub struct AppState(Arc<Inner>);
 #[derive(Debug)]
 pub struct Inner {
     pub settings: Settings,
-    pub storage: Arc<dyn Storage>,
+    pub db: Db,
     pub keys: DataKeys,
     pub hasher: PasswordHasher,
     pub sms: Arc<dyn SmsProvider>,

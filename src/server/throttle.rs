@@ -3,7 +3,7 @@
 //! has an account — and per client IP. Counts live in the database, so every
 //! instance sees the same.
 
-use crate::server::db::Timestamp;
+use crate::server::clock::Timestamp;
 
 /// The throttle's numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

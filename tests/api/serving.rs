@@ -32,7 +32,7 @@ async fn healthz_answers_ok_and_503_once_the_database_is_unreachable() {
             .unwrap();
     } else {
         // SQLite is a file the process holds open: close every connection instead.
-        app.state.storage.close().await;
+        app.state.db.close().await;
     }
     let down = app.get(&client("en"), "/healthz").await;
     assert_eq!(down.status, 503, "{}", down.body);
@@ -340,11 +340,12 @@ async fn sigterm_during_20_sign_ups_keeps_every_acknowledged_account() {
     for phone in &acknowledged {
         let phone = gatehouse::domain::PhoneNumber::parse(phone).unwrap();
         assert!(
-            state
-                .storage
-                .phone_registered(&state.phone_index(&phone))
-                .await
-                .unwrap(),
+            gatehouse::server::db::accounts::phone_taken(
+                &mut state.db.read().await.unwrap(),
+                &state.phone_index(&phone)
+            )
+            .await
+            .unwrap(),
             "acknowledged account {} is missing",
             phone.as_str()
         );

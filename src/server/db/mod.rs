@@ -1,207 +1,38 @@
-//! The storage seam (STYLE 9): the rest of the server talks to [`Storage`]; each
-//! database is one expansion of the same SQL ([`sql`]). SQLite is the embedded
-//! default; PostgreSQL serves several instances.
+//! Storage (STYLE 9): one module per aggregate — [`accounts`], [`otp_codes`],
+//! [`sessions`], [`consents`], [`documents`], [`invitations`], [`throttles`],
+//! [`sign_ins`] — each with its SQL and its typed rows, over one [`Db`].
+//!
+//! The SQL is written once for both databases through sqlx's `Any` driver, in the
+//! subset SQLite and PostgreSQL share: `$N` placeholders, `RETURNING`,
+//! `ON CONFLICT`, `CASE` instead of two-argument `MAX`. Rows are decoded by column
+//! name into typed structs; a stored name that does not parse (a purpose, a kind, a
+//! method) is an error, never a default.
+//!
+//! Every function takes the connection it runs on, so a use case composes several
+//! aggregates in one transaction ([`Db::write`]). Transactions that read then write
+//! hold a lock from their first statement: SQLite's one writer (`BEGIN IMMEDIATE`),
+//! and on PostgreSQL transaction-scoped advisory locks on exactly what the
+//! transaction touches ([`Lock`]), so instances do not queue behind one another for
+//! unrelated phones.
 
-#[macro_use]
-mod sql;
-mod postgres;
-mod sqlite;
+pub mod accounts;
+pub mod consents;
+pub mod documents;
+pub mod invitations;
+pub mod otp_codes;
+pub mod sessions;
+pub mod sign_ins;
+pub mod throttles;
 
-pub use postgres::PostgresStorage;
-pub use sqlite::SqliteStorage;
+use anyhow::Context;
+use sha2::{Digest, Sha256};
+use sqlx::any::{AnyPoolOptions, AnyTypeInfo, AnyTypeInfoKind};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool, Executor, Transaction, ValueRef};
+use std::time::Duration;
 
-use crate::server::otp::{OtpRejected, SendLimits, SendRefused, VerifyRules};
-use crate::server::throttle::{LoginThrottle, Throttled};
-use async_trait::async_trait;
-
-/// Unix seconds (UTC), the unit every stored time uses.
-pub type Timestamp = i64;
-
-/// The sends that count against a phone, an IP and the service (DESIGN.md §2).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SendHistory {
-    /// Send times for this phone in the last 24 hours, any purpose, oldest first
-    /// (withdrawn codes included).
-    pub phone: Vec<Timestamp>,
-    /// The last delivered send for this phone and the purpose at hand (the
-    /// cooldown's start; a withdrawn code starts none).
-    pub last_same_purpose: Option<Timestamp>,
-    /// Send times from this IP in the last hour, oldest first.
-    pub ip: Vec<Timestamp>,
-    /// Sends in total in the last hour, and the oldest of them.
-    pub global_count: u32,
-    pub global_oldest: Option<Timestamp>,
-}
-
-/// A code about to be stored.
-#[derive(Debug, Clone)]
-pub struct NewOtp {
-    pub phone_index: Vec<u8>,
-    pub purpose: &'static str,
-    pub code_hash: Vec<u8>,
-    pub ip: String,
-    pub sent_at: Timestamp,
-    pub expires_at: Timestamp,
-}
-
-/// Everything written when an account is created, in one transaction.
-#[derive(Debug, Clone)]
-pub struct NewAccountRecord {
-    pub phone_index: Vec<u8>,
-    pub phone_encrypted: Vec<u8>,
-    pub password_hash: String,
-    /// The verified code this sign-up consumes.
-    pub otp_id: i64,
-    /// Canonical invitation code to use up, if one was given.
-    pub invitation: Option<String>,
-    pub marketing_opt_in: bool,
-    pub created_at: Timestamp,
-    /// (document, version) accepted at sign-up: the versions in force.
-    pub consents: Vec<(&'static str, u32)>,
-    pub ip: String,
-    pub user_agent: String,
-}
-
-/// Why an account was not created; the transaction wrote nothing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CreateRefused {
-    /// The code was consumed by a concurrent sign-up.
-    CodeUsed,
-    PhoneTaken,
-    /// Unknown, expired, suspended or used-up invitation code.
-    InvitationIncorrect,
-}
-
-/// An account as pages see it.
-#[derive(Debug, Clone)]
-pub struct AccountRow {
-    pub id: i64,
-    pub phone_encrypted: Vec<u8>,
-    pub suspended: bool,
-    pub created_at: Timestamp,
-}
-
-/// A stored session.
-#[derive(Debug, Clone)]
-pub struct SessionRow {
-    /// The record's data, encrypted.
-    pub data: Vec<u8>,
-    pub account_id: Option<i64>,
-    pub created_at: Timestamp,
-    pub last_seen_at: Timestamp,
-}
-
-/// An invitation code as the operator creates it.
-#[derive(Debug, Clone)]
-pub struct NewInvitation {
-    pub code: String,
-    pub quota: u32,
-    pub expires_at: Timestamp,
-    pub created_at: Timestamp,
-}
-
-/// An account as sign-in sees it.
-#[derive(Debug, Clone)]
-pub struct LoginAccount {
-    pub id: i64,
-    /// argon2id PHC string.
-    pub password_hash: String,
-    pub suspended: bool,
-}
-
-/// One sign-in attempt, as recorded and as shown to the account's owner.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SignInAttempt {
-    pub account_id: Option<i64>,
-    pub at: Timestamp,
-    pub ip: String,
-    pub user_agent: String,
-    /// `password`, `sms`, `sign-up` or `reset`.
-    pub method: String,
-    /// `success`, or why it failed (`wrong-password`, `unknown-phone`, `throttled`, ...).
-    pub outcome: String,
-}
-
-/// A published version of a document, without its bodies (DESIGN.md §4).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DocumentVersionRow {
-    /// `agreement` or `privacy`.
-    pub kind: String,
-    /// 1, 2, ... per kind.
-    pub version: u32,
-    /// What changed, for the notice banner and the consent page.
-    pub summary_zh: String,
-    pub summary_en: String,
-    /// A material change: signed-in users must agree again once it is in force.
-    pub material: bool,
-    /// In force from this instant on.
-    pub effective_at: Timestamp,
-    pub published_at: Timestamp,
-}
-
-/// A document version about to be published.
-#[derive(Debug, Clone)]
-pub struct NewDocumentVersion {
-    /// `agreement` or `privacy`.
-    pub kind: &'static str,
-    /// `Some(n)`: publish only if the next number is `n` (the first start's
-    /// version 1, which concurrent instances may race to write).
-    pub expected_version: Option<u32>,
-    /// Markdown, the operator's name filled in.
-    pub body_zh: String,
-    pub body_en: String,
-    pub summary_zh: String,
-    pub summary_en: String,
-    pub material: bool,
-    pub effective_at: Timestamp,
-    pub published_at: Timestamp,
-}
-
-/// Why a version was not published; nothing was written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PublishRefused {
-    /// The next number is not the expected one (another instance published it).
-    VersionTaken,
-    /// Versions take effect in order: this one would take effect before the
-    /// latest version of its kind, which takes effect at `latest`.
-    EffectiveBeforeLatest { latest: Timestamp },
-}
-
-/// One row of the consent ledger, as its account sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConsentRow {
-    /// `agreement` or `privacy`.
-    pub document: String,
-    pub version: u32,
-    pub accepted_at: Timestamp,
-    /// `sign-up` or `re-consent`.
-    pub method: String,
-}
-
-/// Consents given together, appended to the ledger in one transaction.
-#[derive(Debug, Clone)]
-pub struct NewConsents {
-    pub account_id: i64,
-    /// (document, version) pairs.
-    pub documents: Vec<(&'static str, u32)>,
-    pub accepted_at: Timestamp,
-    pub ip: String,
-    pub user_agent: String,
-    /// `sign-up` or `re-consent`.
-    pub method: &'static str,
-}
-
-/// Opens the database `url` names: `sqlite:` (a file, created if missing) or
-/// `postgres:`/`postgresql:` (an existing database). Does not migrate.
-///
-/// Errors: another scheme, an unparsable URL, or a database that cannot be reached.
-pub async fn open(url: &str) -> anyhow::Result<std::sync::Arc<dyn Storage>> {
-    Ok(match Backend::of(url) {
-        Some(Backend::Sqlite) => std::sync::Arc::new(SqliteStorage::open(url).await?),
-        Some(Backend::Postgres) => std::sync::Arc::new(PostgresStorage::open(url).await?),
-        None => anyhow::bail!("GATEHOUSE_DATABASE_URL must start with sqlite: or postgres:"),
-    })
-}
+pub use crate::server::clock::Timestamp;
+pub use sqlx::AnyConnection as Conn;
 
 /// The databases Gatehouse runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,161 +54,365 @@ impl Backend {
     }
 }
 
-/// What Gatehouse stores, whatever the database. Every method that writes twice
-/// runs one transaction.
-#[async_trait]
-pub trait Storage: Send + Sync + std::fmt::Debug + 'static {
-    /// Applies pending migrations.
-    async fn migrate(&self) -> anyhow::Result<()>;
+/// What a read-then-write transaction touches, locked for its duration on
+/// PostgreSQL (SQLite's single writer serializes every such transaction anyway).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lock<'a> {
+    /// Everything about one phone number: its codes, its sign-in throttle, its
+    /// account (by blind index).
+    Phone(&'a [u8]),
+    /// The per-IP SMS send cap of this rate-limit key.
+    SendIp(&'a str),
+    /// The service-wide SMS send cap.
+    SendTotal,
+    /// The per-IP sign-in throttle of this rate-limit key.
+    SignInIp(&'a str),
+    /// The numbering of one document's versions (`agreement`, `privacy`).
+    Document(&'a str),
+}
+
+impl Lock<'_> {
+    /// The advisory lock key: the first 8 bytes of SHA-256 over the lock's kind and
+    /// value. A collision only makes two transactions wait for each other.
+    fn key(&self) -> i64 {
+        let (kind, value): (&[u8], &[u8]) = match self {
+            Self::Phone(index) => (b"phone", index),
+            Self::SendIp(ip) => (b"send-ip", ip.as_bytes()),
+            Self::SendTotal => (b"send-total", b""),
+            Self::SignInIp(ip) => (b"sign-in-ip", ip.as_bytes()),
+            Self::Document(kind) => (b"document", kind.as_bytes()),
+        };
+        let digest = Sha256::new()
+            .chain_update(b"gatehouse/")
+            .chain_update(kind)
+            .chain_update([0])
+            .chain_update(value)
+            .finalize();
+        i64::from_be_bytes(digest[..8].try_into().expect("8 bytes"))
+    }
+}
+
+/// The database: a writer pool and a reader pool over SQLite or PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct Db {
+    writer: AnyPool,
+    reader: AnyPool,
+    backend: Backend,
+}
+
+impl Db {
+    /// Opens the database `url` names. Does not migrate.
+    ///
+    /// - `sqlite:PATH`: the file, created if missing, in WAL mode with
+    ///   `synchronous=FULL` (a commit is on disk before it is acknowledged), foreign
+    ///   keys on, a 30 s busy timeout; one writer connection (writes queue in the
+    ///   process instead of failing with "database is locked") and up to 8 readers.
+    /// - `postgres://USER:PASSWORD@HOST:PORT/DATABASE`: up to 16 connections, each
+    ///   waiting at most 10 s to be handed out; a lock wait gives up after 15 s, a
+    ///   statement after 30 s, a transaction left idle ends after 60 s, so a stalled
+    ///   client cannot hold a lock for long.
+    ///
+    /// Errors: another scheme, an unparsable URL, a database that cannot be reached.
+    pub async fn open(url: &str) -> anyhow::Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of(url)
+            .context("GATEHOUSE_DATABASE_URL must start with sqlite: or postgres:")?;
+        match backend {
+            Backend::Sqlite => {
+                let url = sqlite_url(url)?;
+                let options = || {
+                    AnyPoolOptions::new().after_connect(|conn, _| {
+                        Box::pin(async move {
+                            for pragma in [
+                                "PRAGMA busy_timeout = 30000",
+                                "PRAGMA journal_mode = WAL",
+                                "PRAGMA synchronous = FULL",
+                                "PRAGMA foreign_keys = ON",
+                            ] {
+                                conn.execute(pragma).await?;
+                            }
+                            Ok(())
+                        })
+                    })
+                };
+                let writer = options()
+                    .max_connections(1)
+                    .acquire_timeout(Duration::from_secs(60))
+                    .connect(&url)
+                    .await
+                    .with_context(|| format!("opening {url}"))?;
+                let reader = options().max_connections(8).connect(&url).await?;
+                Ok(Self {
+                    writer,
+                    reader,
+                    backend,
+                })
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "SET application_name = 'gatehouse'; SET lock_timeout = '15s'; \
+                                 SET statement_timeout = '30s'; \
+                                 SET idle_in_transaction_session_timeout = '60s'",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(url)
+                    .await
+                    .context("connecting to PostgreSQL")?;
+                Ok(Self {
+                    writer: pool.clone(),
+                    reader: pool,
+                    backend,
+                })
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies pending migrations (`migrations/sqlite` or `migrations/postgres`).
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite")
+                .run(&self.writer)
+                .await
+                .context("applying SQLite migrations"),
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres")
+                .run(&self.writer)
+                .await
+                .context("applying PostgreSQL migrations"),
+        }
+    }
 
     /// Whether the database answers a trivial query (for `/healthz`).
-    async fn ping(&self) -> anyhow::Result<()>;
+    pub async fn ping(&self) -> anyhow::Result<()> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
 
     /// Closes every connection after the in-flight queries finish (graceful
     /// shutdown); later calls fail.
-    async fn close(&self);
+    pub async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
 
-    /// The sends counted by the rate limits at `now` for a code of `purpose`.
-    async fn send_history(
-        &self,
-        phone_index: &[u8],
-        purpose: &str,
-        ip: &str,
-        now: Timestamp,
-    ) -> anyhow::Result<SendHistory>;
+    /// A connection for reads.
+    pub async fn read(&self) -> anyhow::Result<PoolConnection<Any>> {
+        Ok(self.reader.acquire().await?)
+    }
 
-    /// In one transaction: reads the send history, lets `limits` decide, and if they
-    /// allow, stores the code and marks older codes of (phone, purpose) replaced.
-    /// Returns the new code's id, or the refusal.
-    async fn issue_otp(
-        &self,
-        otp: NewOtp,
-        limits: &SendLimits,
-    ) -> anyhow::Result<Result<i64, SendRefused>>;
+    /// The writer connection, for one statement that writes on its own (no
+    /// read-then-write: use [`Db::write`] for that).
+    pub async fn write_one(&self) -> anyhow::Result<PoolConnection<Any>> {
+        Ok(self.writer.acquire().await?)
+    }
 
-    /// Withdraws a code whose SMS could not be sent, unless it was verified or
-    /// consumed meanwhile: it can no longer be verified and starts no cooldown, but
-    /// still counts against the send caps; the code it replaced is live again.
-    async fn withdraw_otp(&self, id: i64, now: Timestamp) -> anyhow::Result<()>;
+    /// A transaction that may read then write, holding its locks from the start:
+    /// `BEGIN IMMEDIATE` on SQLite; on PostgreSQL a transaction-scoped advisory lock
+    /// per entry of `locks`, taken in key order so two transactions never wait for
+    /// each other in a circle. Dropped without `commit()`, it rolls back.
+    pub async fn write(&self, locks: &[Lock<'_>]) -> anyhow::Result<Transaction<'static, Any>> {
+        match self.backend {
+            Backend::Sqlite => Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres => {
+                let mut tx = self.writer.begin().await?;
+                let mut keys: Vec<i64> = locks.iter().map(Lock::key).collect();
+                keys.sort_unstable();
+                keys.dedup();
+                for key in keys {
+                    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                        .bind(key)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Ok(tx)
+            }
+        }
+    }
+}
 
-    /// Checks a typed code in one transaction (so concurrent guesses cannot all pass
-    /// the limits): the phone's wrong tries in the budget window, the live code of
-    /// (phone, purpose), its expiry and tries; then `matches` on its stored hash. A
-    /// wrong try is counted on the code and the phone; a right one marks the code
-    /// verified, not consumed. Returns the verified code's id or the rejection.
-    async fn verify_otp(
-        &self,
-        phone_index: &[u8],
-        purpose: &str,
-        now: Timestamp,
-        rules: &VerifyRules,
-        matches: &(dyn for<'b> Fn(&'b [u8]) -> bool + Send + Sync),
-    ) -> anyhow::Result<Result<i64, OtpRejected>>;
+/// `sqlite:PATH` with `mode=rwc` (create the file if missing), its folder created.
+fn sqlite_url(url: &str) -> anyhow::Result<String> {
+    let path = url
+        .trim_start_matches("sqlite:")
+        .trim_start_matches("//")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if path.is_empty() || path.starts_with(':') {
+        anyhow::bail!("GATEHOUSE_DATABASE_URL: {url} names no SQLite file");
+    }
+    if let Some(dir) = std::path::Path::new(path).parent() {
+        std::fs::create_dir_all(dir).ok();
+    }
+    Ok(if url.contains("mode=") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    })
+}
 
-    /// Whether an account holds this phone.
-    async fn phone_registered(&self, phone_index: &[u8]) -> anyhow::Result<bool>;
+/// A stored truth value: PostgreSQL's `BOOLEAN`, or SQLite's `INTEGER` 0/1 (the
+/// `Any` driver decodes neither as the other's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flag(pub bool);
 
-    /// Creates the account in one transaction: consumes the code, uses the
-    /// invitation (`used < quota`), inserts the account and its consent records.
-    async fn create_account(
-        &self,
-        record: NewAccountRecord,
-    ) -> anyhow::Result<Result<i64, CreateRefused>>;
+impl From<Flag> for bool {
+    fn from(flag: Flag) -> bool {
+        flag.0
+    }
+}
 
-    async fn account(&self, id: i64) -> anyhow::Result<Option<AccountRow>>;
+impl sqlx::Type<Any> for Flag {
+    fn type_info() -> AnyTypeInfo {
+        <bool as sqlx::Type<Any>>::type_info()
+    }
 
-    /// Whether `code` exists, is active, unexpired at `now` and not used up.
-    async fn invitation_usable(&self, code: &str, now: Timestamp) -> anyhow::Result<bool>;
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        matches!(
+            ty.kind(),
+            AnyTypeInfoKind::Bool
+                | AnyTypeInfoKind::SmallInt
+                | AnyTypeInfoKind::Integer
+                | AnyTypeInfoKind::BigInt
+        )
+    }
+}
 
-    async fn create_invitation(&self, invitation: NewInvitation) -> anyhow::Result<()>;
+impl<'r> sqlx::Decode<'r, Any> for Flag {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        if value.type_info().kind() == AnyTypeInfoKind::Bool {
+            Ok(Self(<bool as sqlx::Decode<Any>>::decode(value)?))
+        } else {
+            Ok(Self(<i64 as sqlx::Decode<Any>>::decode(value)? != 0))
+        }
+    }
+}
 
-    async fn account_by_phone(&self, phone_index: &[u8]) -> anyhow::Result<Option<LoginAccount>>;
+/// A name read from the database that names no variant of the type it is stored
+/// for: the database holds something this version does not write.
+#[derive(Debug, thiserror::Error)]
+#[error("stored {kind} `{name}` is unknown")]
+pub struct UnknownName {
+    pub kind: &'static str,
+    pub name: String,
+}
 
-    /// Suspends or reinstates an account; suspending also ends its sessions.
-    async fn set_suspended(&self, account_id: i64, suspended: bool) -> anyhow::Result<()>;
+/// Declares how an enum is stored: each variant as its fixed name (`as_str`), read
+/// back with `TryFrom<String>` (an unknown name is an [`UnknownName`] error, so a
+/// row decoded with `#[sqlx(try_from = "String")]` fails instead of defaulting).
+macro_rules! stored_names {
+    ($ty:ty { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $ty {
+            /// The name stored in the database.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name),+
+                }
+            }
+        }
 
-    /// Charges one sign-in attempt before it is tried, in one transaction: refuses
-    /// if the phone or the IP is throttled, else counts a failure for both (so
-    /// concurrent attempts cannot all pass the check). Returns the IP row to settle.
-    async fn charge_login_attempt(
-        &self,
-        phone_index: &[u8],
-        ip: &str,
-        now: Timestamp,
-        throttle: &LoginThrottle,
-    ) -> anyhow::Result<Result<i64, Throttled>>;
+        impl TryFrom<String> for $ty {
+            type Error = $crate::server::db::UnknownName;
 
-    /// Settles a charged attempt that was not a wrong credential: a success clears
-    /// the phone's count, anything else takes the one charge back.
-    /// (`ip_row` None: a success that was not charged, such as a password reset.)
-    async fn settle_login_attempt(
-        &self,
-        phone_index: &[u8],
-        ip_row: Option<i64>,
-        success: bool,
-    ) -> anyhow::Result<()>;
+            fn try_from(name: String) -> Result<Self, Self::Error> {
+                match name.as_str() {
+                    $($name => Ok(Self::$variant),)+
+                    _ => Err($crate::server::db::UnknownName {
+                        kind: stringify!($ty),
+                        name,
+                    }),
+                }
+            }
+        }
+    };
+}
+pub(crate) use stored_names;
 
-    async fn record_sign_in(&self, attempt: SignInAttempt) -> anyhow::Result<()>;
+/// A name read back for a type whose names are defined with the type itself
+/// (shared with the browser): `all` is every variant, `as_str` its stored name.
+pub(crate) fn parse_name<T: Copy>(
+    all: &[T],
+    as_str: fn(T) -> &'static str,
+    kind: &'static str,
+    name: String,
+) -> Result<T, UnknownName> {
+    all.iter()
+        .copied()
+        .find(|v| as_str(*v) == name)
+        .ok_or(UnknownName { kind, name })
+}
 
-    /// The account's newest `limit` sign-in attempts, newest first.
-    async fn sign_in_history(
-        &self,
-        account_id: i64,
-        limit: u32,
-    ) -> anyhow::Result<Vec<SignInAttempt>>;
+impl TryFrom<String> for crate::domain::OtpPurpose {
+    type Error = UnknownName;
+    fn try_from(name: String) -> Result<Self, UnknownName> {
+        parse_name(&Self::ALL, Self::as_str, "OTP purpose", name)
+    }
+}
 
-    /// Consumes verified code `id`; `false` if a concurrent request already did.
-    async fn consume_otp(&self, id: i64, now: Timestamp) -> anyhow::Result<bool>;
+impl TryFrom<String> for crate::legal::DocumentKind {
+    type Error = UnknownName;
+    fn try_from(name: String) -> Result<Self, UnknownName> {
+        parse_name(&Self::ALL, Self::as_str, "document kind", name)
+    }
+}
 
-    /// In one transaction: consumes the code, sets the new password hash and ends
-    /// every session of the account. `false` if the code was already consumed.
-    async fn reset_password(
-        &self,
-        account_id: i64,
-        otp_id: i64,
-        password_hash: &str,
-        now: Timestamp,
-    ) -> anyhow::Result<bool>;
+/// A count or a number stored as `BIGINT` read back as `u32`.
+pub(crate) fn to_u32(n: i64) -> anyhow::Result<u32> {
+    u32::try_from(n).with_context(|| format!("stored number {n} out of range"))
+}
 
-    async fn load_session(&self, id_hash: &[u8]) -> anyhow::Result<Option<SessionRow>>;
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    /// Inserts a session; `false` when the id is taken.
-    async fn insert_session(&self, id_hash: &[u8], row: SessionRow) -> anyhow::Result<bool>;
+    #[test]
+    fn lock_keys_differ_by_kind_and_value() {
+        let phone = Lock::Phone(b"abc").key();
+        assert_eq!(phone, Lock::Phone(b"abc").key());
+        assert_ne!(phone, Lock::Phone(b"abd").key());
+        assert_ne!(
+            Lock::SendIp("1.2.3.4").key(),
+            Lock::SignInIp("1.2.3.4").key()
+        );
+        assert_ne!(Lock::SendTotal.key(), Lock::Document("").key());
+    }
 
-    /// Updates an existing session's data, account and `last_seen_at`; writes nothing
-    /// if the session was deleted meanwhile.
-    async fn save_session(&self, id_hash: &[u8], row: SessionRow) -> anyhow::Result<()>;
+    #[test]
+    fn sqlite_urls_create_the_file() {
+        assert_eq!(
+            sqlite_url("sqlite:/tmp/x/g.db").unwrap(),
+            "sqlite:/tmp/x/g.db?mode=rwc"
+        );
+        assert_eq!(
+            sqlite_url("sqlite:///tmp/x/g.db?cache=shared").unwrap(),
+            "sqlite:///tmp/x/g.db?cache=shared&mode=rwc"
+        );
+        assert!(sqlite_url("sqlite::memory:").is_err());
+    }
 
-    async fn touch_session(&self, id_hash: &[u8], now: Timestamp) -> anyhow::Result<()>;
-
-    async fn delete_session(&self, id_hash: &[u8]) -> anyhow::Result<()>;
-
-    /// Publishes a document version as the next number of its kind, in one
-    /// transaction. Returns the number given, or why it was refused.
-    async fn publish_document(
-        &self,
-        doc: NewDocumentVersion,
-    ) -> anyhow::Result<Result<u32, PublishRefused>>;
-
-    /// Every published version of every document, by kind then version.
-    async fn document_versions(&self) -> anyhow::Result<Vec<DocumentVersionRow>>;
-
-    /// The Chinese and English Markdown of one version, if it exists.
-    async fn document_bodies(
-        &self,
-        kind: &str,
-        version: u32,
-    ) -> anyhow::Result<Option<(String, String)>>;
-
-    /// When `document` was first accepted by anyone, if ever (the ledger's oldest
-    /// row of that kind).
-    async fn first_consent_at(&self, document: &str) -> anyhow::Result<Option<Timestamp>>;
-
-    /// The account's consent ledger, oldest first.
-    async fn consents(&self, account_id: i64) -> anyhow::Result<Vec<ConsentRow>>;
-
-    /// Appends consents in one transaction; a (document, version) the account has
-    /// already accepted is skipped, so concurrent agreements write it once.
-    /// Returns how many rows were written.
-    async fn record_consents(&self, consents: NewConsents) -> anyhow::Result<u32>;
+    #[test]
+    fn stored_names_round_trip_and_refuse_unknown_names() {
+        use crate::domain::OtpPurpose;
+        for purpose in OtpPurpose::ALL {
+            assert_eq!(
+                OtpPurpose::try_from(purpose.as_str().to_owned()).unwrap(),
+                purpose
+            );
+        }
+        let err = OtpPurpose::try_from("signup".to_owned()).unwrap_err();
+        assert_eq!(err.to_string(), "stored OTP purpose `signup` is unknown");
+    }
 }

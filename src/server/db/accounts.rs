@@ -1,0 +1,111 @@
+//! The `accounts` table: one row per account, the phone number found by its blind
+//! index and stored encrypted (DESIGN.md §7), the password as an argon2id hash.
+
+use super::{Conn, Flag, Timestamp};
+
+/// An account's id (the `accounts.id` primary key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type)]
+#[sqlx(transparent)]
+pub struct AccountId(pub i64);
+
+impl std::fmt::Display for AccountId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// An account as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Account {
+    pub id: AccountId,
+    /// nonce || AES-256-GCM ciphertext of the normalized number.
+    pub phone_encrypted: Vec<u8>,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    #[sqlx(try_from = "Flag")]
+    pub suspended: bool,
+    pub created_at: Timestamp,
+}
+
+/// An account about to be created.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    /// HMAC-SHA256 blind index of the number.
+    pub phone_index: Vec<u8>,
+    pub phone_encrypted: Vec<u8>,
+    pub password_hash: String,
+    /// The invitation code's row, when one was used.
+    pub invitation_id: Option<i64>,
+    pub marketing_opt_in: bool,
+    pub created_at: Timestamp,
+}
+
+const COLUMNS: &str = "id, phone_encrypted, password_hash, suspended, created_at";
+
+pub async fn by_id(conn: &mut Conn, id: AccountId) -> anyhow::Result<Option<Account>> {
+    Ok(
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM accounts WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+/// The account holding the number with blind index `phone_index`.
+pub async fn by_phone(conn: &mut Conn, phone_index: &[u8]) -> anyhow::Result<Option<Account>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM accounts WHERE phone_index = $1"
+    ))
+    .bind(phone_index)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Whether an account holds the number with blind index `phone_index`.
+pub async fn phone_taken(conn: &mut Conn, phone_index: &[u8]) -> anyhow::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE phone_index = $1")
+        .bind(phone_index)
+        .fetch_optional(conn)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// Inserts the account. The unique blind index refuses a second account for one
+/// number (an error here: check [`phone_taken`] in the same transaction first).
+pub async fn insert(conn: &mut Conn, account: &NewAccount) -> anyhow::Result<AccountId> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO accounts (phone_index, phone_encrypted, password_hash, invitation_id, \
+         marketing_opt_in, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(&account.phone_index)
+    .bind(&account.phone_encrypted)
+    .bind(&account.password_hash)
+    .bind(account.invitation_id)
+    .bind(account.marketing_opt_in)
+    .bind(account.created_at)
+    .fetch_one(conn)
+    .await?;
+    Ok(AccountId(id))
+}
+
+pub async fn set_password_hash(
+    conn: &mut Conn,
+    id: AccountId,
+    password_hash: &str,
+) -> anyhow::Result<()> {
+    sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+        .bind(password_hash)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_suspended(conn: &mut Conn, id: AccountId, suspended: bool) -> anyhow::Result<()> {
+    sqlx::query("UPDATE accounts SET suspended = $1 WHERE id = $2")
+        .bind(suspended)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
