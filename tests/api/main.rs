@@ -9,3 +9,4 @@ mod login;
 mod register;
 mod serving;
 mod sms_webhook;
+mod storage;
