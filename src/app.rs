@@ -58,12 +58,12 @@ impl SiteInfo {
     fn current() -> Self {
         #[cfg(feature = "server")]
         {
-            use crate::server::{http::RequestContext, AppState};
+            use crate::server::AppState;
             use dioxus::fullstack::FullstackContext;
             let Some(ctx) = FullstackContext::current() else {
                 return Self::default();
             };
-            let lang = RequestContext::lang_of(&ctx.parts_mut().headers);
+            let lang = crate::i18n::Lang::of_headers(&ctx.parts_mut().headers);
             let Some(state) = ctx.extension::<AppState>() else {
                 return Self {
                     lang,

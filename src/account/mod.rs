@@ -5,9 +5,9 @@ mod page;
 
 pub use page::AccountPage;
 
+use crate::domain::DocumentKind;
 use crate::error::ApiError;
 use crate::i18n::Msg;
-use crate::legal::DocumentKind;
 use dioxus::prelude::*;
 use serde::{Deserialize, Serialize};
 

@@ -2,12 +2,14 @@
 //! types is parsed into one of these once, and nothing downstream sees raw strings
 //! (STYLE 1, "parse, don't validate").
 
+mod document;
 mod invitation_code;
 mod password;
 mod phone;
 mod sms_code;
 mod typed_input;
 
+pub use document::{DocumentKind, UnknownDocument};
 pub use invitation_code::{InvitationCode, InvitationMode};
 pub use password::{Password, PasswordChecklist};
 pub use phone::PhoneNumber;

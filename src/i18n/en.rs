@@ -24,6 +24,7 @@ pub(super) fn text(msg: Msg) -> &'static str {
         SmsFailed => "The SMS could not be sent. Please try again later",
         CodeSent => "Code sent. It is valid for 10 minutes",
         SmsText => "[{brand}] Your verification code is {code}. It is valid for 10 minutes. Do not share it with anyone.",
+        AdminRequired => "This part of the site is for administrators only",
         SessionRequired => "Please sign in to continue",
         Unexpected => "Something went wrong on our side. Please try again",
         NetworkError => "Could not reach the server. Check your connection and try again",

@@ -87,6 +87,14 @@ impl Lang {
             .unwrap_or_default()
     }
 
+    /// The language of a request from its headers: [`Lang::negotiate`] over its
+    /// `Cookie` and `Accept-Language` (DESIGN.md §8).
+    #[cfg(feature = "server")]
+    pub fn of_headers(headers: &dioxus::server::axum::http::HeaderMap) -> Self {
+        let get = |name| headers.get(name).and_then(|v| v.to_str().ok());
+        Self::negotiate(get("cookie"), get("accept-language"))
+    }
+
     /// The language of a request: the cookie if it names one, else `Accept-Language`.
     pub fn negotiate(cookie_header: Option<&str>, accept_language: Option<&str>) -> Self {
         cookie_header
@@ -129,6 +137,8 @@ pub enum Msg {
     CodeSent,
     SmsText,
     SessionRequired,
+    /// The admin area (`/admin`, `/api/admin/`) refused a non-admin.
+    AdminRequired,
     Unexpected,
     NetworkError,
     // The HTTP surface refusing a request (issue 10).

@@ -24,6 +24,7 @@ pub(super) fn text(msg: Msg) -> &'static str {
         SmsFailed => "短信发送失败，请稍后再试",
         CodeSent => "验证码已发送，10分钟内有效",
         SmsText => "【{brand}】您的验证码为 {code}，10分钟内有效。请勿泄露给他人。",
+        AdminRequired => "此页面仅限管理员访问",
         SessionRequired => "请先登录",
         Unexpected => "系统繁忙，请稍后再试",
         NetworkError => "无法连接服务器，请检查网络后重试",

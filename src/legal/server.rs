@@ -1,13 +1,17 @@
 //! The server side of the documents (DESIGN.md §4): which version is in force, what
 //! a user must agree to again, publishing, and rendering Markdown safely.
 
-use super::*;
+use super::types::{notice_id, LegalDocument, Localized, VersionEntry, VersionStatus};
+use crate::domain::DocumentKind;
+use crate::error::ApiError;
+use crate::i18n::{Lang, Msg};
+use crate::server::caller::{Actor, Caller};
 use crate::server::clock::{china_date, china_standard_time, Clock};
 use crate::server::db::accounts::AccountId;
 use crate::server::db::consents::{self, ConsentMethod, NewConsents};
 use crate::server::db::documents::{self, DocumentVersionRow, NewDocumentVersion};
 use crate::server::db::{Db, Lock, Timestamp};
-use crate::server::http::RequestContext;
+use crate::server::state::AppState;
 use crate::server::Settings;
 use anyhow::{bail, Context};
 use dioxus::fullstack::StatusCode;
@@ -137,44 +141,65 @@ impl Versions {
     }
 }
 
-fn unexpected(lang: Lang) -> impl Fn(anyhow::Error) -> ApiError {
-    move |e| {
-        tracing::error!(error = %format!("{e:#}"), "documents: storage failed");
-        ApiError::unexpected(lang)
+/// Why a document request or an agreement did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum LegalError {
+    /// The agreement leaves out a document due now, or names a version not in
+    /// force (a newer one took effect while the page was open).
+    #[error("the agreement names other versions than those due")]
+    DocumentsChanged,
+    /// No such version, or no version in force yet.
+    #[error("no such document version")]
+    NotFound,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl LegalError {
+    /// The one mapping to HTTP: 409 [`Msg::DocumentsChanged`], 404
+    /// [`Msg::DocumentNotFound`], 500.
+    pub fn into_api(self, lang: Lang) -> ApiError {
+        match self {
+            Self::DocumentsChanged => {
+                ApiError::new(StatusCode::CONFLICT, Msg::DocumentsChanged, lang)
+            }
+            Self::NotFound => ApiError::new(StatusCode::NOT_FOUND, Msg::DocumentNotFound, lang),
+            Self::Unexpected(e) => {
+                tracing::error!(error = %format!("{e:#}"), "documents: storage failed");
+                ApiError::unexpected(lang)
+            }
+        }
     }
 }
 
-pub(super) async fn due_entries(
-    ctx: &RequestContext,
-    account_id: AccountId,
-) -> Result<Vec<VersionEntry>, ApiError> {
-    let state = &ctx.state;
-    let versions = Versions::load(&state.db, state.clock.as_ref())
-        .await
-        .map_err(unexpected(ctx.lang))?;
-    let due = versions
-        .due_for_account(&state.db, account_id)
-        .await
-        .map_err(unexpected(ctx.lang))?;
+/// The documents `account` must agree to again now, each at its version in force.
+pub async fn due_entries(
+    state: &AppState,
+    account: AccountId,
+) -> Result<Vec<VersionEntry>, LegalError> {
+    let versions = Versions::load(&state.db, state.clock.as_ref()).await?;
+    let due = versions.due_for_account(&state.db, account).await?;
     Ok(due.iter().map(|r| versions.entry(r)).collect())
 }
 
-/// Records "Agree and Continue": `accepted` must name every document due, each at
-/// its version in force (a repeated agreement, from a second tab or a double
-/// click, names versions already recorded and succeeds without writing).
-pub(super) async fn accept(
-    ctx: &RequestContext,
-    account_id: AccountId,
+/// Records "Agree and Continue" for the caller's account in the consent ledger,
+/// method `re-consent`, with the caller's address and browser: `accepted` must name
+/// every document due, each at its version in force (a repeated agreement, from a
+/// second tab or a double click, names versions already recorded and succeeds
+/// without writing).
+///
+/// Errors: [`LegalError::DocumentsChanged`]; [`LegalError::Unexpected`] for a
+/// caller that is not an account.
+pub async fn accept(
+    state: &AppState,
+    caller: &Caller,
     accepted: Vec<(DocumentKind, u32)>,
-) -> Result<(), ApiError> {
-    let state = &ctx.state;
-    let versions = Versions::load(&state.db, state.clock.as_ref())
-        .await
-        .map_err(unexpected(ctx.lang))?;
-    let due = versions
-        .due_for_account(&state.db, account_id)
-        .await
-        .map_err(unexpected(ctx.lang))?;
+) -> Result<(), LegalError> {
+    let Actor::Account(account_id) = caller.actor else {
+        return Err(anyhow::anyhow!("only an account agrees to documents").into());
+    };
+    let versions = Versions::load(&state.db, state.clock.as_ref()).await?;
+    let due = versions.due_for_account(&state.db, account_id).await?;
     let in_force = |(kind, version): &(DocumentKind, u32)| {
         versions
             .in_force(*kind)
@@ -186,38 +211,30 @@ pub(super) async fn accept(
             .any(|(k, v)| *k == r.kind && *v == r.version)
     });
     if !covers_due || !accepted.iter().all(in_force) {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            Msg::DocumentsChanged,
-            ctx.lang,
-        ));
+        return Err(LegalError::DocumentsChanged);
     }
     let record = NewConsents {
         account_id,
         documents: accepted,
         accepted_at: state.clock.unix(),
-        ip: ctx.ip.clone(),
-        user_agent: ctx.user_agent.clone(),
+        ip: caller.meta.ip.clone(),
+        user_agent: caller.meta.user_agent.clone(),
         method: ConsentMethod::Reconsent,
     };
-    let written = async {
-        // The ledger skips a version already recorded: no lock needed.
-        let mut tx = state.db.write(&[]).await?;
-        consents::append(&mut tx, &record).await?;
-        tx.commit().await?;
-        anyhow::Ok(())
-    };
-    written.await.map_err(unexpected(ctx.lang))
+    // The ledger skips a version already recorded: no lock needed.
+    let mut tx = state.db.write(&[]).await?;
+    consents::append(&mut tx, &record).await?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    Ok(())
 }
 
-pub(super) async fn notices(
-    ctx: &RequestContext,
+/// What the notice banner announces now, less the notices in `dismissed`
+/// ([`notice_id`]s).
+pub async fn notices(
+    state: &AppState,
     dismissed: &[String],
-) -> Result<Vec<VersionEntry>, ApiError> {
-    let state = &ctx.state;
-    let versions = Versions::load(&state.db, state.clock.as_ref())
-        .await
-        .map_err(unexpected(ctx.lang))?;
+) -> Result<Vec<VersionEntry>, LegalError> {
+    let versions = Versions::load(&state.db, state.clock.as_ref()).await?;
     Ok(versions
         .notices(state.settings.legal_notice_days)
         .map(|r| versions.entry(r))
@@ -225,30 +242,26 @@ pub(super) async fn notices(
         .collect())
 }
 
-pub(super) async fn document(
-    ctx: &RequestContext,
+/// Version `version` of `kind` (the version in force for `None`), rendered in
+/// `lang`, with the list of every version of its kind.
+///
+/// Errors: [`LegalError::NotFound`].
+pub async fn document(
+    state: &AppState,
     kind: DocumentKind,
     version: Option<u32>,
     lang: Lang,
-) -> Result<LegalDocument, ApiError> {
-    let state = &ctx.state;
-    let not_found = || ApiError::new(StatusCode::NOT_FOUND, Msg::DocumentNotFound, ctx.lang);
-    let versions = Versions::load(&state.db, state.clock.as_ref())
-        .await
-        .map_err(unexpected(ctx.lang))?;
+) -> Result<LegalDocument, LegalError> {
+    let versions = Versions::load(&state.db, state.clock.as_ref()).await?;
     let row = match version {
         None => versions.in_force(kind),
         Some(n) => versions.of(kind).find(|r| r.version == n),
     }
-    .ok_or_else(not_found)?;
-    let bodies = async {
-        let mut conn = state.db.read().await?;
-        documents::bodies(&mut conn, kind, row.version).await
-    };
-    let (zh, en) = bodies
-        .await
-        .map_err(unexpected(ctx.lang))?
-        .ok_or_else(not_found)?;
+    .ok_or(LegalError::NotFound)?;
+    let mut conn = state.db.read().await?;
+    let (zh, en) = documents::bodies(&mut conn, kind, row.version)
+        .await?
+        .ok_or(LegalError::NotFound)?;
     let (title, html) = render(match lang {
         Lang::Zh => &zh,
         Lang::En => &en,

@@ -2,16 +2,25 @@
 //! the service, map its error once (STYLE 4).
 
 use super::form::{CodeLoginForm, PasswordLoginForm, ResetForm};
+use super::types::SignedIn;
 use crate::error::ApiError;
 use crate::register::{CodeSent, SendCodeForm};
 use dioxus::prelude::*;
-use serde::{Deserialize, Serialize};
 
-/// The browser is signed in (with a new session id).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SignedIn {
-    /// e.g. `138****8000`.
-    pub masked_phone: String,
+/// Signs the browser in to `account` (a new session id, no fixation) and answers
+/// with the number as pages show it.
+#[cfg(feature = "server")]
+async fn signed_in(
+    ctx: &crate::server::http::RequestContext,
+    account: crate::server::db::accounts::AccountId,
+    phone: &crate::domain::PhoneNumber,
+) -> Result<SignedIn, ApiError> {
+    crate::server::session::sign_in(&ctx.session, account)
+        .await
+        .map_err(|e| super::service::LoginError::Unexpected(e).into_api(ctx.lang))?;
+    Ok(SignedIn {
+        masked_phone: phone.masked(),
+    })
 }
 
 /// `POST /api/login/password`.
@@ -24,9 +33,10 @@ pub async fn login_with_password(form: PasswordLoginForm) -> Result<SignedIn, Ap
     let (phone, password) = form
         .validate()
         .map_err(|e| ApiError::invalid(e, ctx.lang))?;
-    super::service::with_password(&ctx, phone, password)
+    let account = super::service::with_password(&ctx.state, &ctx.visitor(), &phone, password)
         .await
-        .map_err(|e| e.into_api(ctx.lang))
+        .map_err(|e| e.into_api(ctx.lang))?;
+    signed_in(&ctx, account, &phone).await
 }
 
 /// `POST /api/login/code/send`: a sign-in code. The same answer, cooldown and caps
@@ -38,9 +48,13 @@ pub async fn send_login_code(form: SendCodeForm) -> Result<CodeSent, ApiError> {
     let phone = form
         .validate()
         .map_err(|e| ApiError::invalid(e, ctx.lang))?;
-    super::service::send_code(&ctx, phone, crate::domain::OtpPurpose::Login)
+    let purpose = crate::domain::OtpPurpose::Login;
+    super::service::send_code(&ctx.state, &ctx.visitor(), &phone, purpose, ctx.lang)
         .await
-        .map_err(|e| e.into_api(ctx.lang))
+        .map_err(|e| e.into_api(ctx.lang))?;
+    Ok(CodeSent {
+        cooldown_secs: ctx.state.send_limits.cooldown_secs as u64,
+    })
 }
 
 /// `POST /api/login/code`.
@@ -52,9 +66,10 @@ pub async fn login_with_code(form: CodeLoginForm) -> Result<SignedIn, ApiError> 
     let (phone, code) = form
         .validate()
         .map_err(|e| ApiError::invalid(e, ctx.lang))?;
-    super::service::with_code(&ctx, phone, code)
+    let account = super::service::with_code(&ctx.state, &ctx.visitor(), &phone, code)
         .await
-        .map_err(|e| e.into_api(ctx.lang))
+        .map_err(|e| e.into_api(ctx.lang))?;
+    signed_in(&ctx, account, &phone).await
 }
 
 /// `POST /api/reset/code/send`: a reset code, answered like a sign-in code.
@@ -63,9 +78,13 @@ pub async fn send_reset_code(form: SendCodeForm) -> Result<CodeSent, ApiError> {
     let phone = form
         .validate()
         .map_err(|e| ApiError::invalid(e, ctx.lang))?;
-    super::service::send_code(&ctx, phone, crate::domain::OtpPurpose::Reset)
+    let purpose = crate::domain::OtpPurpose::Reset;
+    super::service::send_code(&ctx.state, &ctx.visitor(), &phone, purpose, ctx.lang)
         .await
-        .map_err(|e| e.into_api(ctx.lang))
+        .map_err(|e| e.into_api(ctx.lang))?;
+    Ok(CodeSent {
+        cooldown_secs: ctx.state.send_limits.cooldown_secs as u64,
+    })
 }
 
 /// `POST /api/reset`: sets a new password, ends every session of the account and
@@ -77,7 +96,8 @@ pub async fn reset_password(form: ResetForm) -> Result<SignedIn, ApiError> {
     let (phone, code, password) = form
         .validate()
         .map_err(|e| ApiError::invalid(e, ctx.lang))?;
-    super::service::reset(&ctx, phone, code, password)
+    let account = super::service::reset(&ctx.state, &ctx.visitor(), &phone, code, password)
         .await
-        .map_err(|e| e.into_api(ctx.lang))
+        .map_err(|e| e.into_api(ctx.lang))?;
+    signed_in(&ctx, account, &phone).await
 }

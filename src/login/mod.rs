@@ -6,10 +6,11 @@ mod form;
 mod page;
 #[cfg(feature = "server")]
 pub mod service;
+mod types;
 
 pub use api::{
     login_with_code, login_with_password, reset_password, send_login_code, send_reset_code,
-    SignedIn,
 };
 pub use form::{safe_next, CodeLoginForm, PasswordLoginForm, ResetForm};
 pub use page::{LoginPage, ResetPasswordPage};
+pub use types::SignedIn;

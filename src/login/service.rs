@@ -1,16 +1,16 @@
-//! What sign-in and reset do on the server.
+//! What sign-in and reset do on the server: plain async functions over the
+//! application state and a [`Caller`], free of HTTP and sessions. Each returns the
+//! account that may be signed in; putting it in a session is the door's.
 
-use super::api::SignedIn;
 use crate::domain::{OtpPurpose, Password, PhoneNumber, SmsCode};
 use crate::error::ApiError;
 use crate::i18n::{Lang, Msg};
-use crate::register::CodeSent;
-use crate::server::db::accounts::{self, Account};
+use crate::server::caller::Caller;
+use crate::server::db::accounts::{self, Account, AccountId};
 use crate::server::db::sign_ins::{self, SignInAttempt, SignInMethod, SignInOutcome};
 use crate::server::db::{otp_codes, sessions, throttles, Conn, Lock};
-use crate::server::http::RequestContext;
 use crate::server::otp::{self, OtpRejected, SendError};
-use crate::server::session;
+use crate::server::state::AppState;
 use crate::server::throttle::Throttled;
 use dioxus::fullstack::StatusCode;
 use secrecy::SecretString;
@@ -58,18 +58,21 @@ impl LoginError {
     }
 }
 
+/// The state and the caller, which every step below takes together.
+type Ctx<'a> = (&'a AppState, &'a Caller);
+
 /// One attempt of the sign-in history, made now from this request.
 fn attempt(
-    ctx: &RequestContext,
+    (state, caller): Ctx,
     account: Option<&Account>,
     method: SignInMethod,
     outcome: SignInOutcome,
 ) -> SignInAttempt {
     SignInAttempt {
         account_id: account.map(|a| a.id),
-        at: ctx.state.clock.unix(),
-        ip: ctx.ip.clone(),
-        user_agent: ctx.user_agent.clone(),
+        at: state.clock.unix(),
+        ip: caller.meta.ip.clone(),
+        user_agent: caller.meta.user_agent.clone(),
         method,
         outcome,
     }
@@ -77,21 +80,18 @@ fn attempt(
 
 /// Records one attempt in the sign-in history.
 async fn record(
-    ctx: &RequestContext,
+    ctx: Ctx<'_>,
     account: Option<&Account>,
     method: SignInMethod,
     outcome: SignInOutcome,
 ) -> anyhow::Result<()> {
-    let mut conn = ctx.state.db.write_one().await?;
+    let mut conn = ctx.0.db.write_one().await?;
     sign_ins::insert(&mut conn, &attempt(ctx, account, method, outcome)).await
 }
 
 /// The account holding `phone_index`, if any.
-async fn account_by_phone(
-    ctx: &RequestContext,
-    phone_index: &[u8],
-) -> anyhow::Result<Option<Account>> {
-    let mut conn = ctx.state.db.read().await?;
+async fn account_by_phone(state: &AppState, phone_index: &[u8]) -> anyhow::Result<Option<Account>> {
+    let mut conn = state.db.read().await?;
     accounts::by_phone(&mut conn, phone_index).await
 }
 
@@ -100,14 +100,14 @@ async fn account_by_phone(
 /// the check); a refusal is recorded. Returns the IP row of the charge, to settle
 /// when the attempt turns out not to be a wrong credential.
 async fn charge(
-    ctx: &RequestContext,
+    ctx: Ctx<'_>,
     phone_index: &[u8],
     account: Option<&Account>,
     method: SignInMethod,
 ) -> Result<i64, LoginError> {
-    let state = &ctx.state;
+    let (state, caller) = ctx;
     let now = state.clock.unix();
-    let ip = &ctx.limit_key;
+    let ip = &caller.meta.limit_key;
     let mut tx = state
         .db
         .write(&[Lock::Phone(phone_index), Lock::SignInIp(ip)])
@@ -126,14 +126,14 @@ async fn charge(
 /// Takes back the charge of an attempt that failed for another reason than a wrong
 /// credential (no account, suspended), and records it, in one transaction.
 async fn refund(
-    ctx: &RequestContext,
+    ctx: Ctx<'_>,
     phone_index: &[u8],
     charge: i64,
     account: Option<&Account>,
     method: SignInMethod,
     outcome: SignInOutcome,
 ) -> anyhow::Result<()> {
-    let mut tx = ctx.state.db.write(&[Lock::Phone(phone_index)]).await?;
+    let mut tx = ctx.0.db.write(&[Lock::Phone(phone_index)]).await?;
     throttles::refund(&mut tx, phone_index, Some(charge)).await?;
     sign_ins::insert(&mut tx, &attempt(ctx, account, method, outcome)).await?;
     tx.commit().await?;
@@ -144,7 +144,7 @@ async fn refund(
 /// failures cleared (and the charge's IP row), the success recorded.
 async fn settle_success(
     conn: &mut Conn,
-    ctx: &RequestContext,
+    ctx: Ctx<'_>,
     phone_index: &[u8],
     charge: Option<i64>,
     account: &Account,
@@ -155,28 +155,17 @@ async fn settle_success(
     sign_ins::insert(conn, &success).await
 }
 
-/// Signs the browser in to `account` (a new session id) and answers.
-async fn signed_in(
-    ctx: &RequestContext,
-    phone: &PhoneNumber,
-    account: &Account,
-) -> Result<SignedIn, LoginError> {
-    session::sign_in(&ctx.session, account.id).await?;
-    Ok(SignedIn {
-        masked_phone: phone.masked(),
-    })
-}
-
 /// Phone + password. An unknown number is verified against the dummy hash, so it
 /// costs what a wrong password costs and gets the same answer.
 pub async fn with_password(
-    ctx: &RequestContext,
-    phone: PhoneNumber,
+    state: &AppState,
+    caller: &Caller,
+    phone: &PhoneNumber,
     password: SecretString,
-) -> Result<SignedIn, LoginError> {
-    let state = &ctx.state;
-    let index = state.phone_index(&phone);
-    let account = account_by_phone(ctx, &index).await?;
+) -> Result<AccountId, LoginError> {
+    let ctx = (state, caller);
+    let index = state.phone_index(phone);
+    let account = account_by_phone(state, &index).await?;
     let charge = charge(ctx, &index, account.as_ref(), SignInMethod::Password).await?;
     let stored = account
         .as_ref()
@@ -211,21 +200,22 @@ pub async fn with_password(
     )
     .await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
-    signed_in(ctx, &phone, &account).await
+    Ok(account.id)
 }
 
 /// Phone + SMS code (purpose `login`); the code is consumed by the sign-in.
 pub async fn with_code(
-    ctx: &RequestContext,
-    phone: PhoneNumber,
+    state: &AppState,
+    caller: &Caller,
+    phone: &PhoneNumber,
     code: SmsCode,
-) -> Result<SignedIn, LoginError> {
-    let state = &ctx.state;
-    let index = state.phone_index(&phone);
-    let account = account_by_phone(ctx, &index).await?;
+) -> Result<AccountId, LoginError> {
+    let ctx = (state, caller);
+    let index = state.phone_index(phone);
+    let account = account_by_phone(state, &index).await?;
     let sms = SignInMethod::Sms;
     let charge = charge(ctx, &index, account.as_ref(), sms).await?;
-    let verified = match otp::verify(state, &phone, OtpPurpose::Login, &code).await? {
+    let verified = match otp::verify(state, phone, OtpPurpose::Login, &code).await? {
         Ok(v) => v,
         Err(rejected) => {
             record(ctx, account.as_ref(), sms, SignInOutcome::WrongCode).await?;
@@ -264,19 +254,20 @@ pub async fn with_code(
     }
     settle_success(&mut tx, ctx, &index, Some(charge), &account, sms).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
-    signed_in(ctx, &phone, &account).await
+    Ok(account.id)
 }
 
 /// A sign-in or reset code: counted and answered the same, at the same speed,
 /// whether or not the number has an account; sent (after the answer) only when it
 /// has one.
 pub async fn send_code(
-    ctx: &RequestContext,
-    phone: PhoneNumber,
+    state: &AppState,
+    caller: &Caller,
+    phone: &PhoneNumber,
     purpose: OtpPurpose,
-) -> Result<CodeSent, LoginError> {
-    let state = &ctx.state;
-    let has_account = account_by_phone(ctx, &state.phone_index(&phone))
+    lang: Lang,
+) -> Result<(), LoginError> {
+    let has_account = account_by_phone(state, &state.phone_index(phone))
         .await?
         .is_some();
     let delivery = if has_account {
@@ -284,26 +275,33 @@ pub async fn send_code(
     } else {
         otp::Delivery::Skip
     };
-    otp::send(state, &phone, purpose, &ctx.limit_key, ctx.lang, delivery).await?;
-    Ok(CodeSent {
-        cooldown_secs: state.send_limits.cooldown_secs as u64,
-    })
+    otp::send(
+        state,
+        phone,
+        purpose,
+        &caller.meta.limit_key,
+        lang,
+        delivery,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Phone + reset code + new password: sets the password, ends every session of the
 /// account, signs this browser in afresh. Not subject to the sign-in throttle.
 pub async fn reset(
-    ctx: &RequestContext,
-    phone: PhoneNumber,
+    state: &AppState,
+    caller: &Caller,
+    phone: &PhoneNumber,
     code: SmsCode,
     password: Password,
-) -> Result<SignedIn, LoginError> {
-    let state = &ctx.state;
-    let verified = otp::verify(state, &phone, OtpPurpose::Reset, &code)
+) -> Result<AccountId, LoginError> {
+    let ctx = (state, caller);
+    let verified = otp::verify(state, phone, OtpPurpose::Reset, &code)
         .await?
         .map_err(LoginError::Otp)?;
-    let index = state.phone_index(&phone);
-    let account = account_by_phone(ctx, &index)
+    let index = state.phone_index(phone);
+    let account = account_by_phone(state, &index)
         .await?
         .ok_or(LoginError::Otp(OtpRejected::Expired))?;
     if account.suspended {
@@ -323,5 +321,5 @@ pub async fn reset(
     sessions::delete_all_of(&mut tx, account.id).await?;
     settle_success(&mut tx, ctx, &index, None, &account, SignInMethod::Reset).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
-    signed_in(ctx, &phone, &account).await
+    Ok(account.id)
 }

@@ -2,35 +2,17 @@
 //! same `validate()` the page runs, call the service and map its error (STYLE 4).
 
 use super::form::{RegisterForm, SendCodeForm};
+use super::types::{CodeSent, RegisterStatus, Registered};
 use crate::error::ApiError;
-use crate::legal::DocumentKind;
 use dioxus::prelude::*;
-use serde::{Deserialize, Serialize};
 
-/// A code was sent.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CodeSent {
-    /// Seconds until another code may be requested for this number.
-    pub cooldown_secs: u64,
-}
+/// Session key: the number this browser last requested a sign-up code for.
+#[cfg(feature = "server")]
+const PENDING_PHONE_KEY: &str = "register_phone";
 
-/// The account was created and the browser is signed in to it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Registered {
-    /// The phone number as pages show it, e.g. `138****8000`.
-    pub masked_phone: String,
-}
-
-/// What a reload of the sign-up page restores.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct RegisterStatus {
-    /// The number this browser last requested a code for.
-    pub phone: Option<String>,
-    /// Seconds left of that number's cooldown.
-    pub cooldown_secs: u64,
-    /// Each document's version in force, (kind, version): what the consent
-    /// checkbox agrees to, sent back with the form.
-    pub documents: Vec<(DocumentKind, u32)>,
+#[cfg(feature = "server")]
+fn session_failed(lang: crate::i18n::Lang) -> impl Fn(tower_sessions::session::Error) -> ApiError {
+    move |e| super::service::RegisterError::Unexpected(e.into()).into_api(lang)
 }
 
 /// `POST /api/register/code`: sends a sign-up code.
@@ -42,9 +24,16 @@ pub async fn send_register_code(form: SendCodeForm) -> Result<CodeSent, ApiError
     let phone = form
         .validate()
         .map_err(|e| ApiError::invalid(e, ctx.lang))?;
-    super::service::send_code(&ctx, phone)
+    super::service::send_code(&ctx.state, &ctx.visitor(), &phone, ctx.lang)
         .await
-        .map_err(|e| e.into_api(ctx.lang))
+        .map_err(|e| e.into_api(ctx.lang))?;
+    ctx.session
+        .insert(PENDING_PHONE_KEY, phone.as_str())
+        .await
+        .map_err(session_failed(ctx.lang))?;
+    Ok(CodeSent {
+        cooldown_secs: ctx.state.send_limits.cooldown_secs as u64,
+    })
 }
 
 /// `POST /api/register`: creates the account and signs the browser in.
@@ -60,16 +49,27 @@ pub async fn register(form: RegisterForm) -> Result<Registered, ApiError> {
     let account = form
         .validate(ctx.state.settings.invitation_mode)
         .map_err(|e| ApiError::invalid(e, ctx.lang))?;
-    super::service::register(&ctx, account)
+    let masked_phone = account.phone.masked();
+    let account_id = super::service::register(&ctx.state, &ctx.visitor(), account)
         .await
-        .map_err(|e| e.into_api(ctx.lang))
+        .map_err(|e| e.into_api(ctx.lang))?;
+    crate::server::session::sign_in(&ctx.session, account_id)
+        .await
+        .map_err(|e| super::service::RegisterError::Unexpected(e).into_api(ctx.lang))?;
+    Ok(Registered { masked_phone })
 }
 
 /// `GET /api/register/status`: the number last sent a code from this browser and its
 /// cooldown, so a reload keeps counting down.
 #[get("/api/register/status", ctx: crate::server::http::RequestContext)]
 pub async fn register_status() -> Result<RegisterStatus, ApiError> {
-    super::service::status(&ctx)
+    let pending: Option<String> = ctx
+        .session
+        .get(PENDING_PHONE_KEY)
+        .await
+        .map_err(session_failed(ctx.lang))?;
+    let pending = pending.and_then(|p| crate::domain::PhoneNumber::parse(&p).ok());
+    super::service::status(&ctx.state, &ctx.visitor(), pending)
         .await
         .map_err(|e| e.into_api(ctx.lang))
 }

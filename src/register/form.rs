@@ -1,10 +1,10 @@
 //! The sign-up form's payloads and their `validate()` (DESIGN.md §1), run by the page
 //! as the user types and by the server functions on every request.
 
+use crate::domain::DocumentKind;
 use crate::domain::{InvitationCode, InvitationMode, Password, PhoneNumber, SmsCode};
 use crate::form::{Field, FieldErrors};
 use crate::i18n::Msg;
-use crate::legal::DocumentKind;
 use serde::{Deserialize, Serialize};
 
 /// What the "Send code" button posts.

@@ -6,9 +6,9 @@ mod form;
 mod page;
 #[cfg(feature = "server")]
 pub mod service;
+mod types;
 
-pub use api::{
-    register, register_status, send_register_code, CodeSent, RegisterStatus, Registered,
-};
+pub use api::{register, register_status, send_register_code};
 pub use form::{NewAccount, RegisterForm, SendCodeForm};
 pub use page::RegisterPage;
+pub use types::{CodeSent, RegisterStatus, Registered};

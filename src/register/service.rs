@@ -1,26 +1,24 @@
-//! What sign-up does on the server, in plain async functions the server functions
-//! call and the tests exercise through the router.
+//! What sign-up does on the server: plain async functions over the application
+//! state and a [`Caller`], free of HTTP and sessions (the server functions in
+//! `api` keep the session), so every door can call them.
 
-use super::api::{CodeSent, RegisterStatus, Registered};
 use super::form::NewAccount;
+use super::types::RegisterStatus;
+use crate::domain::DocumentKind;
 use crate::domain::{OtpPurpose, PhoneNumber};
 use crate::error::ApiError;
 use crate::form::Field;
 use crate::i18n::{Lang, Msg};
 use crate::legal::server::Versions;
-use crate::legal::DocumentKind;
+use crate::server::caller::Caller;
 use crate::server::db::accounts::{self, NewAccount as NewAccountRow};
 use crate::server::db::consents::{self, ConsentMethod, NewConsents};
 use crate::server::db::sign_ins::{self, SignInAttempt, SignInMethod, SignInOutcome};
 use crate::server::db::{invitations, otp_codes, Lock};
-use crate::server::http::RequestContext;
 use crate::server::otp::{self, OtpRejected, SendError};
-use crate::server::session;
+use crate::server::state::AppState;
 use dioxus::fullstack::StatusCode;
 use secrecy::SecretString;
-
-/// Session key: the number this browser last requested a sign-up code for.
-const PENDING_PHONE_KEY: &str = "register_phone";
 
 /// Why a sign-up step did not succeed.
 #[derive(Debug, thiserror::Error)]
@@ -60,43 +58,40 @@ impl RegisterError {
     }
 }
 
-/// Sends a sign-up code to `phone` if the rate limits allow, and remembers the
-/// number in the session for the page's countdown.
+/// Sends a sign-up code to `phone` in `lang` if the rate limits allow; a provider
+/// failure withdraws the code (no cooldown starts).
+///
+/// Errors: [`RegisterError::Send`] refused by a limit or the provider failed.
 pub async fn send_code(
-    ctx: &RequestContext,
-    phone: PhoneNumber,
-) -> Result<CodeSent, RegisterError> {
-    let state = &ctx.state;
+    state: &AppState,
+    caller: &Caller,
+    phone: &PhoneNumber,
+    lang: Lang,
+) -> Result<(), RegisterError> {
+    let (purpose, delivery) = (OtpPurpose::Register, otp::Delivery::Wait);
     otp::send(
         state,
-        &phone,
-        OtpPurpose::Register,
-        &ctx.limit_key,
-        ctx.lang,
-        otp::Delivery::Wait,
+        phone,
+        purpose,
+        &caller.meta.limit_key,
+        lang,
+        delivery,
     )
     .await?;
-    ctx.session
-        .insert(PENDING_PHONE_KEY, phone.as_str())
-        .await
-        .map_err(anyhow::Error::from)?;
-    Ok(CodeSent {
-        cooldown_secs: state.send_limits.cooldown_secs as u64,
-    })
+    Ok(())
 }
 
-/// The pending number of this browser and its cooldown.
-pub async fn status(ctx: &RequestContext) -> Result<RegisterStatus, RegisterError> {
-    let pending: Option<String> = ctx
-        .session
-        .get(PENDING_PHONE_KEY)
-        .await
-        .map_err(anyhow::Error::from)?;
-    let state = &ctx.state;
+/// What a reload of the sign-up page restores: the versions in force and, for the
+/// number `pending` this browser last asked a code for, its cooldown left.
+pub async fn status(
+    state: &AppState,
+    caller: &Caller,
+    pending: Option<PhoneNumber>,
+) -> Result<RegisterStatus, RegisterError> {
     let documents = Versions::load(&state.db, state.clock.as_ref())
         .await?
         .in_force_pairs();
-    let Some(phone) = pending.and_then(|p| PhoneNumber::parse(&p).ok()) else {
+    let Some(phone) = pending else {
         return Ok(RegisterStatus {
             documents,
             ..RegisterStatus::default()
@@ -108,7 +103,7 @@ pub async fn status(ctx: &RequestContext) -> Result<RegisterStatus, RegisterErro
         &mut conn,
         &state.phone_index(&phone),
         OtpPurpose::Register,
-        &ctx.limit_key,
+        &caller.meta.limit_key,
         now,
     )
     .await?;
@@ -119,14 +114,20 @@ pub async fn status(ctx: &RequestContext) -> Result<RegisterStatus, RegisterErro
     })
 }
 
-/// Creates the account: verifies the code, tells a taken number only after that,
-/// hashes the password off the async threads, then writes account, code use,
-/// invitation use and consent records in one transaction and signs the browser in.
+/// Creates the account: checks the consent names the versions in force, verifies
+/// the code, tells a taken number only after that, hashes the password off the
+/// async threads, then writes the account, the code's use, the invitation's use,
+/// the consent records and the sign-in in one transaction. Returns the new
+/// account; signing the browser in is the caller's.
+///
+/// Errors: [`RegisterError::DocumentsChanged`] (checked first: nothing used up),
+/// [`RegisterError::Otp`], [`RegisterError::PhoneTaken`],
+/// [`RegisterError::InvitationIncorrect`].
 pub async fn register(
-    ctx: &RequestContext,
+    state: &AppState,
+    caller: &Caller,
     account: NewAccount,
-) -> Result<Registered, RegisterError> {
-    let state = &ctx.state;
+) -> Result<accounts::AccountId, RegisterError> {
     // The consent must name the versions in force, each kind once (DESIGN.md §4);
     // checked before anything is used up.
     let versions = Versions::load(&state.db, state.clock.as_ref()).await?;
@@ -164,12 +165,9 @@ pub async fn register(
         marketing_opt_in: account.marketing,
         created_at: now,
     };
-    let account_id = create(ctx, row, &account, verified.id, now).await?;
-    session::sign_in(&ctx.session, account_id).await?;
+    let account_id = create(state, caller, row, &account, verified.id, now).await?;
     tracing::info!(%account_id, "account created");
-    Ok(Registered {
-        masked_phone: account.phone.masked(),
-    })
+    Ok(account_id)
 }
 
 /// Writes the account in one transaction locking its phone: consumes the code,
@@ -177,13 +175,13 @@ pub async fn register(
 /// the account, its consent records and the sign-in that follows. Nothing is
 /// written when any step refuses.
 async fn create(
-    ctx: &RequestContext,
+    state: &AppState,
+    caller: &Caller,
     mut row: NewAccountRow,
     account: &NewAccount,
     otp: otp_codes::OtpId,
     now: i64,
 ) -> Result<accounts::AccountId, RegisterError> {
-    let state = &ctx.state;
     let mut tx = state.db.write(&[Lock::Phone(&row.phone_index)]).await?;
     if !otp_codes::consume(&mut tx, otp, now).await? {
         return Err(RegisterError::Otp(OtpRejected::Expired));
@@ -203,16 +201,16 @@ async fn create(
         account_id,
         documents: account.documents.clone(),
         accepted_at: now,
-        ip: ctx.ip.clone(),
-        user_agent: ctx.user_agent.clone(),
+        ip: caller.meta.ip.clone(),
+        user_agent: caller.meta.user_agent.clone(),
         method: ConsentMethod::SignUp,
     };
     consents::append(&mut tx, &consent).await?;
     let sign_in = SignInAttempt {
         account_id: Some(account_id),
         at: now,
-        ip: ctx.ip.clone(),
-        user_agent: ctx.user_agent.clone(),
+        ip: caller.meta.ip.clone(),
+        user_agent: caller.meta.user_agent.clone(),
         method: SignInMethod::SignUp,
         outcome: SignInOutcome::Success,
     };

@@ -10,7 +10,6 @@
 
 use crate::error::ApiError;
 use crate::i18n::Msg;
-use crate::server::http::RequestContext;
 use dioxus::server::axum::{
     body::{to_bytes, Body},
     extract::Request,
@@ -48,7 +47,7 @@ pub async fn read_api_body(request: Request, next: Next) -> Response {
     {
         return next.run(request).await;
     }
-    let lang = RequestContext::lang_of(request.headers());
+    let lang = crate::i18n::Lang::of_headers(request.headers());
     let refuse = |status: StatusCode, key: Msg, why: &str| {
         tracing::warn!(status = status.as_u16(), "request body refused: {why}");
         ApiError::new(status, key, lang).into_response()

@@ -1,9 +1,9 @@
 //! The `gatehouse` command line (DESIGN.md §6): `serve` (the default), `migrate`,
 //! `invite create`, `docs publish`.
 
+use crate::domain::DocumentKind;
 use crate::domain::InvitationCode;
 use crate::legal::server::{self as legal, Publication};
-use crate::legal::DocumentKind;
 use crate::server::clock::{china_standard_time, Clock, SystemClock};
 use crate::server::config::{Mode, Settings, SmsProviderKind};
 use crate::server::crypto::DataKeys;

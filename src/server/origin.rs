@@ -7,7 +7,6 @@
 use crate::error::ApiError;
 use crate::i18n::Msg;
 use crate::server::config::{Mode, Settings};
-use crate::server::http::RequestContext;
 use dioxus::server::axum::{
     extract::{Request, State},
     http::{header, Method, StatusCode},
@@ -91,6 +90,6 @@ pub async fn refuse_cross_site(
         origin = ?request.headers().get(header::ORIGIN),
         "cross-site request refused"
     );
-    let lang = RequestContext::lang_of(request.headers());
+    let lang = crate::i18n::Lang::of_headers(request.headers());
     ApiError::new(StatusCode::FORBIDDEN, Msg::CrossSiteRefused, lang).into_response()
 }

@@ -4,7 +4,6 @@
 //! burns CPU that sign-ups need for hashing.
 
 use crate::i18n::Lang;
-use crate::server::http::RequestContext;
 use dioxus::server::axum::{
     body::{to_bytes, Body, Bytes},
     extract::{Request, State},
@@ -70,7 +69,7 @@ impl PageCache {
                     .all(|pair| pair.trim_start().split('=').next() == Some(Lang::COOKIE))
             })
         });
-        only_language.then(|| (path, RequestContext::lang_of(request.headers())))
+        only_language.then(|| (path, crate::i18n::Lang::of_headers(request.headers())))
     }
 
     fn get(&self, key: &(&'static str, Lang)) -> Option<Response> {

@@ -4,7 +4,7 @@
 
 use super::accounts::AccountId;
 use super::{stored_names, to_u32, Conn, Timestamp};
-use crate::legal::DocumentKind;
+use crate::domain::DocumentKind;
 
 /// How a consent was given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! English Markdown exactly as published (DESIGN.md §4).
 
 use super::{to_u32, Conn, Flag, Timestamp};
-use crate::legal::DocumentKind;
+use crate::domain::DocumentKind;
 use sqlx::Row;
 
 /// A published version, without its bodies.

@@ -362,7 +362,7 @@ impl TryFrom<String> for crate::domain::OtpPurpose {
     }
 }
 
-impl TryFrom<String> for crate::legal::DocumentKind {
+impl TryFrom<String> for crate::domain::DocumentKind {
     type Error = UnknownName;
     fn try_from(name: String) -> Result<Self, UnknownName> {
         parse_name(&Self::ALL, Self::as_str, "document kind", name)

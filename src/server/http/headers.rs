@@ -1,0 +1,87 @@
+//! The cache and security headers of every response.
+
+use dioxus::server::axum::{
+    extract::{Request, State},
+    http::{header, HeaderValue, StatusCode},
+    middleware::Next,
+    response::Response,
+};
+
+/// `Cache-Control` of assets whose file name carries their content hash.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// Cache and security headers of every response (the Content-Security-Policy is
+/// set inside compression, by `csp`). Hashed assets are cached for a
+/// year; pages and server-function answers are never stored (they may be personal);
+/// anything else is revalidated. HSTS only in production (behind HTTPS).
+pub async fn response_headers(
+    State(production): State<bool>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let hashed_asset = is_hashed_asset(request.uri().path());
+    let mut response = next.run(request).await;
+    let status = response.status();
+    let success = status.is_success() || status == StatusCode::NOT_MODIFIED;
+    let headers = response.headers_mut();
+    if hashed_asset && success {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
+    } else if !headers.contains_key(header::CACHE_CONTROL) {
+        let personal = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("text/html") || t.starts_with("application/json"));
+        let policy = if personal || !success {
+            "no-store"
+        } else {
+            "no-cache"
+        };
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    }
+    let mut set = |name: &'static str, value: &'static str| {
+        headers.insert(name, HeaderValue::from_static(value));
+    };
+    set("x-content-type-options", "nosniff");
+    set("x-frame-options", "DENY");
+    set("referrer-policy", "strict-origin-when-cross-origin");
+    set("cross-origin-opener-policy", "same-origin");
+    set(
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=()",
+    );
+    if production {
+        set(
+            "strict-transport-security",
+            "max-age=31536000; includeSubDomains",
+        );
+    }
+    response
+}
+
+/// Whether `path` is a bundled asset named with its content hash
+/// (`/assets/main-dxh0123abcd.css`), so its bytes never change.
+fn is_hashed_asset(path: &str) -> bool {
+    let Some(name) = path.strip_prefix("/assets/") else {
+        return false;
+    };
+    let stem = name.split('.').next().unwrap_or("");
+    stem.rsplit_once("-dxh")
+        .is_some_and(|(_, hash)| hash.len() >= 8 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_hashed_asset;
+
+    #[test]
+    fn only_content_hashed_assets_are_immutable() {
+        assert!(is_hashed_asset("/assets/main-dxhd29beb59168b55f.css"));
+        assert!(is_hashed_asset(
+            "/assets/gatehouse_bg-dxh3ded8e8cc575d574.wasm"
+        ));
+        assert!(!is_hashed_asset("/assets/main.css"));
+        assert!(!is_hashed_asset("/assets/main-dxhxyz.css"));
+        assert!(!is_hashed_asset("/register"));
+        assert!(!is_hashed_asset("/favicon-dxh0123456789.ico"));
+    }
+}
