@@ -50,7 +50,7 @@ pub struct SignInEntry {
 ///
 /// Errors: 401 without a valid session (or when the account is suspended); 403
 /// [`Msg::ReconsentRequired`] while a document version is due.
-#[get("/api/account", ctx: crate::server::http::RequestContext)]
+#[get("/api/account", ctx: crate::server::http::context::RequestContext)]
 pub async fn account_summary() -> Result<AccountSummary, ApiError> {
     let account = ctx.require_account().await?;
     server::summary(&ctx, account).await.map_err(|e| {
@@ -61,7 +61,7 @@ pub async fn account_summary() -> Result<AccountSummary, ApiError> {
 
 /// `POST /api/session/sign-out`: deletes the session on the server; the cookie is
 /// worthless afterwards. Succeeds also without a session.
-#[post("/api/session/sign-out", ctx: crate::server::http::RequestContext)]
+#[post("/api/session/sign-out", ctx: crate::server::http::context::RequestContext)]
 pub async fn sign_out() -> Result<(), ApiError> {
     crate::server::session::sign_out(&ctx.session)
         .await
@@ -103,7 +103,7 @@ mod server {
     use crate::server::db::consents::{self, ConsentMethod};
     use crate::server::db::sign_ins::{self, SignInMethod, SignInOutcome};
     use crate::server::db::{sessions, Db};
-    use crate::server::http::RequestContext;
+    use crate::server::http::context::RequestContext;
 
     /// Suspends or reinstates the account (DESIGN.md §6); suspending also ends every
     /// session of it, in the same transaction.

@@ -33,7 +33,7 @@ use dioxus::prelude::*;
 ///
 /// Errors: 404 [`Msg::DocumentNotFound`] for a version never published (or no
 /// version in force yet); 500 when storage fails.
-#[post("/api/legal/document", ctx: crate::server::http::RequestContext)]
+#[post("/api/legal/document", ctx: crate::server::http::context::RequestContext)]
 pub async fn legal_document(
     kind: DocumentKind,
     version: Option<u32>,
@@ -49,7 +49,7 @@ pub async fn legal_document(
 /// this browser dismissed (cookie [`NOTICE_COOKIE`]).
 ///
 /// Errors: 500 when storage fails.
-#[get("/api/legal/notices", ctx: crate::server::http::RequestContext, headers: dioxus::server::axum::http::HeaderMap)]
+#[get("/api/legal/notices", ctx: crate::server::http::context::RequestContext, headers: dioxus::server::axum::http::HeaderMap)]
 pub async fn legal_notices() -> Result<Vec<VersionEntry>, ApiError> {
     let cookies = headers
         .get_all("cookie")
@@ -66,7 +66,7 @@ pub async fn legal_notices() -> Result<Vec<VersionEntry>, ApiError> {
 /// before any account page, each at the version in force; empty when none.
 ///
 /// Errors: 401 without a valid session; 500 when storage fails.
-#[get("/api/consent", ctx: crate::server::http::RequestContext)]
+#[get("/api/consent", ctx: crate::server::http::context::RequestContext)]
 pub async fn consent_due() -> Result<Vec<VersionEntry>, ApiError> {
     let account = ctx.require_signed_in().await?;
     server::due_entries(&ctx.state, account.id)
@@ -82,7 +82,7 @@ pub async fn consent_due() -> Result<Vec<VersionEntry>, ApiError> {
 /// Errors: 401 without a valid session; 409 [`Msg::DocumentsChanged`] when
 /// `accepted` leaves out a document due now or names a version not in force (a
 /// newer version took effect while the page was open); 500 when storage fails.
-#[post("/api/consent", ctx: crate::server::http::RequestContext)]
+#[post("/api/consent", ctx: crate::server::http::context::RequestContext)]
 pub async fn accept_consent(accepted: Vec<(DocumentKind, u32)>) -> Result<(), ApiError> {
     let account = ctx.require_signed_in().await?;
     server::accept(&ctx.state, &ctx.visitor().as_account(account.id), accepted)

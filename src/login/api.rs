@@ -11,7 +11,7 @@ use dioxus::prelude::*;
 /// with the number as pages show it.
 #[cfg(feature = "server")]
 async fn signed_in(
-    ctx: &crate::server::http::RequestContext,
+    ctx: &crate::server::http::context::RequestContext,
     account: crate::server::db::accounts::AccountId,
     phone: &crate::domain::PhoneNumber,
 ) -> Result<SignedIn, ApiError> {
@@ -28,7 +28,7 @@ async fn signed_in(
 /// Errors: 422 bad fields; 401 "Phone number or password is incorrect" for an
 /// unknown number and a wrong password alike; 429 throttled (seconds left);
 /// 403 suspended.
-#[post("/api/login/password", ctx: crate::server::http::RequestContext)]
+#[post("/api/login/password", ctx: crate::server::http::context::RequestContext)]
 pub async fn login_with_password(form: PasswordLoginForm) -> Result<SignedIn, ApiError> {
     let (phone, password) = form
         .validate()
@@ -43,7 +43,7 @@ pub async fn login_with_password(form: PasswordLoginForm) -> Result<SignedIn, Ap
 /// whether or not the number has an account; nothing is sent to one without.
 ///
 /// Errors: 422 bad phone; 429 rate limits; 502 SMS provider failure.
-#[post("/api/login/code/send", ctx: crate::server::http::RequestContext)]
+#[post("/api/login/code/send", ctx: crate::server::http::context::RequestContext)]
 pub async fn send_login_code(form: SendCodeForm) -> Result<CodeSent, ApiError> {
     let phone = form
         .validate()
@@ -61,7 +61,7 @@ pub async fn send_login_code(form: SendCodeForm) -> Result<CodeSent, ApiError> {
 ///
 /// Errors: 422 bad fields or a wrong, expired or dead code; 429 throttled;
 /// 404 the number has no account (told only after its code verified); 403 suspended.
-#[post("/api/login/code", ctx: crate::server::http::RequestContext)]
+#[post("/api/login/code", ctx: crate::server::http::context::RequestContext)]
 pub async fn login_with_code(form: CodeLoginForm) -> Result<SignedIn, ApiError> {
     let (phone, code) = form
         .validate()
@@ -73,7 +73,7 @@ pub async fn login_with_code(form: CodeLoginForm) -> Result<SignedIn, ApiError> 
 }
 
 /// `POST /api/reset/code/send`: a reset code, answered like a sign-in code.
-#[post("/api/reset/code/send", ctx: crate::server::http::RequestContext)]
+#[post("/api/reset/code/send", ctx: crate::server::http::context::RequestContext)]
 pub async fn send_reset_code(form: SendCodeForm) -> Result<CodeSent, ApiError> {
     let phone = form
         .validate()
@@ -91,7 +91,7 @@ pub async fn send_reset_code(form: SendCodeForm) -> Result<CodeSent, ApiError> {
 /// signs this browser in afresh. Works while sign-in is throttled.
 ///
 /// Errors: 422 bad fields or a wrong, expired or dead code; 403 suspended.
-#[post("/api/reset", ctx: crate::server::http::RequestContext)]
+#[post("/api/reset", ctx: crate::server::http::context::RequestContext)]
 pub async fn reset_password(form: ResetForm) -> Result<SignedIn, ApiError> {
     let (phone, code, password) = form
         .validate()

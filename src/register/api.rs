@@ -19,7 +19,7 @@ fn session_failed(lang: crate::i18n::Lang) -> impl Fn(tower_sessions::session::E
 ///
 /// Errors: 422 bad phone; 429 cooldown (with seconds left), hourly, daily, per-IP or
 /// global cap; 502 the SMS could not be sent (no cooldown started).
-#[post("/api/register/code", ctx: crate::server::http::RequestContext)]
+#[post("/api/register/code", ctx: crate::server::http::context::RequestContext)]
 pub async fn send_register_code(form: SendCodeForm) -> Result<CodeSent, ApiError> {
     let phone = form
         .validate()
@@ -44,7 +44,7 @@ pub async fn send_register_code(form: SendCodeForm) -> Result<CodeSent, ApiError
 /// (only after its code verified), or 409 [`crate::i18n::Msg::DocumentsChanged`]
 /// when `documents` are not the versions in force (checked first: nothing is used
 /// up).
-#[post("/api/register", ctx: crate::server::http::RequestContext)]
+#[post("/api/register", ctx: crate::server::http::context::RequestContext)]
 pub async fn register(form: RegisterForm) -> Result<Registered, ApiError> {
     let account = form
         .validate(ctx.state.settings.invitation_mode)
@@ -61,7 +61,7 @@ pub async fn register(form: RegisterForm) -> Result<Registered, ApiError> {
 
 /// `GET /api/register/status`: the number last sent a code from this browser and its
 /// cooldown, so a reload keeps counting down.
-#[get("/api/register/status", ctx: crate::server::http::RequestContext)]
+#[get("/api/register/status", ctx: crate::server::http::context::RequestContext)]
 pub async fn register_status() -> Result<RegisterStatus, ApiError> {
     let pending: Option<String> = ctx
         .session

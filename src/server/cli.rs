@@ -10,7 +10,7 @@ use crate::server::crypto::DataKeys;
 use crate::server::db::invitations::{self, NewInvitation};
 use crate::server::db::Db;
 use crate::server::hashing::{HashCost, PasswordHasher};
-use crate::server::otp::SendLimits;
+use crate::server::otp::rules::SendLimits;
 use crate::server::sms::{DevOutbox, SmsProvider, Webhook};
 use crate::server::state::{AppState, Inner};
 use anyhow::{bail, Context};

@@ -7,7 +7,7 @@ use crate::server::config::Settings;
 use crate::server::crypto::DataKeys;
 use crate::server::db::Db;
 use crate::server::hashing::PasswordHasher;
-use crate::server::otp::SendLimits;
+use crate::server::otp::rules::SendLimits;
 use crate::server::sms::SmsProvider;
 use crate::server::throttle::LoginThrottle;
 use std::ops::Deref;

@@ -4,7 +4,7 @@
 
 use super::{to_u32, Conn, Timestamp};
 use crate::domain::OtpPurpose;
-use crate::server::otp::SendHistory;
+use crate::server::otp::rules::SendHistory;
 use sqlx::Row;
 
 /// A code's id (the `otp_codes.id` primary key).

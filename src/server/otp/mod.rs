@@ -14,7 +14,7 @@ use crate::server::state::AppState;
 use dioxus::fullstack::StatusCode;
 use rand::Rng;
 
-mod rules;
+pub mod rules;
 
 pub use rules::*;
 
