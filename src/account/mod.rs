@@ -63,12 +63,10 @@ pub async fn account_summary() -> Result<AccountSummary, ApiError> {
 /// worthless afterwards. Succeeds also without a session.
 #[post("/api/session/sign-out", ctx: crate::server::http::context::RequestContext)]
 pub async fn sign_out() -> Result<(), ApiError> {
-    crate::server::session::sign_out(&ctx.session)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %format!("{e:#}"), "sign-out failed");
-            ApiError::unexpected(ctx.lang)
-        })
+    server::end_session(&ctx, false).await.map_err(|e| {
+        tracing::error!(error = %format!("{e:#}"), "sign-out failed");
+        ApiError::unexpected(ctx.lang)
+    })
 }
 
 /// A short browser name from a `User-Agent` header: name and major version.
@@ -92,31 +90,81 @@ pub fn browser_name(user_agent: &str) -> String {
 }
 
 #[cfg(feature = "server")]
-pub use server::set_suspended;
+pub use server::{end_session, set_suspended};
 
 #[cfg(feature = "server")]
 mod server {
     use super::*;
     use crate::domain::PhoneNumber;
+    use crate::server::audit::{self, AuditAction, AuditEvent};
+    use crate::server::caller::Caller;
     use crate::server::clock::china_datetime;
     use crate::server::db::accounts::{self, Account, AccountId};
     use crate::server::db::consents::{self, ConsentMethod};
+    use crate::server::db::sessions;
     use crate::server::db::sign_ins::{self, SignInMethod, SignInOutcome};
-    use crate::server::db::{sessions, Db};
     use crate::server::http::context::RequestContext;
+    use crate::server::session;
+    use crate::server::state::AppState;
+    use serde_json::json;
 
-    /// Suspends or reinstates the account (DESIGN.md §6); suspending also ends every
-    /// session of it, in the same transaction.
+    /// Suspends or reinstates the account (DESIGN.md §6) for `reason`; suspending
+    /// also ends every session of it. One transaction with its audit rows.
     ///
     /// Errors: storage failures.
-    pub async fn set_suspended(db: &Db, account: AccountId, suspended: bool) -> anyhow::Result<()> {
-        let mut tx = db.write(&[]).await?;
+    pub async fn set_suspended(
+        state: &AppState,
+        caller: &Caller,
+        account: AccountId,
+        suspended: bool,
+        reason: &str,
+    ) -> anyhow::Result<()> {
+        let mut tx = state.db.write(&[]).await?;
         accounts::set_suspended(&mut tx, account, suspended).await?;
-        if suspended {
-            sessions::delete_all_of(&mut tx, account).await?;
+        let ended = if suspended {
+            sessions::delete_all_of(&mut tx, account).await?
+        } else {
+            0
+        };
+        let action = if suspended {
+            AuditAction::AccountSuspended
+        } else {
+            AuditAction::AccountReinstated
+        };
+        let now = state.clock.unix();
+        let changed = AuditEvent::success(action, Some(account), json!({ "reason": reason }));
+        audit::record(&mut tx, &state.keys, now, caller, changed).await?;
+        if let Some(event) = AuditEvent::sessions_ended(account, ended, "suspended") {
+            audit::record(&mut tx, &state.keys, now, caller, event).await?;
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Ends this browser's session on the server: with a signed-in account, its
+    /// record is deleted with the audit row (`sign-out`, and `consent-declined`
+    /// first when `declined`) in one transaction; then the session is flushed, so
+    /// the cookie is worthless. Succeeds also without a session.
+    ///
+    /// Errors: storage failures.
+    pub async fn end_session(ctx: &RequestContext, declined: bool) -> anyhow::Result<()> {
+        let account = session::account_id(&ctx.session).await?;
+        if let (Some(account), Some(id)) = (account, ctx.session.id()) {
+            let state = &ctx.state;
+            let caller = ctx.visitor().as_account(account);
+            let mut tx = state.db.write(&[]).await?;
+            sessions::delete(&mut tx, &session::id_hash(&id)).await?;
+            let now = state.clock.unix();
+            if declined {
+                let event =
+                    AuditEvent::success(AuditAction::ConsentDeclined, Some(account), json!({}));
+                audit::record(&mut tx, &state.keys, now, &caller, event).await?;
+            }
+            let event = AuditEvent::success(AuditAction::SignOut, Some(account), json!({}));
+            audit::record(&mut tx, &state.keys, now, &caller, event).await?;
+            tx.commit().await?;
+        }
+        session::sign_out(&ctx.session).await
     }
 
     fn method(method: SignInMethod) -> Msg {

@@ -1,5 +1,4 @@
-use super::{accept_consent, consent_due, DocumentKind};
-use crate::account::sign_out;
+use super::{accept_consent, consent_due, decline_consent, DocumentKind};
 use crate::app::{use_lang, use_site, Route};
 use crate::error::ApiError;
 use crate::i18n::Msg;
@@ -118,7 +117,7 @@ pub fn ConsentPage(next: String) -> Element {
                     disabled: busy(),
                     onclick: move |_| async move {
                         busy.set(true);
-                        match sign_out().await {
+                        match decline_consent().await {
                             Ok(()) => declined.set(true),
                             Err(e) => error.set(Some(e)),
                         }

@@ -89,3 +89,16 @@ pub async fn accept_consent(accepted: Vec<(DocumentKind, u32)>) -> Result<(), Ap
         .await
         .map_err(|e| e.into_api(ctx.lang))
 }
+
+/// `POST /api/consent/decline`: "Decline": the refusal is audited and this browser
+/// is signed out (the account stays; the next sign-in asks again).
+///
+/// Errors: 401 without a valid session; 500 when storage fails.
+#[post("/api/consent/decline", ctx: crate::server::http::context::RequestContext)]
+pub async fn decline_consent() -> Result<(), ApiError> {
+    ctx.require_signed_in().await?;
+    crate::account::end_session(&ctx, true).await.map_err(|e| {
+        tracing::error!(error = %format!("{e:#}"), "declining failed");
+        ApiError::unexpected(ctx.lang)
+    })
+}

@@ -5,6 +5,7 @@ use super::types::{notice_id, LegalDocument, Localized, VersionEntry, VersionSta
 use crate::domain::DocumentKind;
 use crate::error::ApiError;
 use crate::i18n::{Lang, Msg};
+use crate::server::audit::{self, AuditAction, AuditEvent};
 use crate::server::caller::{Actor, Caller};
 use crate::server::clock::{china_date, china_standard_time, Clock};
 use crate::server::db::accounts::AccountId;
@@ -12,7 +13,6 @@ use crate::server::db::consents::{self, ConsentMethod, NewConsents};
 use crate::server::db::documents::{self, DocumentVersionRow, NewDocumentVersion};
 use crate::server::db::{Db, Lock, Timestamp};
 use crate::server::state::AppState;
-use crate::server::Settings;
 use anyhow::{bail, Context};
 use dioxus::fullstack::StatusCode;
 
@@ -223,7 +223,11 @@ pub async fn accept(
     };
     // The ledger skips a version already recorded: no lock needed.
     let mut tx = state.db.write(&[]).await?;
-    consents::append(&mut tx, &record).await?;
+    if consents::append(&mut tx, &record).await? > 0 {
+        let details = serde_json::json!({ "documents": record.documents, "method": "re-consent" });
+        let event = AuditEvent::success(AuditAction::ConsentGiven, Some(account_id), details);
+        audit::record(&mut tx, &state.keys, record.accepted_at, caller, event).await?;
+    }
     tx.commit().await.map_err(anyhow::Error::from)?;
     Ok(())
 }
@@ -352,12 +356,8 @@ fn start_of_day(unix: i64) -> anyhow::Result<i64> {
 /// Errors: a body without a `# ` title line or a summary left empty; an effective
 /// date before today (China Standard Time) or before the latest version's; storage
 /// failures.
-pub async fn publish(
-    db: &Db,
-    settings: &Settings,
-    clock: &dyn Clock,
-    p: Publication,
-) -> anyhow::Result<u32> {
+pub async fn publish(state: &AppState, caller: &Caller, p: Publication) -> anyhow::Result<u32> {
+    let (settings, clock) = (&state.settings, state.clock.as_ref());
     let fill = |text: &str| {
         text.replace("{company}", &settings.company)
             .replace("{hotline}", &settings.hotline)
@@ -388,7 +388,7 @@ pub async fn publish(
         effective_at,
         published_at: clock.unix(),
     };
-    let published = publish_next(db, version, None).await?;
+    let published = publish_next(state, caller, version, None).await?;
     match published {
         Ok(version) => Ok(version),
         Err(PublishRefused::EffectiveBeforeLatest { latest }) => bail!(
@@ -410,12 +410,9 @@ pub async fn publish(
 /// publish it once.
 ///
 /// Errors: storage failures.
-pub async fn publish_first_versions(
-    db: &Db,
-    settings: &Settings,
-    clock: &dyn Clock,
-) -> anyhow::Result<()> {
-    let mut conn = db.read().await?;
+pub async fn publish_first_versions(state: &AppState) -> anyhow::Result<()> {
+    let (settings, clock) = (&state.settings, state.clock.as_ref());
+    let mut conn = state.db.read().await?;
     let existing = documents::all(&mut conn).await?;
     for kind in DocumentKind::ALL {
         if existing.iter().any(|r| r.kind == kind) {
@@ -451,7 +448,7 @@ pub async fn publish_first_versions(
             effective_at,
             published_at: clock.unix(),
         };
-        let _ = publish_next(db, first, Some(1)).await?;
+        let _ = publish_next(state, &Caller::system(), first, Some(1)).await?;
     }
     Ok(())
 }
@@ -487,11 +484,12 @@ pub enum PublishRefused {
 ///
 /// Errors: storage failures.
 pub async fn publish_next(
-    db: &Db,
+    state: &AppState,
+    caller: &Caller,
     v: Unpublished,
     expected: Option<u32>,
 ) -> anyhow::Result<Result<u32, PublishRefused>> {
-    let mut tx = db.write(&[Lock::Document(v.kind.as_str())]).await?;
+    let mut tx = state.db.write(&[Lock::Document(v.kind.as_str())]).await?;
     let latest = documents::latest(&mut tx, v.kind).await?;
     let next = latest.map_or(1, |(version, _)| version + 1);
     if expected.is_some_and(|n| n != next) {
@@ -514,6 +512,14 @@ pub async fn publish_next(
         published_at: v.published_at,
     };
     documents::insert(&mut tx, &version).await?;
+    let details = serde_json::json!({
+        "kind": version.kind,
+        "version": next,
+        "material": version.material,
+        "effective_at": version.effective_at,
+    });
+    let event = AuditEvent::success(AuditAction::DocumentPublished, None, details);
+    audit::record(&mut tx, &state.keys, version.published_at, caller, event).await?;
     tx.commit().await?;
     Ok(Ok(next))
 }

@@ -5,6 +5,7 @@
 use crate::domain::{OtpPurpose, Password, PhoneNumber, SmsCode};
 use crate::error::ApiError;
 use crate::i18n::{Lang, Msg};
+use crate::server::audit::{self, AuditAction, AuditEvent};
 use crate::server::caller::Caller;
 use crate::server::db::accounts::{self, Account, AccountId};
 use crate::server::db::sign_ins::{self, SignInAttempt, SignInMethod, SignInOutcome};
@@ -14,6 +15,7 @@ use crate::server::state::AppState;
 use crate::server::throttle::Throttled;
 use dioxus::fullstack::StatusCode;
 use secrecy::SecretString;
+use serde_json::json;
 
 /// Why a sign-in or reset did not succeed.
 #[derive(Debug, thiserror::Error)]
@@ -78,15 +80,59 @@ fn attempt(
     }
 }
 
-/// Records one attempt in the sign-in history.
-async fn record(
+/// Writes one attempt, in `conn`'s transaction: its row in the sign-in history and
+/// its audit row (action `sign-in`, the method, and the reason when refused).
+async fn record_in(
+    conn: &mut Conn,
     ctx: Ctx<'_>,
     account: Option<&Account>,
     method: SignInMethod,
     outcome: SignInOutcome,
 ) -> anyhow::Result<()> {
-    let mut conn = ctx.0.db.write_one().await?;
-    sign_ins::insert(&mut conn, &attempt(ctx, account, method, outcome)).await
+    let (state, caller) = ctx;
+    let row = attempt(ctx, account, method, outcome);
+    sign_ins::insert(conn, &row).await?;
+    let subject = account.map(|a| a.id);
+    let event = if outcome == SignInOutcome::Success {
+        let details = json!({ "method": method.as_str() });
+        AuditEvent::success(AuditAction::SignIn, subject, details)
+    } else {
+        let details = json!({ "method": method.as_str(), "reason": outcome.as_str() });
+        AuditEvent::refused(AuditAction::SignIn, subject, details)
+    };
+    audit::record(conn, &state.keys, row.at, caller, event).await
+}
+
+/// Records a failed or refused attempt in one transaction. `charge`, for a wrong
+/// credential, is the charge it cost: when the phone must now wait before its next
+/// sign-in, that is audited too (`sign-in-throttled`, with the seconds).
+async fn record(
+    ctx: Ctx<'_>,
+    account: Option<&Account>,
+    method: SignInMethod,
+    outcome: SignInOutcome,
+    charge: Option<&Charge>,
+) -> anyhow::Result<()> {
+    let state = ctx.0;
+    let mut tx = state.db.write(&[]).await?;
+    record_in(&mut tx, ctx, account, method, outcome).await?;
+    let wait = charge.map_or(0, |c| state.login_throttle.phone_wait(c.phone_failures));
+    if wait > 0 {
+        let details = json!({ "wait_secs": wait, "failures": charge.map(|c| c.phone_failures) });
+        let event =
+            AuditEvent::success(AuditAction::SignInThrottled, account.map(|a| a.id), details);
+        audit::record(&mut tx, &state.keys, state.clock.unix(), ctx.1, event).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What charging an attempt counted.
+struct Charge {
+    /// The IP's failure row, taken back when the attempt was no wrong credential.
+    ip_row: i64,
+    /// The phone's consecutive failures with this one.
+    phone_failures: u32,
 }
 
 /// The account holding `phone_index`, if any.
@@ -97,14 +143,14 @@ async fn account_by_phone(state: &AppState, phone_index: &[u8]) -> anyhow::Resul
 
 /// Charges the attempt against the phone's and the IP's throttle before it is
 /// tried, in one transaction locking both (so concurrent attempts cannot all pass
-/// the check); a refusal is recorded. Returns the IP row of the charge, to settle
-/// when the attempt turns out not to be a wrong credential.
+/// the check); a refusal is recorded. Returns the charge, to settle when the
+/// attempt turns out not to be a wrong credential.
 async fn charge(
     ctx: Ctx<'_>,
     phone_index: &[u8],
     account: Option<&Account>,
     method: SignInMethod,
-) -> Result<i64, LoginError> {
+) -> Result<Charge, LoginError> {
     let (state, caller) = ctx;
     let now = state.clock.unix();
     let ip = &caller.meta.limit_key;
@@ -115,12 +161,15 @@ async fn charge(
     let counts = throttles::counts(&mut tx, phone_index, ip, now).await?;
     if let Err(throttled) = state.login_throttle.check(&counts, now) {
         drop(tx);
-        record(ctx, account, method, SignInOutcome::Throttled).await?;
+        record(ctx, account, method, SignInOutcome::Throttled, None).await?;
         return Err(LoginError::Throttled(throttled));
     }
-    let charge = throttles::charge(&mut tx, phone_index, ip, now).await?;
+    let ip_row = throttles::charge(&mut tx, phone_index, ip, now).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
-    Ok(charge)
+    Ok(Charge {
+        ip_row,
+        phone_failures: counts.phone_failures + 1,
+    })
 }
 
 /// Takes back the charge of an attempt that failed for another reason than a wrong
@@ -128,14 +177,14 @@ async fn charge(
 async fn refund(
     ctx: Ctx<'_>,
     phone_index: &[u8],
-    charge: i64,
+    charge: Charge,
     account: Option<&Account>,
     method: SignInMethod,
     outcome: SignInOutcome,
 ) -> anyhow::Result<()> {
     let mut tx = ctx.0.db.write(&[Lock::Phone(phone_index)]).await?;
-    throttles::refund(&mut tx, phone_index, Some(charge)).await?;
-    sign_ins::insert(&mut tx, &attempt(ctx, account, method, outcome)).await?;
+    throttles::refund(&mut tx, phone_index, Some(charge.ip_row)).await?;
+    record_in(&mut tx, ctx, account, method, outcome).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -146,13 +195,12 @@ async fn settle_success(
     conn: &mut Conn,
     ctx: Ctx<'_>,
     phone_index: &[u8],
-    charge: Option<i64>,
+    charge: Option<Charge>,
     account: &Account,
     method: SignInMethod,
 ) -> anyhow::Result<()> {
-    throttles::clear(conn, phone_index, charge).await?;
-    let success = attempt(ctx, Some(account), method, SignInOutcome::Success);
-    sign_ins::insert(conn, &success).await
+    throttles::clear(conn, phone_index, charge.map(|c| c.ip_row)).await?;
+    record_in(conn, ctx, Some(account), method, SignInOutcome::Success).await
 }
 
 /// Phone + password. An unknown number is verified against the dummy hash, so it
@@ -180,7 +228,14 @@ pub async fn with_password(
             } else {
                 SignInOutcome::UnknownPhone
             };
-            record(ctx, other.as_ref(), SignInMethod::Password, outcome).await?;
+            record(
+                ctx,
+                other.as_ref(),
+                SignInMethod::Password,
+                outcome,
+                Some(&charge),
+            )
+            .await?;
             return Err(LoginError::Invalid);
         }
     };
@@ -218,7 +273,14 @@ pub async fn with_code(
     let verified = match otp::verify(state, phone, OtpPurpose::Login, &code).await? {
         Ok(v) => v,
         Err(rejected) => {
-            record(ctx, account.as_ref(), sms, SignInOutcome::WrongCode).await?;
+            record(
+                ctx,
+                account.as_ref(),
+                sms,
+                SignInOutcome::WrongCode,
+                Some(&charge),
+            )
+            .await?;
             return Err(LoginError::Otp(rejected));
         }
     };
@@ -318,7 +380,13 @@ pub async fn reset(
         return Err(LoginError::Otp(OtpRejected::Expired));
     }
     accounts::set_password_hash(&mut tx, account.id, &hash).await?;
-    sessions::delete_all_of(&mut tx, account.id).await?;
+    let ended = sessions::delete_all_of(&mut tx, account.id).await?;
+    let now = state.clock.unix();
+    let reset = AuditEvent::success(AuditAction::PasswordReset, Some(account.id), json!({}));
+    audit::record(&mut tx, &state.keys, now, caller, reset).await?;
+    if let Some(event) = AuditEvent::sessions_ended(account.id, ended, "password-reset") {
+        audit::record(&mut tx, &state.keys, now, caller, event).await?;
+    }
     settle_success(&mut tx, ctx, &index, None, &account, SignInMethod::Reset).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     Ok(account.id)

@@ -3,6 +3,8 @@
 
 mod api;
 mod form;
+#[cfg(feature = "server")]
+pub mod invitations;
 mod page;
 #[cfg(feature = "server")]
 pub mod service;

@@ -10,6 +10,7 @@ use crate::error::ApiError;
 use crate::form::Field;
 use crate::i18n::{Lang, Msg};
 use crate::legal::server::Versions;
+use crate::server::audit::{self, AuditAction, AuditEvent};
 use crate::server::caller::Caller;
 use crate::server::db::accounts::{self, NewAccount as NewAccountRow};
 use crate::server::db::consents::{self, ConsentMethod, NewConsents};
@@ -19,6 +20,7 @@ use crate::server::otp::{self, OtpRejected, SendError};
 use crate::server::state::AppState;
 use dioxus::fullstack::StatusCode;
 use secrecy::SecretString;
+use serde_json::json;
 
 /// Why a sign-up step did not succeed.
 #[derive(Debug, thiserror::Error)]
@@ -215,6 +217,23 @@ async fn create(
         outcome: SignInOutcome::Success,
     };
     sign_ins::insert(&mut tx, &sign_in).await?;
+    let subject = Some(account_id);
+    let details = json!({
+        "invitation": row.invitation_id.is_some(),
+        "marketing_opt_in": row.marketing_opt_in,
+    });
+    let events = [
+        AuditEvent::success(AuditAction::SignUp, subject, details),
+        AuditEvent::success(
+            AuditAction::ConsentGiven,
+            subject,
+            json!({ "documents": consent.documents, "method": "sign-up" }),
+        ),
+        AuditEvent::success(AuditAction::SignIn, subject, json!({ "method": "sign-up" })),
+    ];
+    for event in events {
+        audit::record(&mut tx, &state.keys, now, caller, event).await?;
+    }
     tx.commit().await.map_err(anyhow::Error::from)?;
     Ok(account_id)
 }

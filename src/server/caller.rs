@@ -15,6 +15,9 @@ pub enum Actor {
     Account(AccountId),
     /// The operator at the command line (`gatehouse invite create`, `docs publish`).
     Operator,
+    /// Gatehouse itself, from its configuration (version 1 of each document at
+    /// the first start).
+    System,
 }
 
 /// Where a request came from.
@@ -53,6 +56,19 @@ impl Caller {
                 limit_key: "cli".into(),
                 user_agent: "gatehouse-cli".into(),
                 request_id: id.iter().map(|b| format!("{b:02x}")).collect(),
+            },
+        }
+    }
+
+    /// Gatehouse itself, at start-up: address and browser `system`.
+    pub fn system() -> Self {
+        Self {
+            actor: Actor::System,
+            meta: RequestMeta {
+                ip: "system".into(),
+                limit_key: "system".into(),
+                user_agent: "gatehouse".into(),
+                request_id: "start-up".into(),
             },
         }
     }

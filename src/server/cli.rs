@@ -1,13 +1,16 @@
 //! The `gatehouse` command line (DESIGN.md §6): `serve` (the default), `migrate`,
-//! `invite create`, `docs publish`.
+//! `invite create`, `docs publish`, `audit verify`, `audit tail`. Each command that
+//! changes something calls the same service the web does, as the operator.
 
 use crate::domain::DocumentKind;
 use crate::domain::InvitationCode;
 use crate::legal::server::{self as legal, Publication};
+use crate::server::audit;
+use crate::server::caller::Caller;
 use crate::server::clock::{china_standard_time, Clock, SystemClock};
 use crate::server::config::{Mode, Settings, SmsProviderKind};
 use crate::server::crypto::DataKeys;
-use crate::server::db::invitations::{self, NewInvitation};
+use crate::server::db::accounts::AccountId;
 use crate::server::db::Db;
 use crate::server::hashing::{HashCost, PasswordHasher};
 use crate::server::otp::rules::SendLimits;
@@ -43,6 +46,26 @@ enum Command {
     /// Manage the User Registration Agreement and the Privacy Policy.
     #[command(subcommand)]
     Docs(DocsCommand),
+    /// Check and read the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Seal what is not sealed yet, then check the whole hash chain; exits with 1
+    /// and names the first broken link if there is one.
+    Verify,
+    /// Print the newest events, newest first, one JSON object a line (address and
+    /// browser stay encrypted).
+    Tail {
+        /// Only the events about this account id.
+        #[arg(long)]
+        account: Option<i64>,
+        /// How many events.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -125,9 +148,9 @@ pub fn main() -> i32 {
                 summary,
                 summary_en,
             }) => {
-                let db = open_db(&settings).await?;
-                // Before the first start: version 1 first, so this one follows it.
-                legal::publish_first_versions(&db, &settings, &SystemClock).await?;
+                // Opening the state publishes version 1 first, so this one follows it.
+                let state =
+                    open_state(settings, Arc::new(SystemClock), HashCost::PRODUCTION).await?;
                 let read = |path: &PathBuf| {
                     std::fs::read_to_string(path)
                         .with_context(|| format!("reading {}", path.display()))
@@ -141,15 +164,48 @@ pub fn main() -> i32 {
                     summary_en: summary_en.unwrap_or_else(|| summary.clone()),
                     summary_zh: summary,
                 };
-                let version = legal::publish(&db, &settings, &SystemClock, publication).await?;
+                let version = legal::publish(&state, &Caller::operator(), publication).await?;
                 let material = if material { "material" } else { "not material" };
                 println!("{kind} version {version}, effective {effective}, {material}");
                 Ok(())
             }
             Command::Invite(InviteCommand::Create { uses, expires }) => {
-                let db = open_db(&settings).await?;
-                let code = create_invitation(&db, &SystemClock, uses, &expires).await?;
+                let state =
+                    open_state(settings, Arc::new(SystemClock), HashCost::PRODUCTION).await?;
+                let code = create_invitation(&state, uses, &expires).await?;
                 println!("{}", code.as_str());
+                Ok(())
+            }
+            Command::Audit(AuditCommand::Verify) => {
+                let db = open_db(&settings).await?;
+                let sealed = audit::seal_pending(&db, &SystemClock).await?;
+                let checked = audit::verify(&db).await?;
+                if let Some(broken) = checked.broken {
+                    bail!("{broken}; {} links before it hold", checked.sealed);
+                }
+                println!(
+                    "audit chain whole: {} events ({sealed} sealed now)",
+                    checked.sealed
+                );
+                Ok(())
+            }
+            Command::Audit(AuditCommand::Tail { account, limit }) => {
+                let db = open_db(&settings).await?;
+                for e in audit::tail(&db, account.map(AccountId), limit).await? {
+                    let line = serde_json::json!({
+                        "id": e.id,
+                        "at": chrono::DateTime::from_timestamp(e.at, 0).map(|t| t.to_rfc3339()),
+                        "actor": e.actor_kind,
+                        "actor_id": e.actor_id,
+                        "subject_id": e.subject_id,
+                        "action": e.action,
+                        "result": e.result,
+                        "request_id": e.request_id,
+                        "details": serde_json::from_str::<serde_json::Value>(&e.details)
+                            .unwrap_or(serde_json::Value::String(e.details.clone())),
+                    });
+                    println!("{line}");
+                }
                 Ok(())
             }
         }
@@ -194,7 +250,6 @@ pub async fn open_state(
     cost: HashCost,
 ) -> anyhow::Result<AppState> {
     let db = open_db(&settings).await?;
-    legal::publish_first_versions(&db, &settings, clock.as_ref()).await?;
     let master = match &settings.data_key {
         Some(key) => DataKeys::parse_master(key)?,
         None if settings.mode == Mode::Production => {
@@ -238,7 +293,7 @@ pub async fn open_state(
         .map(|_| rand::rngs::OsRng.gen_range(b'a'..=b'z') as char)
         .collect();
     let dummy_hash = hasher.hash(secrecy::SecretString::from(random)).await?;
-    Ok(AppState::new(Inner {
+    let state = AppState::new(Inner {
         hasher,
         dummy_hash,
         login_throttle: crate::server::throttle::LoginThrottle::new(settings.login_ip_hourly),
@@ -250,7 +305,9 @@ pub async fn open_state(
         sms,
         clock,
         settings,
-    }))
+    });
+    legal::publish_first_versions(&state).await?;
+    Ok(state)
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
@@ -260,6 +317,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {addr} (set IP and PORT)"))?;
     tracing::info!(%addr, mode = ?state.settings.mode, "Gatehouse listening");
+    let sealer = tokio::spawn(audit::seal_forever(state.db.clone(), state.clock.clone()));
     crate::server::http::serve(
         listener,
         crate::server::http::router(state.clone()),
@@ -275,6 +333,10 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             left = state.background.len(),
             "stopping with SMS deliveries unfinished"
         );
+    }
+    sealer.abort();
+    if let Err(e) = audit::seal_pending(&state.db, state.clock.as_ref()).await {
+        tracing::warn!(error = %format!("{e:#}"), "sealing the audit log at shutdown failed");
     }
     // Every acknowledged write is committed; closing checkpoints SQLite's WAL.
     state.db.close().await;
@@ -297,34 +359,20 @@ pub fn parse_expiry(text: &str) -> anyhow::Result<DateTime<Utc>> {
     Ok(end.with_timezone(&Utc))
 }
 
-/// Creates a random invitation code valid for `uses` accounts until `expires`.
+/// `invite create`: a random invitation code valid for `uses` accounts until
+/// `expires` ([`parse_expiry`]), created by the operator through the same service
+/// as the admin area's ([`crate::register::invitations::create`]).
+///
+/// Errors: an unreadable `expires`, and the service's refusals.
 pub async fn create_invitation(
-    db: &Db,
-    clock: &dyn Clock,
+    state: &AppState,
     uses: u32,
     expires: &str,
 ) -> anyhow::Result<InvitationCode> {
-    if uses == 0 {
-        bail!("--uses must be at least 1");
-    }
     let expires_at = parse_expiry(expires)?;
-    if expires_at <= clock.now() {
-        bail!("--expires {expires} is in the past");
-    }
-    let mut rng = rand::rngs::OsRng;
-    let text: String = (0..InvitationCode::LEN)
-        .map(|_| InvitationCode::ALPHABET[rng.gen_range(0..32)] as char)
-        .collect();
-    let code = InvitationCode::parse(&text).expect("generated from the alphabet");
-    let invitation = NewInvitation {
-        code: code.as_str().to_owned(),
-        quota: uses,
-        expires_at: expires_at.timestamp(),
-        created_at: clock.unix(),
-    };
-    let mut conn = db.write_one().await?;
-    invitations::insert(&mut conn, &invitation).await?;
-    Ok(code)
+    crate::register::invitations::create(state, &Caller::operator(), uses, expires_at)
+        .await
+        .map_err(|e| anyhow::anyhow!("--uses {uses} --expires {expires}: {e}"))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! Dioxus router.
 
 pub mod api_body;
+pub mod audit;
 pub mod caller;
 pub mod cli;
 pub mod client_ip;

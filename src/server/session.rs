@@ -68,7 +68,8 @@ impl DbSessionStore {
     }
 }
 
-fn id_hash(id: &Id) -> Vec<u8> {
+/// The stored form of a session id: its SHA-256 (the id itself is never stored).
+pub fn id_hash(id: &Id) -> Vec<u8> {
     Sha256::digest(id.to_string().as_bytes()).to_vec()
 }
 

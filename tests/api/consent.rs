@@ -23,7 +23,12 @@ fn publication(kind: DocumentKind, effective: &str, material: bool) -> Publicati
 
 impl TestApp {
     async fn publish(&self, p: Publication) -> anyhow::Result<u32> {
-        publish(&self.state.db, &self.state.settings, &self.clock, p).await
+        publish(
+            &self.state,
+            &gatehouse::server::caller::Caller::operator(),
+            p,
+        )
+        .await
     }
 
     async fn accept(&self, c: &reqwest::Client, accepted: Value) -> Reply {
@@ -445,9 +450,7 @@ async fn version_1_is_published_once_and_never_after_its_first_acceptance() {
         .await
         .unwrap();
     app.clock.advance(3 * 86_400);
-    let state_db = &app.state.db;
-    let settings = &app.state.settings;
-    let starts = (0..5).map(|_| publish_first_versions(state_db, settings, &app.clock));
+    let starts = (0..5).map(|_| publish_first_versions(&app.state));
     for started in futures::future::join_all(starts).await {
         started.unwrap();
     }

@@ -1,4 +1,4 @@
-//! Storage (STYLE 9): one module per aggregate — [`accounts`], [`otp_codes`],
+//! Storage (STYLE 9): one module per aggregate — [`accounts`], [`audit`], [`otp_codes`],
 //! [`sessions`], [`consents`], [`documents`], [`invitations`], [`throttles`],
 //! [`sign_ins`] — each with its SQL and its typed rows, over one [`Db`].
 //!
@@ -16,6 +16,7 @@
 //! unrelated phones.
 
 pub mod accounts;
+pub mod audit;
 pub mod consents;
 pub mod documents;
 pub mod invitations;
@@ -69,6 +70,8 @@ pub enum Lock<'a> {
     SignInIp(&'a str),
     /// The numbering of one document's versions (`agreement`, `privacy`).
     Document(&'a str),
+    /// The audit log's chain: one sealer at a time.
+    AuditSeal,
 }
 
 impl Lock<'_> {
@@ -81,6 +84,7 @@ impl Lock<'_> {
             Self::SendTotal => (b"send-total", b""),
             Self::SignInIp(ip) => (b"sign-in-ip", ip.as_bytes()),
             Self::Document(kind) => (b"document", kind.as_bytes()),
+            Self::AuditSeal => (b"audit-seal", b""),
         };
         let digest = Sha256::new()
             .chain_update(b"gatehouse/")

@@ -1,0 +1,294 @@
+//! The audit log (DESIGN.md §10): every security-relevant change writes one row in
+//! the same transaction as the change, so the two commit or fail together. Rows
+//! hold the time, the actor, the account the change is about, the action and its
+//! result, the caller's address and browser (encrypted), the request id and
+//! details without personal data: never a phone number, code, password or token.
+//!
+//! Rows are tamper-evident without a global lock on every write: they commit with
+//! their own id and are sealed into a hash chain shortly after ([`seal_pending`],
+//! one sealer at a time; the server runs it every [`SEAL_EVERY`]), the chain order
+//! fixed at seal time, each seal's hash covering the previous seal's and its event
+//! exactly as stored ([`chain`]). [`verify`] walks the chain and names the first
+//! broken link.
+
+pub mod chain;
+
+use crate::server::caller::{Actor, Caller};
+use crate::server::clock::{Clock, Timestamp};
+use crate::server::crypto::DataKeys;
+use crate::server::db::accounts::AccountId;
+use crate::server::db::audit::{self, NewAuditEvent, Seal, StoredEvent};
+use crate::server::db::{stored_names, Conn, Db, Lock};
+use std::time::Duration;
+
+/// How often a running server seals new events.
+pub const SEAL_EVERY: Duration = Duration::from_secs(2);
+/// Events sealed per transaction.
+const SEAL_BATCH: u32 = 500;
+
+/// What changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    SignUp,
+    /// A sign-in attempt; details name the method and, when refused, the reason.
+    SignIn,
+    /// A failure made the phone wait before its next sign-in (details: seconds).
+    SignInThrottled,
+    SignOut,
+    PasswordReset,
+    /// Sessions of the account ended by the server (details: how many, why).
+    SessionsEnded,
+    ConsentGiven,
+    ConsentDeclined,
+    InvitationCreated,
+    DocumentPublished,
+    AccountSuspended,
+    AccountReinstated,
+}
+
+stored_names!(AuditAction {
+    SignUp => "sign-up",
+    SignIn => "sign-in",
+    SignInThrottled => "sign-in-throttled",
+    SignOut => "sign-out",
+    PasswordReset => "password-reset",
+    SessionsEnded => "sessions-ended",
+    ConsentGiven => "consent-given",
+    ConsentDeclined => "consent-declined",
+    InvitationCreated => "invitation-created",
+    DocumentPublished => "document-published",
+    AccountSuspended => "account-suspended",
+    AccountReinstated => "account-reinstated",
+});
+
+/// How it ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditResult {
+    Success,
+    /// Refused; the details say why.
+    Refused,
+}
+
+stored_names!(AuditResult {
+    Success => "success",
+    Refused => "refused",
+});
+
+/// One change to record.
+#[derive(Debug, Clone)]
+pub struct AuditEvent {
+    /// The account the change is about, if any.
+    pub subject: Option<AccountId>,
+    pub action: AuditAction,
+    pub result: AuditResult,
+    /// A JSON object without personal data (no phone number, code, password, token).
+    pub details: serde_json::Value,
+}
+
+impl AuditEvent {
+    /// A successful `action` about `subject` with `details`.
+    pub fn success(
+        action: AuditAction,
+        subject: Option<AccountId>,
+        details: serde_json::Value,
+    ) -> Self {
+        Self {
+            subject,
+            action,
+            result: AuditResult::Success,
+            details,
+        }
+    }
+
+    /// A refused `action` about `subject` with `details` saying why.
+    pub fn refused(
+        action: AuditAction,
+        subject: Option<AccountId>,
+        details: serde_json::Value,
+    ) -> Self {
+        Self {
+            subject,
+            action,
+            result: AuditResult::Refused,
+            details,
+        }
+    }
+}
+
+impl AuditEvent {
+    /// `count` sessions of `account` ended by the server because of `reason`
+    /// (`password-reset`, `suspended`, ...); `None` when there were none.
+    pub fn sessions_ended(account: AccountId, count: u64, reason: &str) -> Option<Self> {
+        (count > 0).then(|| {
+            let details = serde_json::json!({ "count": count, "reason": reason });
+            Self::success(AuditAction::SessionsEnded, Some(account), details)
+        })
+    }
+}
+
+fn actor_columns(actor: Actor) -> (&'static str, Option<AccountId>) {
+    match actor {
+        Actor::Visitor => ("visitor", None),
+        Actor::Account(id) => ("account", Some(id)),
+        Actor::Operator => ("operator", None),
+        Actor::System => ("system", None),
+    }
+}
+
+/// Appends `event`, made by `caller` at `at`, in the transaction `conn` belongs to
+/// (the one that makes the change). The address and browser are encrypted under
+/// the data key.
+///
+/// Errors: storage failures (the change's transaction then rolls back too).
+pub async fn record(
+    conn: &mut Conn,
+    keys: &DataKeys,
+    at: Timestamp,
+    caller: &Caller,
+    event: AuditEvent,
+) -> anyhow::Result<()> {
+    let (actor_kind, actor_id) = actor_columns(caller.actor);
+    let row = NewAuditEvent {
+        at,
+        actor_kind,
+        actor_id,
+        subject_id: event.subject,
+        action: event.action.as_str(),
+        result: event.result.as_str(),
+        ip: keys.encrypt(caller.meta.ip.as_bytes()),
+        user_agent: keys.encrypt(caller.meta.user_agent.as_bytes()),
+        request_id: caller.meta.request_id.clone(),
+        details: event.details.to_string(),
+    };
+    audit::insert(conn, &row).await?;
+    Ok(())
+}
+
+/// Seals every event not sealed yet into the chain, in id order, in transactions
+/// of up to 500 that hold the chain's lock (one sealer at a time across instances;
+/// an event committed meanwhile with a lower id is sealed in the next round).
+/// Returns how many were sealed.
+///
+/// Errors: storage failures; what was sealed before stays sealed.
+pub async fn seal_pending(db: &Db, clock: &dyn Clock) -> anyhow::Result<u64> {
+    let mut sealed = 0;
+    loop {
+        let mut tx = db.write(&[Lock::AuditSeal]).await?;
+        let pending = audit::unsealed(&mut tx, SEAL_BATCH).await?;
+        if pending.is_empty() {
+            return Ok(sealed);
+        }
+        let last = audit::last_seal(&mut tx).await?;
+        let (mut seq, mut previous) = match last {
+            Some(seal) => (seal.seq, chain::link_hash_of(&seal.hash)?),
+            None => (0, chain::GENESIS),
+        };
+        let now = clock.unix();
+        for event in &pending {
+            seq += 1;
+            previous = chain::next(&previous, event);
+            let seal = Seal {
+                seq,
+                event_id: event.id,
+                hash: previous.to_vec(),
+                sealed_at: now,
+            };
+            audit::insert_seal(&mut tx, &seal).await?;
+        }
+        tx.commit().await?;
+        sealed += pending.len() as u64;
+    }
+}
+
+/// Seals new events every [`SEAL_EVERY`] until the process ends; a failure is
+/// logged and retried at the next round.
+pub async fn seal_forever(db: Db, clock: std::sync::Arc<dyn Clock>) {
+    let mut every = tokio::time::interval(SEAL_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(e) = seal_pending(&db, clock.as_ref()).await {
+            tracing::warn!(error = %format!("{e:#}"), "sealing the audit log failed; retrying");
+        }
+    }
+}
+
+/// What [`verify`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    /// Links checked and whole.
+    pub sealed: u64,
+    /// Events not sealed yet (none after [`seal_pending`] unless written meanwhile).
+    pub unsealed: u64,
+    /// The first broken link, if any.
+    pub broken: Option<BrokenLink>,
+}
+
+/// The first link of the chain that does not hold.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("audit chain broken at seal {seq} (event {event_id}): {why}")]
+pub struct BrokenLink {
+    pub seq: i64,
+    pub event_id: i64,
+    pub why: &'static str,
+}
+
+/// Walks the whole chain from its first seal: numbering without gaps, every
+/// sealed event present, every hash recomputed from the event as stored and the
+/// previous hash. Stops at the first broken link.
+///
+/// Errors: storage failures.
+pub async fn verify(db: &Db) -> anyhow::Result<Verification> {
+    let mut conn = db.read().await?;
+    let (mut seq, mut previous, mut sealed) = (0_i64, chain::GENESIS, 0_u64);
+    loop {
+        let links = audit::chain_after(&mut conn, seq, SEAL_BATCH).await?;
+        if links.is_empty() {
+            break;
+        }
+        for (seal, event) in links {
+            let broken = |why| BrokenLink {
+                seq: seal.seq,
+                event_id: seal.event_id,
+                why,
+            };
+            let fail = |why| -> anyhow::Result<Verification> {
+                Ok(Verification {
+                    sealed,
+                    unsealed: 0,
+                    broken: Some(broken(why)),
+                })
+            };
+            if seal.seq != seq + 1 {
+                return fail("a seal is missing before this one");
+            }
+            let Some(event) = event else {
+                return fail("the sealed event is gone");
+            };
+            let expected = chain::next(&previous, &event);
+            if seal.hash != expected {
+                return fail("the event or an earlier seal was changed");
+            }
+            (seq, previous, sealed) = (seal.seq, expected, sealed + 1);
+        }
+    }
+    let unsealed = audit::unsealed_count(&mut conn).await? as u64;
+    Ok(Verification {
+        sealed,
+        unsealed,
+        broken: None,
+    })
+}
+
+/// The newest `limit` events, newest first, only those about `account` if given,
+/// as they are stored.
+///
+/// Errors: storage failures.
+pub async fn tail(
+    db: &Db,
+    account: Option<AccountId>,
+    limit: u32,
+) -> anyhow::Result<Vec<StoredEvent>> {
+    let mut conn = db.read().await?;
+    audit::recent(&mut conn, account, limit).await
+}
