@@ -2,6 +2,7 @@
 //! and PostgreSQL when `POSTGRES_TEST_URL` is set: see `common`).
 
 mod areas;
+mod audit;
 mod common;
 mod consent;
 mod http_surface;
