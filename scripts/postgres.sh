@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts a throwaway PostgreSQL server for the tests (TOOLCHAIN.md): installs
+# Starts a throwaway PostgreSQL server for the tests (docs/TOOLCHAIN.md): installs
 # Debian's postgresql when missing, creates a cluster in a temp dir, listens on a
 # free local port with trust authentication, and exports
 # POSTGRES_TEST_URL=postgres://postgres@127.0.0.1:PORT (and POSTGRES_TEST_PSQL,

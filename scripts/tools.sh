@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what building the app needs, once, and puts it on PATH (TOOLCHAIN.md):
+# Installs what building the app needs, once, and puts it on PATH (docs/TOOLCHAIN.md):
 # the wasm target, dx 0.7.10, wasm-bindgen-cli matching Cargo.lock, esbuild and
 # wasm-opt from npm. Source it: `source scripts/tools.sh`. Each step is skipped when
 # its tool already answers with the right version.

@@ -1,5 +1,5 @@
 //! The one error type every server function returns, and its single mapping to HTTP
-//! status codes (STYLE 3). It crosses the wire as JSON, so the page can show the
+//! status codes (docs/STYLE.md §3). It crosses the wire as JSON, so the page can show the
 //! message in the visitor's language and tie field errors to their inputs.
 
 use crate::form::{Field, FieldErrors};

@@ -1,5 +1,5 @@
 //! The shape every form shares: a payload of plain strings whose `validate()` returns
-//! the domain values or every field's error at once (STYLE 2).
+//! the domain values or every field's error at once (docs/STYLE.md §2).
 
 use crate::i18n::{Lang, Msg};
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! Gatehouse: the account front door of a cloud console — sign-up (DESIGN.md §1–2),
+//! Gatehouse: the account front door of a cloud console — sign-up (docs/DESIGN.md §1–2),
 //! with sign-in, consent, the account center and the operator's side to follow.
 //!
 //! One crate, two targets: with feature `web` it is the browser app (wasm); with

@@ -1,4 +1,4 @@
--- The audit log (DESIGN.md §10); the same as migrations/sqlite/0006. Both tables
+-- The audit log (docs/DESIGN.md §10); the same as migrations/sqlite/0006. Both tables
 -- are append-only: UPDATE, DELETE and TRUNCATE are refused by the database.
 CREATE TABLE audit_events (
     id          BIGSERIAL PRIMARY KEY,

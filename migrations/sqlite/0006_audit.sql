@@ -1,4 +1,4 @@
--- The audit log (DESIGN.md §10): one row per security-relevant change, written in
+-- The audit log (docs/DESIGN.md §10): one row per security-relevant change, written in
 -- the same transaction as the change. Both tables are append-only: the database
 -- itself refuses updates and deletes.
 CREATE TABLE audit_events (

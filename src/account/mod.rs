@@ -1,5 +1,5 @@
 //! The account page: the signed-in phone number (masked), the recent sign-ins, and
-//! sign-out that ends the session on the server (DESIGN.md §3, §5).
+//! sign-out that ends the session on the server (docs/DESIGN.md §3, §5).
 
 mod page;
 
@@ -19,7 +19,7 @@ pub struct AccountSummary {
     /// The newest 20 sign-in attempts, newest first.
     pub sign_ins: Vec<SignInEntry>,
     /// Every document version the user accepted, oldest first (the consent
-    /// ledger, DESIGN.md §4).
+    /// ledger, docs/DESIGN.md §4).
     pub consents: Vec<ConsentEntry>,
 }
 
@@ -108,7 +108,7 @@ mod server {
     use crate::server::state::AppState;
     use serde_json::json;
 
-    /// Suspends or reinstates the account (DESIGN.md §6) for `reason`; suspending
+    /// Suspends or reinstates the account (docs/DESIGN.md §6) for `reason`; suspending
     /// also ends every session of it. One transaction with its audit rows.
     ///
     /// Errors: storage failures.

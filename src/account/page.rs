@@ -12,7 +12,7 @@ pub fn AccountPage() -> Element {
     let nav = navigator();
     let l = lang();
     // Without a session, the browser signs in and comes back; with a document
-    // version due, it agrees first (DESIGN.md §4).
+    // version due, it agrees first (docs/DESIGN.md §4).
     use_effect(move || match &*summary.read() {
         Some(Err(e)) if e.key == Msg::ReconsentRequired => {
             nav.replace(Route::Consent {

@@ -1,4 +1,4 @@
-//! Which document (DESIGN.md §4): the User Registration Agreement or the Privacy
+//! Which document (docs/DESIGN.md §4): the User Registration Agreement or the Privacy
 //! Policy, as addresses, the database and consent records name them.
 
 use crate::i18n::Msg;

@@ -2,7 +2,7 @@ use super::fold_typed;
 use crate::i18n::Msg;
 use serde::{Deserialize, Serialize};
 
-/// An invitation code: 8 characters of Crockford base32 (DESIGN.md §1).
+/// An invitation code: 8 characters of Crockford base32 (docs/DESIGN.md §1).
 ///
 /// Typed in any case; spaces and hyphens are ignored and, as Crockford's decoding
 /// rule says, `O` reads as `0` and `I`/`L` as `1`. `U` is not in the alphabet.

@@ -1,6 +1,6 @@
 //! Domain types shared by the browser (wasm) and the server: every value a user
 //! types is parsed into one of these once, and nothing downstream sees raw strings
-//! (STYLE 1, "parse, don't validate").
+//! (docs/STYLE.md §1, "parse, don't validate").
 
 mod document;
 mod invitation_code;

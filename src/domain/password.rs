@@ -1,7 +1,7 @@
 use crate::i18n::Msg;
 use secrecy::{ExposeSecret, SecretString};
 
-/// A password that meets the sign-up rule (DESIGN.md §1): 8–16 characters, each a
+/// A password that meets the sign-up rule (docs/DESIGN.md §1): 8–16 characters, each a
 /// printable ASCII character other than space (letter, digit or ASCII punctuation),
 /// with at least two of the three kinds. Nothing is ever truncated.
 ///

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A mainland China (+86) mobile number, normalized to its 11 ASCII digits.
 ///
-/// Rule (DESIGN.md §1): the whole value matches `1[3-9][0-9]{9}`. No per-carrier
+/// Rule (docs/DESIGN.md §1): the whole value matches `1[3-9][0-9]{9}`. No per-carrier
 /// prefix list is kept, because new blocks (16x, 19x, ...) keep opening. The input may
 /// carry spaces, dashes and a `+86`, `0086` or `86` country prefix; they are stripped.
 /// It is first folded as typed ([`fold_typed`]): full-width digits, no-break spaces and

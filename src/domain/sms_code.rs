@@ -2,7 +2,7 @@ use super::fold_typed;
 use crate::i18n::Msg;
 use serde::{Deserialize, Serialize};
 
-/// A one-time password (OTP) sent by SMS: exactly 6 ASCII digits (DESIGN.md §2).
+/// A one-time password (OTP) sent by SMS: exactly 6 ASCII digits (docs/DESIGN.md §2).
 ///
 /// The digits are a secret: `Debug` does not print them.
 #[derive(Clone, PartialEq, Eq)]
@@ -39,7 +39,7 @@ impl std::fmt::Debug for SmsCode {
 }
 
 /// What an SMS code is for; a code only works for the purpose it was sent for
-/// (DESIGN.md §2).
+/// (docs/DESIGN.md §2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum OtpPurpose {

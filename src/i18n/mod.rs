@@ -1,4 +1,4 @@
-//! Every user-facing string, in Chinese (the default) and English (DESIGN.md §8).
+//! Every user-facing string, in Chinese (the default) and English (docs/DESIGN.md §8).
 //!
 //! Pages and server responses name a [`Msg`]; the catalogs `zh.rs` and `en.rs` hold
 //! the text. A text may carry `{name}` placeholders filled by [`Msg::format`].
@@ -88,7 +88,7 @@ impl Lang {
     }
 
     /// The language of a request from its headers: [`Lang::negotiate`] over its
-    /// `Cookie` and `Accept-Language` (DESIGN.md §8).
+    /// `Cookie` and `Accept-Language` (docs/DESIGN.md §8).
     #[cfg(feature = "server")]
     pub fn of_headers(headers: &dioxus::server::axum::http::HeaderMap) -> Self {
         let get = |name| headers.get(name).and_then(|v| v.to_str().ok());
@@ -114,7 +114,7 @@ impl Lang {
 /// The key of a user-facing message. The text lives in the catalogs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Msg {
-    // Field rules (DESIGN.md §1).
+    // Field rules (docs/DESIGN.md §1).
     PhoneEmpty,
     PhoneInvalid,
     CodeInvalid,
@@ -122,7 +122,7 @@ pub enum Msg {
     PasswordRule,
     InvitationIncorrect,
     ConsentRequired,
-    // Outcomes the server reports (DESIGN.md §1–2).
+    // Outcomes the server reports (docs/DESIGN.md §1–2).
     CodeWrong,
     CodeExpired,
     CodeDead,
@@ -224,7 +224,7 @@ pub enum Msg {
     OutcomeThrottled,
     OutcomeSuspended,
     OutcomeOther,
-    // Documents and consent (DESIGN.md §4).
+    // Documents and consent (docs/DESIGN.md §4).
     ReconsentRequired,
     DocumentNotFound,
     DocumentsChanged,

@@ -5,7 +5,7 @@ use crate::i18n::Msg;
 use crate::login::safe_next;
 use dioxus::prelude::*;
 
-/// `/consent?next=`: "Agree and Continue" after a material change (DESIGN.md §4).
+/// `/consent?next=`: "Agree and Continue" after a material change (docs/DESIGN.md §4).
 /// Lists each document due with its new version, date and what changed, linked to
 /// the full text. Agreeing records consent and goes on to `next` (a same-site
 /// path by [`safe_next`], else `/account`); declining signs out and says how to reach the

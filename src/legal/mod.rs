@@ -1,4 +1,4 @@
-//! The User Registration Agreement and the Privacy Policy (DESIGN.md §4): numbered
+//! The User Registration Agreement and the Privacy Policy (docs/DESIGN.md §4): numbered
 //! versions of each kind, the consent ledger, re-consent after a material change,
 //! and the notice banner after any change.
 //!

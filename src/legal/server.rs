@@ -1,4 +1,4 @@
-//! The server side of the documents (DESIGN.md §4): which version is in force, what
+//! The server side of the documents (docs/DESIGN.md §4): which version is in force, what
 //! a user must agree to again, publishing, and rendering Markdown safely.
 
 use super::types::{notice_id, LegalDocument, Localized, VersionEntry, VersionStatus};

@@ -1,5 +1,5 @@
 //! Sign-in and reset server functions: validate with the shared `validate()`, call
-//! the service, map its error once (STYLE 4).
+//! the service, map its error once (docs/STYLE.md §4).
 
 use super::form::{CodeLoginForm, PasswordLoginForm, ResetForm};
 use super::types::SignedIn;

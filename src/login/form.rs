@@ -1,4 +1,4 @@
-//! Sign-in and password-reset payloads and their `validate()` (DESIGN.md §3). The
+//! Sign-in and password-reset payloads and their `validate()` (docs/DESIGN.md §3). The
 //! rules are the sign-up types'; nothing here repeats one.
 
 use crate::domain::{Password, PhoneNumber, SmsCode};

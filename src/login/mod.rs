@@ -1,4 +1,4 @@
-//! Getting back in (DESIGN.md §3): sign-in with phone + password or phone + SMS
+//! Getting back in (docs/DESIGN.md §3): sign-in with phone + password or phone + SMS
 //! code, and password reset with an SMS code. Pages `/login` and `/reset-password`.
 
 mod api;

@@ -1,4 +1,4 @@
-//! `/login` (password or SMS code) and `/reset-password` (DESIGN.md §3).
+//! `/login` (password or SMS code) and `/reset-password` (docs/DESIGN.md §3).
 
 use super::api::{
     login_with_code, login_with_password, reset_password, send_login_code, send_reset_code,

@@ -1,5 +1,5 @@
 //! The sign-up server functions: thin contracts that validate the payload with the
-//! same `validate()` the page runs, call the service and map its error (STYLE 4).
+//! same `validate()` the page runs, call the service and map its error (docs/STYLE.md §4).
 
 use super::form::{RegisterForm, SendCodeForm};
 use super::types::{CodeSent, RegisterStatus, Registered};

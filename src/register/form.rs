@@ -1,4 +1,4 @@
-//! The sign-up form's payloads and their `validate()` (DESIGN.md §1), run by the page
+//! The sign-up form's payloads and their `validate()` (docs/DESIGN.md §1), run by the page
 //! as the user types and by the server functions on every request.
 
 use crate::domain::DocumentKind;
@@ -39,7 +39,7 @@ pub struct RegisterForm {
     pub marketing: bool,
     /// The document versions the page showed, (kind, version) for each kind: what
     /// the consent above agrees to. The server records them only if they are the
-    /// versions in force (DESIGN.md §4).
+    /// versions in force (docs/DESIGN.md §4).
     #[serde(default)]
     pub documents: Vec<(DocumentKind, u32)>,
 }

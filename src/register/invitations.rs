@@ -1,4 +1,4 @@
-//! Invitation codes (DESIGN.md §1, §6): the operator creates them, sign-up uses
+//! Invitation codes (docs/DESIGN.md §1, §6): the operator creates them, sign-up uses
 //! them. Creating one is a service every door calls (`gatehouse invite create`
 //! today, the admin area later), audited.
 

@@ -1,4 +1,4 @@
-//! Sign-up for a personal account (DESIGN.md §1–2): the form's payloads and rules,
+//! Sign-up for a personal account (docs/DESIGN.md §1–2): the form's payloads and rules,
 //! the server functions, the service behind them and the page.
 
 mod api;

@@ -1,4 +1,4 @@
-//! `/register`: the sign-up page (DESIGN.md §1, §8). Validation runs in the browser
+//! `/register`: the sign-up page (docs/DESIGN.md §1, §8). Validation runs in the browser
 //! as the user types or leaves a field, with the same `validate()` the server runs.
 
 use super::api::{register, register_status, send_register_code};

@@ -130,7 +130,7 @@ pub async fn register(
     caller: &Caller,
     account: NewAccount,
 ) -> Result<accounts::AccountId, RegisterError> {
-    // The consent must name the versions in force, each kind once (DESIGN.md §4);
+    // The consent must name the versions in force, each kind once (docs/DESIGN.md §4);
     // checked before anything is used up.
     let versions = Versions::load(&state.db, state.clock.as_ref()).await?;
     let in_force = versions.in_force_pairs();

@@ -1,7 +1,7 @@
 //! Who asks a service for something, and from where: what every use case takes
 //! besides its input, whichever door it came through (a server function, the
 //! command line, later the admin area and the OpenID Connect endpoints), and what
-//! the audit log records (DESIGN.md §10). Nothing here is HTTP.
+//! the audit log records (docs/DESIGN.md §10). Nothing here is HTTP.
 
 use crate::server::db::accounts::AccountId;
 use rand::Rng;

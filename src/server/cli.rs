@@ -1,4 +1,4 @@
-//! The `gatehouse` command line (DESIGN.md §6): `serve` (the default), `migrate`,
+//! The `gatehouse` command line (docs/DESIGN.md §6): `serve` (the default), `migrate`,
 //! `invite create`, `docs publish`, `audit verify`, `audit tail`. Each command that
 //! changes something calls the same service the web does, as the operator.
 

@@ -1,4 +1,4 @@
-//! Injectable time (STYLE 8): tests cross a 60 s cooldown or a 10 min expiry by
+//! Injectable time (docs/STYLE.md §8): tests cross a 60 s cooldown or a 10 min expiry by
 //! moving a [`ManualClock`] instead of sleeping.
 
 use chrono::{DateTime, Utc};

@@ -1,6 +1,6 @@
-//! Layered configuration (STYLE 12): defaults in code, then a TOML file
+//! Layered configuration (docs/STYLE.md §12): defaults in code, then a TOML file
 //! (`GATEHOUSE_CONFIG`, default `gatehouse.toml` when present), then the
-//! `GATEHOUSE_*` environment variables of DESIGN.md §9. A bad value stops the start
+//! `GATEHOUSE_*` environment variables of docs/DESIGN.md §9. A bad value stops the start
 //! with a message that names the setting.
 
 use crate::domain::InvitationMode;
@@ -20,7 +20,7 @@ pub enum Mode {
     Production,
 }
 
-/// Which SMS provider sends codes (DESIGN.md §2).
+/// Which SMS provider sends codes (docs/DESIGN.md §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SmsProviderKind {
@@ -57,7 +57,7 @@ pub struct Settings {
     /// Folder for the SQLite database, the generated development key and the outbox.
     pub data_dir: PathBuf,
     /// 32 bytes, base64 (standard alphabet) or 64 hex digits: encrypts personal data
-    /// and keys the blind index and OTP hashes (DESIGN.md §7). Required in production.
+    /// and keys the blind index and OTP hashes (docs/DESIGN.md §7). Required in production.
     #[serde(skip_serializing)]
     pub data_key: Option<SecretString>,
     pub sms_provider: SmsProviderKind,
@@ -89,7 +89,7 @@ pub struct Settings {
     /// before it is rendered again; 0 renders every request.
     pub page_cache_seconds: u32,
     /// Days the notice banner announces a new document version after it takes
-    /// effect (DESIGN.md §4); 0 turns the banner off.
+    /// effect (docs/DESIGN.md §4); 0 turns the banner off.
     pub legal_notice_days: u32,
 }
 

@@ -1,4 +1,4 @@
-//! Encryption at rest and keyed hashes (DESIGN.md §7, OWASP Cryptographic Storage
+//! Encryption at rest and keyed hashes (docs/DESIGN.md §7, OWASP Cryptographic Storage
 //! Cheat Sheet). One 32-byte master key from configuration; HKDF-SHA256 derives a
 //! separate key for each use, so no key serves two purposes.
 
@@ -117,7 +117,7 @@ impl DataKeys {
         keyed(&self.blind_index, &[domain.as_bytes(), value.as_bytes()])
     }
 
-    /// The stored form of an SMS code, bound to its phone and purpose (DESIGN.md §2).
+    /// The stored form of an SMS code, bound to its phone and purpose (docs/DESIGN.md §2).
     pub fn otp_hash(&self, phone: &str, purpose: &str, code: &str) -> Vec<u8> {
         keyed(
             &self.otp,

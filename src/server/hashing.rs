@@ -1,5 +1,5 @@
-//! Password hashing with argon2id (DESIGN.md §3; OWASP Password Storage Cheat Sheet:
-//! m=19456 KiB, t=2, p=1), never on the async threads (STYLE 6).
+//! Password hashing with argon2id (docs/DESIGN.md §3; OWASP Password Storage Cheat Sheet:
+//! m=19456 KiB, t=2, p=1), never on the async threads (docs/STYLE.md §6).
 //!
 //! A fixed pool of `permits` hashing threads does the work; the pool size is the
 //! bound a semaphore would give, and owning the threads buys two things

@@ -1,7 +1,7 @@
-//! Sessions (DESIGN.md §3; OWASP Session Management Cheat Sheet) through
-//! tower-sessions' own seam (STYLE 13): [`DbSessionStore`] keeps records in our
+//! Sessions (docs/DESIGN.md §3; OWASP Session Management Cheat Sheet) through
+//! tower-sessions' own seam (docs/STYLE.md §13): [`DbSessionStore`] keeps records in our
 //! `sessions` table, stores only the SHA-256 of each id, encrypts the data (it may
-//! hold personal data, DESIGN.md §7), and enforces the idle and absolute timeouts
+//! hold personal data, docs/DESIGN.md §7), and enforces the idle and absolute timeouts
 //! with the injected clock.
 
 use crate::server::clock::Clock;

@@ -1,4 +1,4 @@
-//! SMS providers behind one trait (DESIGN.md §2): the development outbox (refused
+//! SMS providers behind one trait (docs/DESIGN.md §2): the development outbox (refused
 //! in production, see `config`) and a signed HTTPS webhook for production.
 
 use async_trait::async_trait;

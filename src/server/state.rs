@@ -1,5 +1,5 @@
 //! Everything a request needs, passed (not global) so tests can replace any part
-//! (STYLE 7): settings, storage, keys, hasher, SMS provider, clock.
+//! (docs/STYLE.md §7): settings, storage, keys, hasher, SMS provider, clock.
 
 use crate::domain::PhoneNumber;
 use crate::server::clock::Clock;
@@ -49,7 +49,7 @@ impl AppState {
         Self(Arc::new(inner))
     }
 
-    /// The blind index of a phone number (DESIGN.md §7).
+    /// The blind index of a phone number (docs/DESIGN.md §7).
     pub fn phone_index(&self, phone: &PhoneNumber) -> Vec<u8> {
         self.keys.blind_index("phone", phone.as_str())
     }

@@ -1,4 +1,4 @@
-//! Sign-in throttling (DESIGN.md §3; OWASP Authentication Cheat Sheet, NIST SP
+//! Sign-in throttling (docs/DESIGN.md §3; OWASP Authentication Cheat Sheet, NIST SP
 //! 800-63B §5.2.2): failed sign-ins slow down per phone number — whether or not it
 //! has an account — and per client IP. Counts live in the database, so every
 //! instance sees the same.

@@ -1,5 +1,5 @@
 //! `spawn_app()`: the real router on 127.0.0.1:0 over a fresh database, a manual
-//! clock, minimal argon2 cost and the development SMS outbox (STYLE 10).
+//! clock, minimal argon2 cost and the development SMS outbox (docs/STYLE.md §10).
 //!
 //! The database is a new SQLite file in the test's temp dir, or, when
 //! `POSTGRES_TEST_URL` names a PostgreSQL server (`postgres://USER@HOST:PORT`,

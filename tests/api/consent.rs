@@ -1,4 +1,4 @@
-//! Versioned documents, the consent ledger and re-consent (DESIGN.md §4, issue 5).
+//! Versioned documents, the consent ledger and re-consent (docs/DESIGN.md §4, issue 5).
 //! The clock starts at 2026-11-29 10:00 China Standard Time; version 1 of each
 //! document is published at the first start.
 

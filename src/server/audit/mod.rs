@@ -1,4 +1,4 @@
-//! The audit log (DESIGN.md §10): every security-relevant change writes one row in
+//! The audit log (docs/DESIGN.md §10): every security-relevant change writes one row in
 //! the same transaction as the change, so the two commit or fail together. Rows
 //! hold the time, the actor, the account the change is about, the action and its
 //! result, the caller's address and browser (encrypted), the request id and

@@ -1,5 +1,5 @@
 //! The `accounts` table: one row per account, the phone number found by its blind
-//! index and stored encrypted (DESIGN.md §7), the password as an argon2id hash.
+//! index and stored encrypted (docs/DESIGN.md §7), the password as an argon2id hash.
 
 use super::{Conn, Flag, Timestamp};
 

@@ -1,4 +1,4 @@
-//! The audit log's tables (DESIGN.md §10): `audit_events`, one row per change,
+//! The audit log's tables (docs/DESIGN.md §10): `audit_events`, one row per change,
 //! and `audit_seals`, the hash chain over them in the order they were sealed. Both
 //! append-only.
 

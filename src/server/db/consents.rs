@@ -1,5 +1,5 @@
 //! The consent ledger, `consent_records`: which version of which document an
-//! account accepted, when, from where and how (DESIGN.md §4). Append-only: the
+//! account accepted, when, from where and how (docs/DESIGN.md §4). Append-only: the
 //! database refuses UPDATE and DELETE (and TRUNCATE on PostgreSQL).
 
 use super::accounts::AccountId;

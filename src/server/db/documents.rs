@@ -1,6 +1,6 @@
 //! The `document_versions` table: each published version of the User Registration
 //! Agreement and the Privacy Policy, numbered per kind, with its Chinese and
-//! English Markdown exactly as published (DESIGN.md §4).
+//! English Markdown exactly as published (docs/DESIGN.md §4).
 
 use super::{to_u32, Conn, Flag, Timestamp};
 use crate::domain::DocumentKind;

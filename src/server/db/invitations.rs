@@ -1,6 +1,6 @@
 //! The `invitation_codes` table: codes the operator issues, each usable `quota`
-//! times until it expires (DESIGN.md §1). A use is counted with a conditional
-//! update in the transaction that creates the account (STYLE 9).
+//! times until it expires (docs/DESIGN.md §1). A use is counted with a conditional
+//! update in the transaction that creates the account (docs/STYLE.md §9).
 
 use super::{Conn, Timestamp};
 

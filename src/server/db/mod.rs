@@ -1,4 +1,4 @@
-//! Storage (STYLE 9): one module per aggregate — [`accounts`], [`audit`], [`otp_codes`],
+//! Storage (docs/STYLE.md §9): one module per aggregate — [`accounts`], [`audit`], [`otp_codes`],
 //! [`sessions`], [`consents`], [`documents`], [`invitations`], [`throttles`],
 //! [`sign_ins`] — each with its SQL and its typed rows, over one [`Db`].
 //!

@@ -1,6 +1,6 @@
 //! The `otp_codes` table (one row per SMS code sent; the rows also count the sends
 //! for the rate limits) and `otp_failures` (wrong tries per phone across codes),
-//! DESIGN.md §2. Codes are stored only as a keyed hash.
+//! docs/DESIGN.md §2. Codes are stored only as a keyed hash.
 
 use super::{to_u32, Conn, Timestamp};
 use crate::domain::OtpPurpose;

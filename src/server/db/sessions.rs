@@ -1,6 +1,6 @@
 //! The `sessions` table behind tower-sessions (`server::session`): each id stored
 //! only as its SHA-256, the record's data encrypted, the account alongside so its
-//! sessions can be ended together (DESIGN.md §3).
+//! sessions can be ended together (docs/DESIGN.md §3).
 
 use super::accounts::AccountId;
 use super::{Conn, Timestamp};

@@ -1,5 +1,5 @@
 //! The sign-in history, `sign_in_attempts`: every attempt with its method and
-//! outcome, shown to the account's owner (DESIGN.md §3, §5).
+//! outcome, shown to the account's owner (docs/DESIGN.md §3, §5).
 
 use super::accounts::AccountId;
 use super::{stored_names, Conn, Timestamp};

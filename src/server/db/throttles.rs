@@ -1,4 +1,4 @@
-//! The sign-in throttle's counts (DESIGN.md §3): `login_throttle` (consecutive
+//! The sign-in throttle's counts (docs/DESIGN.md §3): `login_throttle` (consecutive
 //! failures per phone number, whether or not it has an account) and
 //! `login_ip_failures` (failed sign-ins per client IP, for the rolling hour).
 

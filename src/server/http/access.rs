@@ -1,4 +1,4 @@
-//! Who may use the account area (DESIGN.md §3, §4): the checks every account
+//! Who may use the account area (docs/DESIGN.md §3, §4): the checks every account
 //! server function and every account page runs on the server.
 
 use super::RequestContext;
@@ -12,7 +12,7 @@ use dioxus::server::axum::http::StatusCode;
 impl RequestContext {
     /// The guard of every account server function: the signed-in account, if it
     /// exists, is not suspended, and has agreed to every material document version
-    /// in force (DESIGN.md §3, §4). Enforced here, on the server, whatever the
+    /// in force (docs/DESIGN.md §3, §4). Enforced here, on the server, whatever the
     /// page does.
     ///
     /// Errors: 401 as [`Self::require_signed_in`]; 403 [`Msg::ReconsentRequired`]

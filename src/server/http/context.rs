@@ -15,7 +15,7 @@ use tower_sessions::Session;
 pub struct RequestContext {
     pub state: AppState,
     pub session: Session,
-    /// The language of the request: cookie, else Accept-Language (DESIGN.md §8).
+    /// The language of the request: cookie, else Accept-Language (docs/DESIGN.md §8).
     pub lang: Lang,
     /// Where the request came from: address, rate-limit key, browser, request id.
     pub meta: RequestMeta,

@@ -113,7 +113,7 @@ pub enum Area {
     /// `/account` and every page below it, `/api/account` and every server function
     /// below it: a signed-in account that has agreed to the documents due.
     Account,
-    /// `/admin`, `/api/admin` and below: an administrator (DESIGN.md §6). No
+    /// `/admin`, `/api/admin` and below: an administrator (docs/DESIGN.md §6). No
     /// account holds that role until the admin area is built, so all are refused.
     Admin,
 }
@@ -145,7 +145,7 @@ impl Area {
 /// list to edit. The check is [`RequestContext::require_account`]'s:
 ///
 /// - a page without a session answers 303 to `/login?next=`, with a document
-///   version due 303 to `/consent?next=` (DESIGN.md §3–4), so the visitor lands on
+///   version due 303 to `/consent?next=` (docs/DESIGN.md §3–4), so the visitor lands on
 ///   the right page before any account page renders, with or without the wasm app;
 /// - a server function answers the [`ApiError`](crate::error::ApiError) (401, 403
 ///   [`Msg::ReconsentRequired`]);

@@ -1,4 +1,4 @@
-//! SMS one-time passwords (DESIGN.md §2; NIST SP 800-63B §5.1.3): 6 CSPRNG digits,
+//! SMS one-time passwords (docs/DESIGN.md §2; NIST SP 800-63B §5.1.3): 6 CSPRNG digits,
 //! stored only as a keyed hash bound to (phone, purpose), valid 10 minutes, single
 //! use, killed by 5 wrong tries, replaced by a newer code; sends limited per phone,
 //! per IP and in total; wrong tries counted per phone across codes.

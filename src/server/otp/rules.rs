@@ -1,4 +1,4 @@
-//! The rules of SMS codes (DESIGN.md §2; NIST SP 800-63B §5.1.3), pure: how long a
+//! The rules of SMS codes (docs/DESIGN.md §2; NIST SP 800-63B §5.1.3), pure: how long a
 //! code lives, how many wrong tries kill it, and the send limits per phone, per IP
 //! and in total. They read plain data ([`SendHistory`]) and know no storage or HTTP.
 
@@ -13,7 +13,7 @@ pub const PHONE_FAILURE_BUDGET: u32 = 10;
 const HOUR: i64 = 3_600;
 const DAY: i64 = 86_400;
 
-/// The send rate limits (DESIGN.md §2). Per-phone numbers are fixed by the design;
+/// The send rate limits (docs/DESIGN.md §2). Per-phone numbers are fixed by the design;
 /// per-IP and global caps come from configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SendLimits {
@@ -92,7 +92,7 @@ impl SendLimits {
     }
 }
 
-/// The sends that count against a phone, an IP and the service (DESIGN.md §2).
+/// The sends that count against a phone, an IP and the service (docs/DESIGN.md §2).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SendHistory {
     /// Send times for this phone in the last 24 hours, any purpose, oldest first
@@ -121,7 +121,7 @@ pub enum OtpRejected {
     PhoneBudget,
 }
 
-/// The limits on guessing (DESIGN.md §2).
+/// The limits on guessing (docs/DESIGN.md §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VerifyRules {
     /// Wrong tries that kill a code.
