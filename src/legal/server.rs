@@ -223,7 +223,7 @@ pub async fn accept(
     };
     // The ledger skips a version already recorded: no lock needed.
     let mut tx = state.db.write(&[]).await?;
-    if consents::append(&mut tx, &record).await? > 0 {
+    if consents::append(&mut tx, &state.keys, &record).await? > 0 {
         let details = serde_json::json!({ "documents": record.documents, "method": "re-consent" });
         let event = AuditEvent::success(AuditAction::ConsentGiven, Some(account_id), details);
         audit::record(&mut tx, &state.keys, record.accepted_at, caller, event).await?;

@@ -207,7 +207,7 @@ async fn create(
         user_agent: caller.meta.user_agent.clone(),
         method: ConsentMethod::SignUp,
     };
-    consents::append(&mut tx, &consent).await?;
+    consents::append(&mut tx, &state.keys, &consent).await?;
     let sign_in = SignInAttempt {
         account_id: Some(account_id),
         at: now,

@@ -306,6 +306,13 @@ pub async fn open_state(
         clock,
         settings,
     });
+    let moved = crate::server::db::consents::migrate_plain_rows(&state.db, &state.keys).await?;
+    if moved > 0 {
+        tracing::info!(
+            rows = moved,
+            "consent records encrypted under their accounts' keys"
+        );
+    }
     legal::publish_first_versions(&state).await?;
     Ok(state)
 }

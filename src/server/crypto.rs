@@ -19,6 +19,72 @@ pub const KEY_LEN: usize = 32;
 /// Bytes of the AES-GCM nonce stored in front of each ciphertext.
 const NONCE_LEN: usize = 12;
 
+/// nonce (12 random bytes) || AES-256-GCM ciphertext of `plaintext` under `cipher`.
+fn seal(cipher: &Aes256Gcm, plaintext: &[u8]) -> Vec<u8> {
+    let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+    let mut out = nonce.to_vec();
+    out.extend(
+        cipher
+            .encrypt(&nonce, plaintext)
+            .expect("AES-GCM encryption of a small buffer cannot fail"),
+    );
+    out
+}
+
+/// The plaintext of what [`seal`] produced under `cipher`.
+fn open(cipher: &Aes256Gcm, stored: &[u8]) -> anyhow::Result<Vec<u8>> {
+    if stored.len() < NONCE_LEN {
+        bail!("ciphertext too short");
+    }
+    let (nonce, ciphertext) = stored.split_at(NONCE_LEN);
+    cipher
+        .decrypt(Nonce::from_slice(nonce), ciphertext)
+        .map_err(|_| anyhow!("ciphertext does not decrypt"))
+}
+
+/// A key of one account's own (docs/DESIGN.md §7): it encrypts the personal data
+/// (IP, browser) in that account's append-only rows, so destroying it erases that
+/// data without changing a row (crypto-shredding). 32 random bytes, stored only
+/// encrypted under the data key (`account_keys`).
+#[derive(Clone)]
+pub struct AccountKey(Aes256Gcm);
+
+impl std::fmt::Debug for AccountKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AccountKey(..)")
+    }
+}
+
+impl AccountKey {
+    /// A new random key, and its 32 bytes to store (wrapped by the data key).
+    pub fn generate() -> (Self, [u8; KEY_LEN]) {
+        let bytes: [u8; KEY_LEN] = Aes256Gcm::generate_key(&mut OsRng).into();
+        (Self(Aes256Gcm::new(&bytes.into())), bytes)
+    }
+
+    /// The key from its 32 bytes.
+    ///
+    /// Errors: any other length.
+    pub fn from_bytes(bytes: &[u8]) -> anyhow::Result<Self> {
+        let bytes: [u8; KEY_LEN] = bytes
+            .try_into()
+            .map_err(|_| anyhow!("an account key is {} bytes, not 32", bytes.len()))?;
+        Ok(Self(Aes256Gcm::new(&bytes.into())))
+    }
+
+    /// nonce || AES-256-GCM ciphertext under this account's key.
+    pub fn encrypt(&self, plaintext: &[u8]) -> Vec<u8> {
+        seal(&self.0, plaintext)
+    }
+
+    /// Decrypts what [`AccountKey::encrypt`] produced.
+    ///
+    /// Errors: a value that does not decrypt under this key.
+    pub fn decrypt(&self, stored: &[u8]) -> anyhow::Result<Vec<u8>> {
+        open(&self.0, stored)
+    }
+}
+
 /// The keys derived from the master data key.
 #[derive(Clone)]
 pub struct DataKeys {
@@ -86,28 +152,17 @@ impl DataKeys {
         Ok((key, true))
     }
 
-    /// Encrypts personal data: `nonce (12 bytes) || ciphertext+tag`.
+    /// Encrypts personal data for storage: nonce || AES-256-GCM ciphertext.
     pub fn encrypt(&self, plaintext: &[u8]) -> Vec<u8> {
-        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
-        let mut out = nonce.to_vec();
-        out.extend(
-            self.cipher
-                .encrypt(&nonce, plaintext)
-                .expect("AES-GCM encryption of a small buffer cannot fail"),
-        );
-        out
+        seal(&self.cipher, plaintext)
     }
 
     /// Decrypts what [`DataKeys::encrypt`] produced.
     ///
-    /// Errors: a truncated value, another key, or tampering.
+    /// Errors: a stored value too short, or one that does not decrypt under the
+    /// data key (another key, or tampered with).
     pub fn decrypt(&self, stored: &[u8]) -> anyhow::Result<Vec<u8>> {
-        if stored.len() < NONCE_LEN {
-            bail!("ciphertext too short");
-        }
-        let (nonce, ciphertext) = stored.split_at(NONCE_LEN);
-        self.cipher
-            .decrypt(Nonce::from_slice(nonce), ciphertext)
+        open(&self.cipher, stored)
             .map_err(|_| anyhow!("ciphertext does not decrypt under the data key"))
     }
 

@@ -97,11 +97,20 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = test_settings(dir.path());
     settings.database_url = Some(fresh_database(dir.path()).await);
     configure(&mut settings);
-    let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 29, 2, 0, 0).unwrap());
-    start(settings, clock, dir).await
+    start(settings, test_clock(), dir).await
 }
 
-async fn start(mut settings: Settings, clock: ManualClock, dir: Arc<tempfile::TempDir>) -> TestApp {
+/// The tests' clock: 2026-11-29 02:00 UTC, moved by hand.
+pub fn test_clock() -> ManualClock {
+    ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 29, 2, 0, 0).unwrap())
+}
+
+/// Starts the app with `settings` (its database already chosen) in `dir`.
+pub async fn start(
+    mut settings: Settings,
+    clock: ManualClock,
+    dir: Arc<tempfile::TempDir>,
+) -> TestApp {
     watch_for_panics();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -188,6 +197,20 @@ impl TestApp {
     /// (sign-in and reset codes are sent after the answer: wait up to 5 s).
     pub async fn last_code(&self, phone: &str, purpose: &str) -> String {
         outbox_code(&self.outbox_path(), phone, purpose).await
+    }
+
+    /// Account `account`'s ledger as (document, version, IP, browser), oldest first,
+    /// decrypted under the account's own key.
+    pub async fn consent_origins(&self, account: i64) -> Vec<(String, u32, String, String)> {
+        let mut conn = self.state.db.read().await.unwrap();
+        let account = gatehouse::server::db::accounts::AccountId(account);
+        gatehouse::server::db::consents::origins_of(&mut conn, &self.state.keys, account)
+            .await
+            .unwrap()
+            .expect("the account has a key")
+            .into_iter()
+            .map(|(kind, version, ip, agent)| (kind.to_string(), version, ip, agent))
+            .collect()
     }
 
     pub fn clock_unix(&self) -> i64 {

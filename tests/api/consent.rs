@@ -154,12 +154,13 @@ async fn a_material_version_in_force_holds_every_account_function_until_agreed()
         [("privacy".into(), 2, "re-consent".into())]
     );
     let mut db = app.db().await;
-    let (ip, agent, at): (String, String, i64) = sqlx::query_as(
-        "SELECT ip, user_agent, accepted_at FROM consent_records WHERE method = 're-consent'",
-    )
-    .fetch_one(&mut db)
-    .await
-    .unwrap();
+    let at: i64 =
+        sqlx::query_scalar("SELECT accepted_at FROM consent_records WHERE method = 're-consent'")
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+    let origins = app.consent_origins(1).await;
+    let (_, _, ip, agent) = &origins[2];
     assert_eq!((ip.as_str(), agent.as_str()), ("127.0.0.1", ""));
     assert_eq!(at, app.clock_unix());
     let account = app.get(&c, "/api/account").await;

@@ -10,5 +10,6 @@ mod instances;
 mod login;
 mod register;
 mod serving;
+mod shredding;
 mod sms_webhook;
 mod storage;

@@ -116,11 +116,7 @@ async fn recorded_ip(app: &TestApp, forwarded: &str) -> String {
         .unwrap();
     let reply = app.sign_up(&c, "13800138000", json!({})).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
-    let mut db = app.db().await;
-    sqlx::query_scalar("SELECT ip FROM consent_records")
-        .fetch_one(&mut db)
-        .await
-        .unwrap()
+    app.consent_origins(1).await[0].2.clone()
 }
 
 #[tokio::test]

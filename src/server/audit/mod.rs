@@ -16,6 +16,7 @@ pub mod chain;
 use crate::server::caller::{Actor, Caller};
 use crate::server::clock::{Clock, Timestamp};
 use crate::server::crypto::DataKeys;
+use crate::server::db::account_keys;
 use crate::server::db::accounts::AccountId;
 use crate::server::db::audit::{self, NewAuditEvent, Seal, StoredEvent};
 use crate::server::db::{stored_names, Conn, Db, Lock};
@@ -137,7 +138,9 @@ fn actor_columns(actor: Actor) -> (&'static str, Option<AccountId>) {
 
 /// Appends `event`, made by `caller` at `at`, in the transaction `conn` belongs to
 /// (the one that makes the change). The address and browser are encrypted under
-/// the data key.
+/// the subject account's own key (made if it has none), so destroying that key
+/// erases them from the account's rows (docs/DESIGN.md §7); a row about no account
+/// uses the data key.
 ///
 /// Errors: storage failures (the change's transaction then rolls back too).
 pub async fn record(
@@ -148,6 +151,14 @@ pub async fn record(
     event: AuditEvent,
 ) -> anyhow::Result<()> {
     let (actor_kind, actor_id) = actor_columns(caller.actor);
+    let (ip, user_agent) = (caller.meta.ip.as_bytes(), caller.meta.user_agent.as_bytes());
+    let (ip, user_agent) = match event.subject {
+        Some(account) => {
+            let key = account_keys::for_writing(conn, keys, account).await?;
+            (key.encrypt(ip), key.encrypt(user_agent))
+        }
+        None => (keys.encrypt(ip), keys.encrypt(user_agent)),
+    };
     let row = NewAuditEvent {
         at,
         actor_kind,
@@ -155,8 +166,8 @@ pub async fn record(
         subject_id: event.subject,
         action: event.action.as_str(),
         result: event.result.as_str(),
-        ip: keys.encrypt(caller.meta.ip.as_bytes()),
-        user_agent: keys.encrypt(caller.meta.user_agent.as_bytes()),
+        ip,
+        user_agent,
         request_id: caller.meta.request_id.clone(),
         details: event.details.to_string(),
     };

@@ -1,10 +1,14 @@
 //! The consent ledger, `consent_records`: which version of which document an
 //! account accepted, when, from where and how (docs/DESIGN.md §4). Append-only: the
-//! database refuses UPDATE and DELETE (and TRUNCATE on PostgreSQL).
+//! database refuses UPDATE and DELETE (and TRUNCATE on PostgreSQL). The IP and
+//! browser are encrypted under the account's own key ([`account_keys`]), so
+//! destroying the key erases them without changing a row (§7).
 
+use super::account_keys;
 use super::accounts::AccountId;
-use super::{stored_names, to_u32, Conn, Timestamp};
+use super::{stored_names, to_u32, Backend, Conn, Db, Lock, Timestamp};
 use crate::domain::DocumentKind;
+use crate::server::crypto::DataKeys;
 
 /// How a consent was given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,9 +48,15 @@ pub struct NewConsents {
     pub method: ConsentMethod,
 }
 
-/// Appends the rows, skipping a (document, version) the account has already
-/// accepted, so concurrent agreements write it once. Returns how many were written.
-pub async fn append(conn: &mut Conn, c: &NewConsents) -> anyhow::Result<u32> {
+/// Appends the rows, the IP and browser encrypted under the account's key,
+/// skipping a (document, version) the account has already accepted, so concurrent
+/// agreements write it once. Returns how many were written.
+pub async fn append(conn: &mut Conn, keys: &DataKeys, c: &NewConsents) -> anyhow::Result<u32> {
+    let key = account_keys::for_writing(conn, keys, c.account_id).await?;
+    let (ip, user_agent) = (
+        key.encrypt(c.ip.as_bytes()),
+        key.encrypt(c.user_agent.as_bytes()),
+    );
     let mut written = 0;
     for (document, version) in &c.documents {
         let done = sqlx::query(
@@ -58,8 +68,8 @@ pub async fn append(conn: &mut Conn, c: &NewConsents) -> anyhow::Result<u32> {
         .bind(document.as_str())
         .bind(i64::from(*version))
         .bind(c.accepted_at)
-        .bind(&c.ip)
-        .bind(&c.user_agent)
+        .bind(&ip)
+        .bind(&user_agent)
         .bind(c.method.as_str())
         .execute(&mut *conn)
         .await?;
@@ -91,4 +101,122 @@ pub async fn first_accepted_at(
             .fetch_one(conn)
             .await?,
     )
+}
+
+/// Where and in what browser the account accepted each row of its ledger, oldest
+/// first: `(document, version, ip, user_agent)`, or `None` for all once the
+/// account's key is destroyed.
+///
+/// Errors: storage failures; a row that does not decrypt under a key that exists.
+pub async fn origins_of(
+    conn: &mut Conn,
+    keys: &DataKeys,
+    account: AccountId,
+) -> anyhow::Result<Option<Vec<(DocumentKind, u32, String, String)>>> {
+    let Some(key) = account_keys::for_reading(conn, keys, account).await? else {
+        return Ok(None);
+    };
+    #[derive(sqlx::FromRow)]
+    struct Origin {
+        #[sqlx(try_from = "String")]
+        document: DocumentKind,
+        #[sqlx(try_from = "i64")]
+        version: u32,
+        ip: Vec<u8>,
+        user_agent: Vec<u8>,
+    }
+    let rows: Vec<Origin> = sqlx::query_as(
+        "SELECT document, version, ip, user_agent FROM consent_records \
+         WHERE account_id = $1 AND document IN ('agreement', 'privacy') ORDER BY accepted_at, id",
+    )
+    .bind(account)
+    .fetch_all(&mut *conn)
+    .await?;
+    let text = |bytes: &[u8]| -> anyhow::Result<String> {
+        Ok(String::from_utf8_lossy(&key.decrypt(bytes)?).into_owned())
+    };
+    rows.into_iter()
+        .map(|r| Ok((r.document, r.version, text(&r.ip)?, text(&r.user_agent)?)))
+        .collect::<anyhow::Result<Vec<_>>>()
+        .map(Some)
+}
+
+/// Moves the rows a database kept in plain text before account keys existed
+/// (`consent_records_plain`, set aside by the migration that introduced them) into
+/// the ledger, encrypted under each account's key, with their ids, then drops
+/// that table: one transaction, once (a second instance starting meanwhile finds
+/// nothing left to move). Returns how many rows were moved.
+///
+/// Errors: storage failures (nothing is moved then).
+pub async fn migrate_plain_rows(db: &Db, keys: &DataKeys) -> anyhow::Result<u64> {
+    let mut tx = db.write(&[Lock::Schema]).await?;
+    let exists: i64 = match db.backend() {
+        Backend::Sqlite => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM sqlite_master \
+                 WHERE type = 'table' AND name = 'consent_records_plain'",
+            )
+            .fetch_one(&mut *tx)
+            .await?
+        }
+        Backend::Postgres => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_name = 'consent_records_plain'",
+            )
+            .fetch_one(&mut *tx)
+            .await?
+        }
+    };
+    if exists == 0 {
+        return Ok(0);
+    }
+    #[derive(sqlx::FromRow)]
+    struct Plain {
+        id: i64,
+        account_id: AccountId,
+        document: String,
+        version: i64,
+        accepted_at: Timestamp,
+        ip: String,
+        user_agent: String,
+        method: String,
+    }
+    let rows: Vec<Plain> = sqlx::query_as(
+        "SELECT id, account_id, document, version, accepted_at, ip, user_agent, method \
+         FROM consent_records_plain ORDER BY id",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for r in &rows {
+        let key = account_keys::for_writing(&mut tx, keys, r.account_id).await?;
+        sqlx::query(
+            "INSERT INTO consent_records (id, account_id, document, version, accepted_at, ip, \
+             user_agent, method) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(r.id)
+        .bind(r.account_id)
+        .bind(&r.document)
+        .bind(r.version)
+        .bind(r.accepted_at)
+        .bind(key.encrypt(r.ip.as_bytes()))
+        .bind(key.encrypt(r.user_agent.as_bytes()))
+        .bind(&r.method)
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query("DROP TABLE consent_records_plain")
+        .execute(&mut *tx)
+        .await?;
+    if db.backend() == Backend::Postgres {
+        // The new table's ids continue after the moved ones.
+        sqlx::query(
+            "SELECT setval('consent_records_id_seq', \
+             COALESCE((SELECT MAX(id) FROM consent_records), 0) + 1, false)",
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(rows.len() as u64)
 }

@@ -15,6 +15,7 @@
 //! transaction touches ([`Lock`]), so instances do not queue behind one another for
 //! unrelated phones.
 
+pub mod account_keys;
 pub mod accounts;
 pub mod audit;
 pub mod consents;
@@ -72,6 +73,8 @@ pub enum Lock<'a> {
     Document(&'a str),
     /// The audit log's chain: one sealer at a time.
     AuditSeal,
+    /// A change of the schema made by the server itself (a data migration).
+    Schema,
 }
 
 impl Lock<'_> {
@@ -85,6 +88,7 @@ impl Lock<'_> {
             Self::SignInIp(ip) => (b"sign-in-ip", ip.as_bytes()),
             Self::Document(kind) => (b"document", kind.as_bytes()),
             Self::AuditSeal => (b"audit-seal", b""),
+            Self::Schema => (b"schema", b""),
         };
         let digest = Sha256::new()
             .chain_update(b"gatehouse/")

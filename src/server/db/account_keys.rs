@@ -1,0 +1,64 @@
+//! The `account_keys` table: each account's own key (docs/DESIGN.md §7), stored
+//! encrypted under the data key. The one place an account's append-only rows can
+//! be read from; deleting the row erases them (crypto-shredding).
+
+use super::accounts::AccountId;
+use super::Conn;
+use crate::server::crypto::{AccountKey, DataKeys};
+
+/// The account's key, made and stored first if it has none (an account created
+/// before keys existed gets one when its next row is written).
+///
+/// Errors: storage failures; a stored key that does not decrypt under the data key.
+pub async fn for_writing(
+    conn: &mut Conn,
+    keys: &DataKeys,
+    account: AccountId,
+) -> anyhow::Result<AccountKey> {
+    if let Some(key) = for_reading(conn, keys, account).await? {
+        return Ok(key);
+    }
+    let (key, bytes) = AccountKey::generate();
+    sqlx::query(
+        "INSERT INTO account_keys (account_id, key_encrypted) VALUES ($1, $2) \
+         ON CONFLICT (account_id) DO NOTHING",
+    )
+    .bind(account)
+    .bind(keys.encrypt(&bytes))
+    .execute(&mut *conn)
+    .await?;
+    // A concurrent writer may have stored its own first: use whichever is stored.
+    match for_reading(conn, keys, account).await? {
+        Some(stored) => Ok(stored),
+        None => Ok(key),
+    }
+}
+
+/// The account's key, or `None` once it was destroyed (or never made).
+///
+/// Errors: storage failures; a stored key that does not decrypt under the data key.
+pub async fn for_reading(
+    conn: &mut Conn,
+    keys: &DataKeys,
+    account: AccountId,
+) -> anyhow::Result<Option<AccountKey>> {
+    let stored: Option<Vec<u8>> =
+        sqlx::query_scalar("SELECT key_encrypted FROM account_keys WHERE account_id = $1")
+            .bind(account)
+            .fetch_optional(conn)
+            .await?;
+    stored
+        .map(|wrapped| AccountKey::from_bytes(&keys.decrypt(&wrapped)?))
+        .transpose()
+}
+
+/// Destroys the account's key: its append-only rows keep their ciphertext (and
+/// the audit chain still verifies) but no longer decrypt. Returns whether there
+/// was a key.
+pub async fn destroy(conn: &mut Conn, account: AccountId) -> anyhow::Result<bool> {
+    let done = sqlx::query("DELETE FROM account_keys WHERE account_id = $1")
+        .bind(account)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}

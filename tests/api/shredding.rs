@@ -1,0 +1,166 @@
+//! Erasure without breaking the append-only promise (issue 11): the IP and
+//! browser in an account's consent records and audit rows are encrypted under the
+//! account's own key; destroying the key leaves every row (and the audit chain)
+//! in place but unreadable. Consent rows an older database kept in plain text are
+//! moved under their accounts' keys.
+
+use crate::common::*;
+use gatehouse::server::audit;
+use gatehouse::server::crypto::AccountKey;
+use gatehouse::server::db::accounts::AccountId;
+use gatehouse::server::db::{account_keys, consents, Backend};
+use serde_json::json;
+use sqlx::Connection;
+use std::sync::Arc;
+
+/// The (ip, user_agent) ciphertexts of the account's consent and audit rows.
+async fn ciphertexts(app: &TestApp, account: i64) -> Vec<Vec<u8>> {
+    let mut db = app.db().await;
+    let mut all = Vec::new();
+    for query in [
+        "SELECT ip, user_agent FROM consent_records WHERE account_id = $1",
+        "SELECT ip, user_agent FROM audit_events WHERE subject_id = $1",
+    ] {
+        let rows: Vec<(Vec<u8>, Vec<u8>)> = sqlx::query_as(query)
+            .bind(account)
+            .fetch_all(&mut db)
+            .await
+            .unwrap();
+        all.extend(rows.into_iter().flat_map(|(a, b)| [a, b]));
+    }
+    all
+}
+
+async fn key_of(app: &TestApp, account: i64) -> Option<AccountKey> {
+    let mut conn = app.state.db.read().await.unwrap();
+    account_keys::for_reading(&mut conn, &app.state.keys, AccountId(account))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn destroying_an_accounts_key_leaves_its_rows_verifiable_and_unreadable() {
+    let app = spawn_app().await;
+    for phone in ["13800138000", "13900139000"] {
+        assert_eq!(
+            app.sign_up(&client("en"), phone, json!({})).await.status,
+            200
+        );
+    }
+    let (first, second) = (
+        key_of(&app, 1).await.unwrap(),
+        key_of(&app, 2).await.unwrap(),
+    );
+    let rows = ciphertexts(&app, 1).await;
+    assert_eq!(
+        rows.len(),
+        2 * (2 + 3),
+        "2 consents and 3 audit rows, IP and browser each"
+    );
+    assert!(rows.iter().all(|c| first.decrypt(c).is_ok()));
+    audit::seal_pending(&app.state.db, app.state.clock.as_ref())
+        .await
+        .unwrap();
+
+    let mut tx = app.state.db.write(&[]).await.unwrap();
+    assert!(account_keys::destroy(&mut tx, AccountId(1)).await.unwrap());
+    tx.commit().await.unwrap();
+
+    // The rows are all still there, byte for byte, and the chain still holds.
+    assert_eq!(ciphertexts(&app, 1).await, rows);
+    let verified = audit::verify(&app.state.db).await.unwrap();
+    assert_eq!((verified.sealed, verified.broken), (2 + 6, None));
+    // No key left reads them: not the data key, not another account's.
+    assert!(key_of(&app, 1).await.is_none());
+    assert!(rows.iter().all(|c| app.state.keys.decrypt(c).is_err()));
+    assert!(rows.iter().all(|c| second.decrypt(c).is_err()));
+    let mut conn = app.state.db.read().await.unwrap();
+    let gone = consents::origins_of(&mut conn, &app.state.keys, AccountId(1))
+        .await
+        .unwrap();
+    assert_eq!(gone, None);
+    // The other account is untouched.
+    assert_eq!(app.consent_origins(2).await.len(), 2);
+    assert!(ciphertexts(&app, 2)
+        .await
+        .iter()
+        .all(|c| second.decrypt(c).is_ok()));
+}
+
+#[tokio::test]
+async fn plain_consent_rows_of_an_older_database_move_under_their_accounts_keys() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let url = fresh_database(dir.path()).await;
+    // The database as the release before account keys left it.
+    let db = gatehouse::server::db::Db::open(&url).await.unwrap();
+    let (mut migrator, before_keys) = match db.backend() {
+        Backend::Sqlite => (sqlx::migrate!("./migrations/sqlite"), 6),
+        Backend::Postgres => (sqlx::migrate!("./migrations/postgres"), 3),
+    };
+    migrator.migrations = std::borrow::Cow::Owned(migrator.migrations[..before_keys].to_vec());
+    let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+    migrator.run_direct(&mut conn).await.unwrap();
+    for statement in [
+        "INSERT INTO accounts (id, phone_index, phone_encrypted, password_hash, created_at) \
+         VALUES (7, 'x', 'y', 'z', 1700000000)",
+        "INSERT INTO consent_records (id, account_id, document, version, accepted_at, ip, \
+         user_agent, method) VALUES (41, 7, 'agreement', 1, 1700000000, '203.0.113.9', \
+         'Mozilla/5.0 Old', 'sign-up'), (42, 7, 'privacy', 1, 1700000000, '203.0.113.9', \
+         'Mozilla/5.0 Old', 'sign-up')",
+    ] {
+        sqlx::query(statement).execute(&mut conn).await.unwrap();
+    }
+    db.close().await;
+
+    // Starting the new release migrates and moves the rows.
+    let mut settings = test_settings(dir.path());
+    settings.database_url = Some(url.clone());
+    let app = start(settings, test_clock(), dir.clone()).await;
+    assert_eq!(
+        app.consent_origins(7).await,
+        [
+            (
+                "agreement".into(),
+                1,
+                "203.0.113.9".into(),
+                "Mozilla/5.0 Old".into()
+            ),
+            (
+                "privacy".into(),
+                1,
+                "203.0.113.9".into(),
+                "Mozilla/5.0 Old".into()
+            ),
+        ]
+    );
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM consent_records ORDER BY id")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(ids, [41, 42]);
+    let stored: Vec<Vec<u8>> = sqlx::query_scalar("SELECT ip FROM consent_records")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    assert!(stored.iter().all(|ip| !ip.windows(4).any(|w| w == b"203.")));
+    let plain_left = sqlx::query("SELECT 1 FROM consent_records_plain")
+        .execute(&mut conn)
+        .await;
+    assert!(plain_left.is_err(), "the plain table is dropped");
+    // The ledger goes on: a new sign-up's rows come after the moved ones.
+    assert_eq!(
+        app.sign_up(&client("en"), "13800138000", json!({}))
+            .await
+            .status,
+        200
+    );
+    let after: Vec<i64> = sqlx::query_scalar("SELECT id FROM consent_records ORDER BY id")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(after.len(), 4);
+    assert!(after[2] > 42, "{after:?}");
+    // A second start finds nothing left to move.
+    let again = app.second_instance().await;
+    assert_eq!(again.consent_origins(7).await.len(), 2);
+}
