@@ -90,79 +90,35 @@ pub fn browser_name(user_agent: &str) -> String {
 }
 
 #[cfg(feature = "server")]
-pub use server::{end_session, set_suspended};
+pub mod service;
+
+#[cfg(feature = "server")]
+pub use server::end_session;
+#[cfg(feature = "server")]
+pub use service::set_suspended;
 
 #[cfg(feature = "server")]
 mod server {
     use super::*;
     use crate::domain::PhoneNumber;
-    use crate::server::audit::{self, AuditAction, AuditEvent};
-    use crate::server::caller::Caller;
     use crate::server::clock::china_datetime;
-    use crate::server::db::accounts::{self, Account, AccountId};
+    use crate::server::db::accounts::Account;
     use crate::server::db::consents::{self, ConsentMethod};
-    use crate::server::db::sessions;
     use crate::server::db::sign_ins::{self, SignInMethod, SignInOutcome};
     use crate::server::http::context::RequestContext;
     use crate::server::session;
-    use crate::server::state::AppState;
-    use serde_json::json;
 
-    /// Suspends or reinstates the account (docs/DESIGN.md §6) for `reason`; suspending
-    /// also ends every session of it. One transaction with its audit rows.
-    ///
-    /// Errors: storage failures.
-    pub async fn set_suspended(
-        state: &AppState,
-        caller: &Caller,
-        account: AccountId,
-        suspended: bool,
-        reason: &str,
-    ) -> anyhow::Result<()> {
-        let mut tx = state.db.write(&[]).await?;
-        accounts::set_suspended(&mut tx, account, suspended).await?;
-        let ended = if suspended {
-            sessions::delete_all_of(&mut tx, account).await?
-        } else {
-            0
-        };
-        let action = if suspended {
-            AuditAction::AccountSuspended
-        } else {
-            AuditAction::AccountReinstated
-        };
-        let now = state.clock.unix();
-        let changed = AuditEvent::success(action, Some(account), json!({ "reason": reason }));
-        audit::record(&mut tx, &state.keys, now, caller, changed).await?;
-        if let Some(event) = AuditEvent::sessions_ended(account, ended, "suspended") {
-            audit::record(&mut tx, &state.keys, now, caller, event).await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Ends this browser's session on the server: with a signed-in account, its
-    /// record is deleted with the audit row (`sign-out`, and `consent-declined`
-    /// first when `declined`) in one transaction; then the session is flushed, so
-    /// the cookie is worthless. Succeeds also without a session.
+    /// Ends this browser's session: with a signed-in account, through
+    /// [`service::sign_out`](super::service::sign_out) (the record deleted with its
+    /// audit rows); then the session is flushed, so the cookie is worthless.
+    /// Succeeds also without a session.
     ///
     /// Errors: storage failures.
     pub async fn end_session(ctx: &RequestContext, declined: bool) -> anyhow::Result<()> {
         let account = session::account_id(&ctx.session).await?;
         if let (Some(account), Some(id)) = (account, ctx.session.id()) {
-            let state = &ctx.state;
             let caller = ctx.visitor().as_account(account);
-            let mut tx = state.db.write(&[]).await?;
-            sessions::delete(&mut tx, &session::id_hash(&id)).await?;
-            let now = state.clock.unix();
-            if declined {
-                let event =
-                    AuditEvent::success(AuditAction::ConsentDeclined, Some(account), json!({}));
-                audit::record(&mut tx, &state.keys, now, &caller, event).await?;
-            }
-            let event = AuditEvent::success(AuditAction::SignOut, Some(account), json!({}));
-            audit::record(&mut tx, &state.keys, now, &caller, event).await?;
-            tx.commit().await?;
+            super::service::sign_out(&ctx.state, &caller, &session::id_hash(&id), declined).await?;
         }
         session::sign_out(&ctx.session).await
     }

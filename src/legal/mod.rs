@@ -13,6 +13,8 @@
 mod consent_page;
 mod page;
 #[cfg(feature = "server")]
+pub mod rules;
+#[cfg(feature = "server")]
 pub mod server;
 
 mod types;

@@ -1,7 +1,9 @@
-//! The server side of the documents (docs/DESIGN.md §4): which version is in force, what
-//! a user must agree to again, publishing, and rendering Markdown safely.
+//! The server side of the documents (docs/DESIGN.md §4): reading the versions and
+//! the ledger for the rules ([`Versions`], in `rules`), agreeing and declining,
+//! publishing, and rendering Markdown safely.
 
-use super::types::{notice_id, LegalDocument, Localized, VersionEntry, VersionStatus};
+use super::rules::{DocumentVersion, Versions};
+use super::types::{notice_id, LegalDocument, VersionEntry};
 use crate::domain::DocumentKind;
 use crate::error::ApiError;
 use crate::i18n::{Lang, Msg};
@@ -10,117 +12,20 @@ use crate::server::caller::{Actor, Caller};
 use crate::server::clock::{china_date, china_standard_time, Clock};
 use crate::server::db::accounts::AccountId;
 use crate::server::db::consents::{self, ConsentMethod, NewConsents};
-use crate::server::db::documents::{self, DocumentVersionRow, NewDocumentVersion};
+use crate::server::db::documents::{self, NewDocumentVersion};
 use crate::server::db::{Db, Lock, Timestamp};
 use crate::server::state::AppState;
-use anyhow::{bail, Context};
+use anyhow::Context;
 use dioxus::fullstack::StatusCode;
 
-/// Every published version, with the rules that read them at one instant.
-#[derive(Debug, Clone)]
-pub struct Versions {
-    rows: Vec<DocumentVersionRow>,
-    now: i64,
-}
-
+/// Reading the versions and the ledger the rules need.
 impl Versions {
-    /// `rows` as [`documents::all`] returns them, read at `now`
-    /// (Unix seconds).
-    pub fn new(rows: Vec<DocumentVersionRow>, now: i64) -> Self {
-        Self { rows, now }
-    }
-
     /// Every version in the database, read at the clock's now.
     ///
     /// Errors: storage failures, a stored kind this version does not know.
     pub async fn load(db: &Db, clock: &dyn Clock) -> anyhow::Result<Self> {
         let mut conn = db.read().await?;
         Ok(Self::new(documents::all(&mut conn).await?, clock.unix()))
-    }
-
-    fn of(&self, kind: DocumentKind) -> impl DoubleEndedIterator<Item = &DocumentVersionRow> {
-        self.rows.iter().filter(move |r| r.kind == kind)
-    }
-
-    fn effective(&self, row: &DocumentVersionRow) -> bool {
-        row.effective_at <= self.now
-    }
-
-    /// The newest version of `kind` whose effective date has come.
-    pub fn in_force(&self, kind: DocumentKind) -> Option<&DocumentVersionRow> {
-        self.of(kind).rev().find(|r| self.effective(r))
-    }
-
-    /// Each document's version in force, as (kind, version) pairs in
-    /// [`DocumentKind::ALL`] order; a kind with none in force is left out.
-    pub fn in_force_pairs(&self) -> Vec<(DocumentKind, u32)> {
-        DocumentKind::ALL
-            .into_iter()
-            .filter_map(|k| Some((k, self.in_force(k)?.version)))
-            .collect()
-    }
-
-    /// The version of `kind` a user who last accepted `accepted` (0: none) must
-    /// agree to before using their account: the version in force, when a material
-    /// version newer than `accepted` is in force. Non-material versions never ask.
-    pub fn due(&self, kind: DocumentKind, accepted: u32) -> Option<&DocumentVersionRow> {
-        let material = self
-            .of(kind)
-            .rev()
-            .find(|r| r.material && self.effective(r))?;
-        (material.version > accepted)
-            .then(|| self.in_force(kind))
-            .flatten()
-    }
-
-    /// What the notice banner announces: per kind, the version in force, if it is
-    /// not the first and took effect less than `days` days ago.
-    pub fn notices(&self, days: u32) -> impl Iterator<Item = &DocumentVersionRow> {
-        let window = i64::from(days) * 86_400;
-        DocumentKind::ALL
-            .into_iter()
-            .filter_map(move |kind| self.in_force(kind))
-            .filter(move |r| r.version > 1 && self.now < r.effective_at + window)
-    }
-
-    pub fn status(&self, row: &DocumentVersionRow) -> VersionStatus {
-        match self.in_force(row.kind) {
-            _ if !self.effective(row) => VersionStatus::Upcoming,
-            Some(current) if current.version == row.version => VersionStatus::InForce,
-            _ => VersionStatus::Superseded,
-        }
-    }
-
-    /// What the pages show of `row`.
-    pub fn entry(&self, row: &DocumentVersionRow) -> VersionEntry {
-        VersionEntry {
-            kind: row.kind,
-            version: row.version,
-            effective: china_date(row.effective_at),
-            material: row.material,
-            status: self.status(row),
-            summary: Localized {
-                zh: row.summary_zh.clone(),
-                en: row.summary_en.clone(),
-            },
-        }
-    }
-
-    /// The documents an account with ledger `accepted` ((kind, version) rows) must
-    /// agree to now, each at the version in force.
-    pub fn due_for(&self, accepted: &[(DocumentKind, u32)]) -> Vec<&DocumentVersionRow> {
-        DocumentKind::ALL
-            .into_iter()
-            .filter_map(|kind| {
-                let last = accepted
-                    .iter()
-                    .filter(|(k, _)| *k == kind)
-                    .map(|(_, v)| *v)
-                    .max()
-                    .unwrap_or(0);
-                self.due(kind, last)
-            })
-            .collect()
     }
 
     /// The documents account `account_id` must agree to again, reading its ledger.
@@ -130,7 +35,7 @@ impl Versions {
         &self,
         db: &Db,
         account_id: AccountId,
-    ) -> anyhow::Result<Vec<&DocumentVersionRow>> {
+    ) -> anyhow::Result<Vec<&DocumentVersion>> {
         let mut conn = db.read().await?;
         let accepted: Vec<(DocumentKind, u32)> = consents::of_account(&mut conn, account_id)
             .await?
@@ -350,33 +255,63 @@ fn start_of_day(unix: i64) -> anyhow::Result<i64> {
     parse_effective(&china_date(unix))
 }
 
-/// Publishes `p` as the next version of its kind, the operator's name filled in.
-/// Returns the version number.
+/// Why a publication was refused; nothing was written. The messages name the
+/// command line's flags (`gatehouse docs publish`); another door maps the variants.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// A text does not start with its title line (`# ...`); `lang` says which.
+    #[error("--{}: the text must start with its title, a line beginning with \"# \"", lang.code())]
+    NoTitle { lang: Lang },
+    #[error("--summary: say in a sentence what changed")]
+    NoSummary,
+    #[error("--effective {text}: expected YYYY-MM-DD or an RFC 3339 instant")]
+    EffectiveUnreadable { text: String },
+    #[error("--effective {text}: the date is in the past")]
+    EffectivePast { text: String },
+    /// Versions take effect in order: the latest of this kind takes effect on
+    /// `latest` (China Standard Time, `YYYY-MM-DD`).
+    #[error("--effective {text}: the latest {kind} version takes effect on {latest}; versions take effect in order")]
+    EffectiveBeforeLatest {
+        text: String,
+        kind: DocumentKind,
+        latest: String,
+    },
+    /// Another version of this kind was published meanwhile.
+    #[error("another version was published meanwhile")]
+    VersionTaken,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// Publishes `p` as the next version of its kind, the operator's name filled in,
+/// with its audit row. Returns the version number.
 ///
-/// Errors: a body without a `# ` title line or a summary left empty; an effective
-/// date before today (China Standard Time) or before the latest version's; storage
-/// failures.
-pub async fn publish(state: &AppState, caller: &Caller, p: Publication) -> anyhow::Result<u32> {
+/// Errors: [`PublishError`]: a text without its title line, an empty summary, an
+/// effective date unreadable, before today (China Standard Time) or before the
+/// latest version's.
+pub async fn publish(
+    state: &AppState,
+    caller: &Caller,
+    p: Publication,
+) -> Result<u32, PublishError> {
     let (settings, clock) = (&state.settings, state.clock.as_ref());
     let fill = |text: &str| {
         text.replace("{company}", &settings.company)
             .replace("{hotline}", &settings.hotline)
     };
-    for (flag, body) in [("--zh", &p.zh), ("--en", &p.en)] {
+    for (lang, body) in [(Lang::Zh, &p.zh), (Lang::En, &p.en)] {
         if !body.trim_start().starts_with("# ") {
-            bail!("{flag}: the text must start with its title, a line beginning with \"# \"");
+            return Err(PublishError::NoTitle { lang });
         }
     }
     if p.summary_zh.trim().is_empty() || p.summary_en.trim().is_empty() {
-        bail!("--summary: say in a sentence what changed");
+        return Err(PublishError::NoSummary);
     }
-    let effective_at = parse_effective(&p.effective)?;
-    let today = clock
-        .now()
-        .with_timezone(&china_standard_time())
-        .date_naive();
-    if effective_at < parse_effective(&today.to_string())? {
-        bail!("--effective {}: the date is in the past", p.effective);
+    let text = p.effective.clone();
+    let effective_at = parse_effective(&p.effective)
+        .map_err(|_| PublishError::EffectiveUnreadable { text: text.clone() })?;
+    if effective_at < start_of_today(clock)? {
+        return Err(PublishError::EffectivePast { text });
     }
     let version = Unpublished {
         kind: p.kind,
@@ -388,16 +323,16 @@ pub async fn publish(state: &AppState, caller: &Caller, p: Publication) -> anyho
         effective_at,
         published_at: clock.unix(),
     };
-    let published = publish_next(state, caller, version, None).await?;
-    match published {
+    match publish_next(state, caller, version, None).await? {
         Ok(version) => Ok(version),
-        Err(PublishRefused::EffectiveBeforeLatest { latest }) => bail!(
-            "--effective {}: the latest {} version takes effect on {}; versions take effect in order",
-            p.effective,
-            p.kind,
-            china_date(latest)
-        ),
-        Err(PublishRefused::VersionTaken) => bail!("another version was published meanwhile"),
+        Err(PublishRefused::EffectiveBeforeLatest { latest }) => {
+            Err(PublishError::EffectiveBeforeLatest {
+                text,
+                kind: p.kind,
+                latest: china_date(latest),
+            })
+        }
+        Err(PublishRefused::VersionTaken) => Err(PublishError::VersionTaken),
     }
 }
 
@@ -527,113 +462,6 @@ pub async fn publish_next(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn row(kind: &str, version: u32, material: bool, effective_at: i64) -> DocumentVersionRow {
-        DocumentVersionRow {
-            kind: kind.parse().unwrap(),
-            version,
-            summary_zh: String::new(),
-            summary_en: String::new(),
-            material,
-            effective_at,
-            published_at: 0,
-        }
-    }
-
-    fn accepted(pairs: &[(&str, u32)]) -> Vec<(DocumentKind, u32)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.parse().unwrap(), *v))
-            .collect()
-    }
-
-    const DAY: i64 = 86_400;
-
-    #[test]
-    fn a_material_version_in_force_is_due_for_those_who_accepted_an_older_one() {
-        let rows = vec![
-            row("agreement", 1, false, 0),
-            row("privacy", 1, false, 0),
-            row("privacy", 2, true, 10 * DAY),
-        ];
-        let v1_user = accepted(&[("agreement", 1), ("privacy", 1)]);
-        // Before the effective date: nothing is due, version 1 is in force.
-        let before = Versions::new(rows.clone(), 10 * DAY - 1);
-        assert!(before.due_for(&v1_user).is_empty());
-        assert_eq!(before.in_force(DocumentKind::Privacy).unwrap().version, 1);
-        // From the effective date on: privacy version 2 is due, the agreement not.
-        let after = Versions::new(rows, 10 * DAY);
-        let due = after.due_for(&v1_user);
-        assert_eq!(due.len(), 1);
-        assert_eq!((due[0].kind.as_str(), due[0].version), ("privacy", 2));
-        // Who accepted version 2 (at sign-up, or by re-consent) is not asked.
-        assert!(after
-            .due_for(&accepted(&[
-                ("agreement", 1),
-                ("privacy", 1),
-                ("privacy", 2)
-            ]))
-            .is_empty());
-    }
-
-    #[test]
-    fn a_non_material_version_never_asks_but_is_what_a_due_user_accepts() {
-        let rows = vec![
-            row("agreement", 1, false, 0),
-            row("agreement", 2, false, DAY),
-        ];
-        let versions = Versions::new(rows.clone(), 2 * DAY);
-        assert!(versions.due_for(&accepted(&[("agreement", 1)])).is_empty());
-        // A material version 2 followed by a non-material 3: a version-1 user
-        // agrees to 3, the version in force; a version-2 user is not asked.
-        let mut rows = rows;
-        rows[1].material = true;
-        rows.push(row("agreement", 3, false, 3 * DAY));
-        let versions = Versions::new(rows, 3 * DAY);
-        let due = versions.due_for(&accepted(&[("agreement", 1)]));
-        assert_eq!(due[0].version, 3);
-        assert!(versions.due_for(&accepted(&[("agreement", 2)])).is_empty());
-    }
-
-    #[test]
-    fn statuses_and_the_notice_window() {
-        let rows = vec![
-            row("privacy", 1, false, 0),
-            row("privacy", 2, false, DAY),
-            row("privacy", 3, true, 40 * DAY),
-        ];
-        let at = |now| Versions::new(rows.clone(), now);
-        let v = at(2 * DAY);
-        let statuses: Vec<_> = rows.iter().map(|r| v.status(r)).collect();
-        assert_eq!(
-            statuses,
-            [
-                VersionStatus::Superseded,
-                VersionStatus::InForce,
-                VersionStatus::Upcoming
-            ]
-        );
-        // Version 2 is announced for 30 days from its effective date; version 1 never.
-        let announced = |now| -> Vec<u32> { at(now).notices(30).map(|r| r.version).collect() };
-        assert_eq!(announced(DAY - 1), Vec::<u32>::new());
-        assert_eq!(announced(DAY), [2]);
-        assert_eq!(announced(31 * DAY - 1), [2]);
-        assert_eq!(announced(31 * DAY), Vec::<u32>::new());
-        assert_eq!(announced(40 * DAY), [3]);
-        assert_eq!(at(2 * DAY).notices(0).count(), 0);
-        // A newer version in force replaces the older one's notice.
-        let mut rows = rows.clone();
-        rows.push(row("privacy", 4, false, 41 * DAY));
-        rows.push(row("agreement", 2, false, 41 * DAY));
-        let listed: Vec<_> = Versions::new(rows, 41 * DAY)
-            .notices(30)
-            .map(|r| (r.kind, r.version))
-            .collect();
-        assert_eq!(
-            listed,
-            [(DocumentKind::Agreement, 2), (DocumentKind::Privacy, 4)]
-        );
-    }
 
     /// Every element of `html`: text never holds a bare `<`, so each `<` opens one.
     fn tags(html: &str) -> Vec<&str> {

@@ -9,7 +9,7 @@ use crate::domain::{OtpPurpose, PhoneNumber};
 use crate::error::ApiError;
 use crate::form::Field;
 use crate::i18n::{Lang, Msg};
-use crate::legal::server::Versions;
+use crate::legal::rules::Versions;
 use crate::server::audit::{self, AuditAction, AuditEvent};
 use crate::server::caller::Caller;
 use crate::server::db::accounts::{self, NewAccount as NewAccountRow};

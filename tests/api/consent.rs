@@ -23,12 +23,8 @@ fn publication(kind: DocumentKind, effective: &str, material: bool) -> Publicati
 
 impl TestApp {
     async fn publish(&self, p: Publication) -> anyhow::Result<u32> {
-        publish(
-            &self.state,
-            &gatehouse::server::caller::Caller::operator(),
-            p,
-        )
-        .await
+        let operator = gatehouse::server::caller::Caller::operator();
+        Ok(publish(&self.state, &operator, p).await?)
     }
 
     async fn accept(&self, c: &reqwest::Client, accepted: Value) -> Reply {

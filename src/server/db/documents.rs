@@ -4,25 +4,22 @@
 
 use super::{to_u32, Conn, Flag, Timestamp};
 use crate::domain::DocumentKind;
+use crate::legal::rules::DocumentVersion;
 use sqlx::Row;
 
-/// A published version, without its bodies.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct DocumentVersionRow {
+/// A published version as stored, decoded by column name.
+#[derive(sqlx::FromRow)]
+struct VersionRow {
     #[sqlx(try_from = "String")]
-    pub kind: DocumentKind,
-    /// 1, 2, ... per kind.
+    kind: DocumentKind,
     #[sqlx(try_from = "i64")]
-    pub version: u32,
-    /// What changed, for the notice banner and the consent page.
-    pub summary_zh: String,
-    pub summary_en: String,
-    /// A material change: signed-in users must agree again once it is in force.
+    version: u32,
+    summary_zh: String,
+    summary_en: String,
     #[sqlx(try_from = "Flag")]
-    pub material: bool,
-    /// In force from this instant on.
-    pub effective_at: Timestamp,
-    pub published_at: Timestamp,
+    material: bool,
+    effective_at: Timestamp,
+    published_at: Timestamp,
 }
 
 /// A version about to be published.
@@ -78,13 +75,25 @@ pub async fn insert(conn: &mut Conn, d: &NewDocumentVersion) -> anyhow::Result<(
 }
 
 /// Every published version of every document, by kind then version.
-pub async fn all(conn: &mut Conn) -> anyhow::Result<Vec<DocumentVersionRow>> {
-    Ok(sqlx::query_as(
+pub async fn all(conn: &mut Conn) -> anyhow::Result<Vec<DocumentVersion>> {
+    let rows: Vec<VersionRow> = sqlx::query_as(
         "SELECT kind, version, summary_zh, summary_en, material, effective_at, published_at \
          FROM document_versions ORDER BY kind, version",
     )
     .fetch_all(conn)
-    .await?)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| DocumentVersion {
+            kind: r.kind,
+            version: r.version,
+            summary_zh: r.summary_zh,
+            summary_en: r.summary_en,
+            material: r.material,
+            effective_at: r.effective_at,
+            published_at: r.published_at,
+        })
+        .collect())
 }
 
 /// The Chinese and English Markdown of one version, if it exists.

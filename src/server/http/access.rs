@@ -4,7 +4,7 @@
 use super::RequestContext;
 use crate::error::ApiError;
 use crate::i18n::Msg;
-use crate::legal::server::Versions;
+use crate::legal::rules::Versions;
 use crate::server::db::accounts::{self, Account};
 use crate::server::session;
 use dioxus::server::axum::http::StatusCode;
