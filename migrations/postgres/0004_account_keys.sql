@@ -4,6 +4,11 @@ CREATE TABLE account_keys (
     key_encrypted BYTEA   NOT NULL              -- nonce || AES-256-GCM of 32 bytes
 );
 
+-- A deleted account stays as a tombstone, for the rows that refer to it: its blind
+-- index replaced by random bytes, its ciphertext and password hash emptied, its key
+-- destroyed, and the time of deletion here.
+ALTER TABLE accounts ADD COLUMN deleted_at BIGINT;
+
 -- The consent ledger moves to that form; the server re-encrypts the plain rows at
 -- its next start and drops consent_records_plain.
 DROP TRIGGER consent_records_no_change ON consent_records;

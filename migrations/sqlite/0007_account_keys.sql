@@ -7,6 +7,11 @@ CREATE TABLE account_keys (
     key_encrypted BLOB    NOT NULL              -- nonce || AES-256-GCM of 32 bytes
 );
 
+-- A deleted account stays as a tombstone, for the rows that refer to it: its blind
+-- index replaced by random bytes, its ciphertext and password hash emptied, its key
+-- destroyed, and the time of deletion here.
+ALTER TABLE accounts ADD COLUMN deleted_at INTEGER;
+
 -- The consent ledger moves to that form. Its plain rows are kept aside here; the
 -- server re-encrypts them into the new table at its next start and then drops
 -- consent_records_plain (src/server/db/consents.rs: migrate_plain_rows).

@@ -5,7 +5,7 @@
 use crate::server::audit::{self, AuditAction, AuditEvent};
 use crate::server::caller::{Actor, Caller};
 use crate::server::db::accounts::{self, AccountId};
-use crate::server::db::sessions;
+use crate::server::db::{account_keys, sessions, sign_ins};
 use crate::server::state::AppState;
 use serde_json::json;
 
@@ -75,6 +75,37 @@ pub async fn sign_out(
     for event in events {
         audit::record(&mut tx, &state.keys, now, caller, event).await?;
     }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Erases the account's personal data (docs/DESIGN.md §5, §7) for `reason`: the
+/// account becomes a tombstone (blind index, phone ciphertext and password hash
+/// gone), its key is destroyed (its consent and audit rows stay, and the audit
+/// chain with them, but no longer decrypt), its sessions and sign-in history are
+/// deleted; an audit row without personal data records it. One transaction.
+/// Confirming the user's wish (an SMS code) is the door's.
+///
+/// Errors: storage failures.
+pub async fn erase(
+    state: &AppState,
+    caller: &Caller,
+    account: AccountId,
+    reason: &str,
+) -> anyhow::Result<()> {
+    let mut tx = state.db.write(&[]).await?;
+    let now = state.clock.unix();
+    if !accounts::tombstone(&mut tx, account, now).await? {
+        return Ok(());
+    }
+    let ended = sessions::delete_all_of(&mut tx, account).await?;
+    sign_ins::delete_all_of(&mut tx, account).await?;
+    // Written before the key goes, under it: the row stays, its address and
+    // browser are erased with the rest.
+    let details = json!({ "reason": reason, "sessions_ended": ended });
+    let erased = AuditEvent::success(AuditAction::AccountErased, Some(account), details);
+    audit::record(&mut tx, &state.keys, now, caller, erased).await?;
+    account_keys::destroy(&mut tx, account).await?;
     tx.commit().await?;
     Ok(())
 }

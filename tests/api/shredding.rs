@@ -164,3 +164,65 @@ async fn plain_consent_rows_of_an_older_database_move_under_their_accounts_keys(
     let again = app.second_instance().await;
     assert_eq!(again.consent_origins(7).await.len(), 2);
 }
+
+#[tokio::test]
+async fn erasing_an_account_leaves_a_tombstone_and_frees_the_number() {
+    let app = spawn_app().await;
+    let c = client("en");
+    assert_eq!(app.sign_up(&c, "13800138000", json!({})).await.status, 200);
+    assert_eq!(app.get(&c, "/api/account").await.status, 200);
+    let operator = gatehouse::server::caller::Caller::operator();
+    gatehouse::account::service::erase(&app.state, &operator, AccountId(1), "test")
+        .await
+        .unwrap();
+
+    // Signed out everywhere, unknown to sign-in, free to sign up again.
+    assert_eq!(app.get(&c, "/api/account").await.status, 401);
+    let form = json!({ "form": { "phone": "13800138000", "password": "abcd1234" } });
+    let refused = app.post(&client("en"), "/api/login/password", form).await;
+    assert_eq!(refused.status, 401, "{}", refused.body);
+    app.clock.advance(60);
+    let again = app.sign_up(&client("en"), "13800138000", json!({})).await;
+    assert_eq!(again.status, 200, "{}", again.body);
+
+    // The tombstone: the row stays, the number, its ciphertext and the hash do not.
+    let mut db = app.db().await;
+    let (encrypted, hash, deleted_at): (Vec<u8>, String, Option<i64>) = sqlx::query_as(
+        "SELECT phone_encrypted, password_hash, deleted_at FROM accounts WHERE id = 1",
+    )
+    .fetch_one(&mut db)
+    .await
+    .unwrap();
+    assert_eq!((encrypted.len(), hash.as_str()), (0, ""));
+    assert_eq!(deleted_at, Some(app.clock_unix() - 60));
+    let holders: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE phone_index = $1")
+        .bind(
+            app.state
+                .phone_index(&gatehouse::domain::PhoneNumber::parse("13800138000").unwrap()),
+        )
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+    assert_eq!(holders, 1, "only the new account holds the number");
+    assert_eq!(
+        app.count_where("sign_in_attempts", "account_id = 1").await,
+        0
+    );
+    assert_eq!(
+        app.count_where("consent_records", "account_id = 1").await,
+        2
+    );
+    assert!(key_of(&app, 1).await.is_none());
+    let erased: (String, Option<i64>, String) = sqlx::query_as(
+        "SELECT action, subject_id, details FROM audit_events WHERE action = 'account-erased'",
+    )
+    .fetch_one(&mut db)
+    .await
+    .unwrap();
+    assert_eq!((erased.0.as_str(), erased.1), ("account-erased", Some(1)));
+    assert!(!erased.2.contains("138"), "{}", erased.2);
+    audit::seal_pending(&app.state.db, app.state.clock.as_ref())
+        .await
+        .unwrap();
+    assert_eq!(audit::verify(&app.state.db).await.unwrap().broken, None);
+}

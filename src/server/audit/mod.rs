@@ -45,6 +45,8 @@ pub enum AuditAction {
     DocumentPublished,
     AccountSuspended,
     AccountReinstated,
+    /// The account's personal data was erased (it is a tombstone now).
+    AccountErased,
 }
 
 stored_names!(AuditAction {
@@ -60,6 +62,7 @@ stored_names!(AuditAction {
     DocumentPublished => "document-published",
     AccountSuspended => "account-suspended",
     AccountReinstated => "account-reinstated",
+    AccountErased => "account-erased",
 });
 
 /// How it ended.

@@ -109,3 +109,26 @@ pub async fn set_suspended(conn: &mut Conn, id: AccountId, suspended: bool) -> a
         .await?;
     Ok(())
 }
+
+/// Turns the account into a tombstone (docs/DESIGN.md §7): the row stays, since
+/// the consent ledger and the audit log refer to it, but its blind index is
+/// replaced by 32 random bytes (the number can sign up again and no lookup finds
+/// it), its phone ciphertext and password hash are emptied, marketing consent is
+/// withdrawn and `deleted_at` set. Returns `false` if it was a tombstone already.
+/// Destroying its key and ending its sessions are the caller's, in the same
+/// transaction.
+pub async fn tombstone(conn: &mut Conn, id: AccountId, now: Timestamp) -> anyhow::Result<bool> {
+    let random: [u8; 32] = rand::random();
+    let done = sqlx::query(
+        "UPDATE accounts SET phone_index = $1, phone_encrypted = $2, password_hash = '', \
+         marketing_opt_in = $3, deleted_at = $4 WHERE id = $5 AND deleted_at IS NULL",
+    )
+    .bind(random.to_vec())
+    .bind(Vec::<u8>::new())
+    .bind(false)
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -93,3 +93,12 @@ pub async fn recent(
     .fetch_all(conn)
     .await?)
 }
+
+/// Deletes the account's sign-in history (an ordinary table: erasure deletes it).
+pub async fn delete_all_of(conn: &mut Conn, account: AccountId) -> anyhow::Result<u64> {
+    let done = sqlx::query("DELETE FROM sign_in_attempts WHERE account_id = $1")
+        .bind(account)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
