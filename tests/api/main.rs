@@ -9,6 +9,7 @@ mod http_surface;
 mod instances;
 mod login;
 mod register;
+mod services;
 mod serving;
 mod shredding;
 mod sms_webhook;
