@@ -6,7 +6,7 @@
 //!
 //! Rows are tamper-evident without a global lock on every write: they commit with
 //! their own id and are sealed into a hash chain shortly after ([`seal_pending`],
-//! one sealer at a time; the server runs it every [`SEAL_EVERY`]), the chain order
+//! one sealer at a time; the server seals every [`SEAL_EVERY`]), the chain order
 //! fixed at seal time, each seal's hash covering the previous seal's and its event
 //! exactly as stored ([`chain`]). [`verify`] walks the chain and names the first
 //! broken link.
@@ -178,20 +178,44 @@ pub async fn record(
     Ok(())
 }
 
-/// Seals every event not sealed yet into the chain, in id order, in transactions
-/// of up to 500 that hold the chain's lock (one sealer at a time across instances;
-/// an event committed meanwhile with a lower id is sealed in the next round).
+/// How far below the highest sealed event id the running server looks for events
+/// still unsealed: on PostgreSQL a transaction can commit after later ids were
+/// sealed. [`seal_pending`] (the command line's `audit verify`) looks at all.
+const SEAL_LOOKBACK_IDS: i64 = 100_000;
+
+/// Seals every event not sealed yet into the chain ([`seal_since`] over all ids).
 /// Returns how many were sealed.
 ///
 /// Errors: storage failures; what was sealed before stays sealed.
 pub async fn seal_pending(db: &Db, clock: &dyn Clock) -> anyhow::Result<u64> {
+    seal_since(db, clock, 0).await
+}
+
+/// Seals the events with an id above `after_id` not sealed yet, in id order, in
+/// rounds of up to 500: the candidates are read without a lock (on SQLite, a scan
+/// under the write lock would hold up every writer), then one transaction holding
+/// the chain's lock (one sealer at a time across instances) drops those another
+/// sealer took meanwhile and appends a seal for each of the rest. An event
+/// committed meanwhile with a lower id is sealed in a later round.
+async fn seal_since(db: &Db, clock: &dyn Clock, after_id: i64) -> anyhow::Result<u64> {
     let mut sealed = 0;
     loop {
-        let mut tx = db.write(&[Lock::AuditSeal]).await?;
-        let pending = audit::unsealed(&mut tx, SEAL_BATCH).await?;
-        if pending.is_empty() {
+        let candidates = {
+            let mut conn = db.read().await?;
+            audit::unsealed(&mut conn, after_id, SEAL_BATCH).await?
+        };
+        let Some(first) = candidates.first() else {
             return Ok(sealed);
-        }
+        };
+        let mut tx = db.write(&[Lock::AuditSeal]).await?;
+        let taken: std::collections::HashSet<i64> = audit::sealed_from(&mut tx, first.id)
+            .await?
+            .into_iter()
+            .collect();
+        let pending: Vec<&StoredEvent> = candidates
+            .iter()
+            .filter(|e| !taken.contains(&e.id))
+            .collect();
         let last = audit::last_seal(&mut tx).await?;
         let (mut seq, mut previous) = match last {
             Some(seal) => (seal.seq, chain::link_hash_of(&seal.hash)?),
@@ -221,7 +245,13 @@ pub async fn seal_forever(db: Db, clock: std::sync::Arc<dyn Clock>) {
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
-        if let Err(e) = seal_pending(&db, clock.as_ref()).await {
+        let sealed = async {
+            let mut conn = db.read().await?;
+            let after = audit::max_sealed_event(&mut conn).await? - SEAL_LOOKBACK_IDS;
+            drop(conn);
+            seal_since(&db, clock.as_ref(), after.max(0)).await
+        };
+        if let Err(e) = sealed.await {
             tracing::warn!(error = %format!("{e:#}"), "sealing the audit log failed; retrying");
         }
     }

@@ -72,15 +72,38 @@ pub async fn insert(conn: &mut Conn, e: &NewAuditEvent) -> anyhow::Result<i64> {
     .await?)
 }
 
-/// Up to `limit` events not sealed yet, by id.
-pub async fn unsealed(conn: &mut Conn, limit: u32) -> anyhow::Result<Vec<StoredEvent>> {
+/// Up to `limit` events with an id above `after_id` not sealed yet, by id.
+pub async fn unsealed(
+    conn: &mut Conn,
+    after_id: i64,
+    limit: u32,
+) -> anyhow::Result<Vec<StoredEvent>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {EVENT_COLUMNS} FROM audit_events e LEFT JOIN audit_seals s ON s.event_id = e.id \
-         WHERE s.event_id IS NULL ORDER BY e.id LIMIT $1"
+         WHERE e.id > $1 AND s.event_id IS NULL ORDER BY e.id LIMIT $2"
     ))
+    .bind(after_id)
     .bind(i64::from(limit))
     .fetch_all(conn)
     .await?)
+}
+
+/// The ids of sealed events from `from_id` on.
+pub async fn sealed_from(conn: &mut Conn, from_id: i64) -> anyhow::Result<Vec<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT event_id FROM audit_seals WHERE event_id >= $1")
+            .bind(from_id)
+            .fetch_all(conn)
+            .await?,
+    )
+}
+
+/// The highest sealed event id (0 when nothing is sealed).
+pub async fn max_sealed_event(conn: &mut Conn) -> anyhow::Result<i64> {
+    let max: Option<i64> = sqlx::query_scalar("SELECT MAX(event_id) FROM audit_seals")
+        .fetch_one(conn)
+        .await?;
+    Ok(max.unwrap_or(0))
 }
 
 /// How many events are not sealed yet.
