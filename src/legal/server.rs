@@ -313,8 +313,9 @@ pub async fn publish(
     if effective_at < start_of_today(clock)? {
         return Err(PublishError::EffectivePast { text });
     }
-    let version = Unpublished {
+    let version = NewDocumentVersion {
         kind: p.kind,
+        version: 0,
         body_zh: fill(&p.zh),
         body_en: fill(&p.en),
         summary_zh: p.summary_zh.trim().to_owned(),
@@ -373,8 +374,9 @@ pub async fn publish_first_versions(state: &AppState) -> anyhow::Result<()> {
                 .replace("{hotline}", &settings.hotline)
         };
         // VersionTaken: another instance published it first.
-        let first = Unpublished {
+        let first = NewDocumentVersion {
             kind,
+            version: 0,
             body_zh: fill(zh),
             body_en: fill(en),
             summary_zh: "首次发布".into(),
@@ -388,20 +390,6 @@ pub async fn publish_first_versions(state: &AppState) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A version about to be published, before it has a number.
-#[derive(Debug, Clone)]
-pub struct Unpublished {
-    pub kind: DocumentKind,
-    /// Markdown, the operator's name filled in.
-    pub body_zh: String,
-    pub body_en: String,
-    pub summary_zh: String,
-    pub summary_en: String,
-    pub material: bool,
-    pub effective_at: Timestamp,
-    pub published_at: Timestamp,
-}
-
 /// Why a version was not published; nothing was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PublishRefused {
@@ -412,7 +400,8 @@ pub enum PublishRefused {
     EffectiveBeforeLatest { latest: Timestamp },
 }
 
-/// Publishes `v` as the next number of its kind, in one transaction that locks
+/// Publishes `v` as the next number of its kind (its `version` is set here), with
+/// its audit row, in one transaction that locks
 /// the kind's numbering: `expected` `Some(n)` publishes only if the next number is
 /// `n` (version 1 at first start, which concurrent instances race to write).
 /// Returns the number given, or why nothing was written.
@@ -421,7 +410,7 @@ pub enum PublishRefused {
 pub async fn publish_next(
     state: &AppState,
     caller: &Caller,
-    v: Unpublished,
+    mut v: NewDocumentVersion,
     expected: Option<u32>,
 ) -> anyhow::Result<Result<u32, PublishRefused>> {
     let mut tx = state.db.write(&[Lock::Document(v.kind.as_str())]).await?;
@@ -435,17 +424,8 @@ pub async fn publish_next(
             return Ok(Err(PublishRefused::EffectiveBeforeLatest { latest }));
         }
     }
-    let version = NewDocumentVersion {
-        kind: v.kind,
-        version: next,
-        body_zh: v.body_zh,
-        body_en: v.body_en,
-        summary_zh: v.summary_zh,
-        summary_en: v.summary_en,
-        material: v.material,
-        effective_at: v.effective_at,
-        published_at: v.published_at,
-    };
+    v.version = next;
+    let version = v;
     documents::insert(&mut tx, &version).await?;
     let details = serde_json::json!({
         "kind": version.kind,

@@ -337,15 +337,7 @@ pub async fn send_code(
     } else {
         otp::Delivery::Skip
     };
-    otp::send(
-        state,
-        phone,
-        purpose,
-        &caller.meta.limit_key,
-        lang,
-        delivery,
-    )
-    .await?;
+    otp::send(state, caller, phone, purpose, lang, delivery).await?;
     Ok(())
 }
 

@@ -71,15 +71,7 @@ pub async fn send_code(
     lang: Lang,
 ) -> Result<(), RegisterError> {
     let (purpose, delivery) = (OtpPurpose::Register, otp::Delivery::Wait);
-    otp::send(
-        state,
-        phone,
-        purpose,
-        &caller.meta.limit_key,
-        lang,
-        delivery,
-    )
-    .await?;
+    otp::send(state, caller, phone, purpose, lang, delivery).await?;
     Ok(())
 }
 

@@ -96,12 +96,7 @@ impl AuditEvent {
         subject: Option<AccountId>,
         details: serde_json::Value,
     ) -> Self {
-        Self {
-            subject,
-            action,
-            result: AuditResult::Success,
-            details,
-        }
+        Self::new(AuditResult::Success, action, subject, details)
     }
 
     /// A refused `action` about `subject` with `details` saying why.
@@ -110,10 +105,19 @@ impl AuditEvent {
         subject: Option<AccountId>,
         details: serde_json::Value,
     ) -> Self {
+        Self::new(AuditResult::Refused, action, subject, details)
+    }
+
+    fn new(
+        result: AuditResult,
+        action: AuditAction,
+        subject: Option<AccountId>,
+        details: serde_json::Value,
+    ) -> Self {
         Self {
             subject,
             action,
-            result: AuditResult::Refused,
+            result,
             details,
         }
     }

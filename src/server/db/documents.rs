@@ -26,6 +26,7 @@ struct VersionRow {
 #[derive(Debug, Clone)]
 pub struct NewDocumentVersion {
     pub kind: DocumentKind,
+    /// The number it gets; `legal::server::publish_next` sets it to the next one.
     pub version: u32,
     /// Markdown, the operator's name filled in.
     pub body_zh: String,

@@ -7,6 +7,7 @@ use crate::domain::{OtpPurpose, PhoneNumber, SmsCode};
 use crate::error::ApiError;
 use crate::form::Field;
 use crate::i18n::{Lang, Msg};
+use crate::server::caller::Caller;
 use crate::server::db::otp_codes::{self, NewOtp, OtpId};
 use crate::server::db::Lock;
 use crate::server::sms::SmsMessage;
@@ -89,17 +90,17 @@ pub enum Delivery {
     Skip,
 }
 
-/// Issues a code for (phone, purpose) within the rate limits and delivers it as
-/// `delivery` says.
+/// Issues a code for (phone, purpose) within the rate limits (the per-IP cap under
+/// the caller's rate-limit key) and delivers it in `lang` as `delivery` says.
 pub async fn send(
     state: &AppState,
+    caller: &Caller,
     phone: &PhoneNumber,
     purpose: OtpPurpose,
-    ip: &str,
     lang: Lang,
     delivery: Delivery,
 ) -> Result<(), SendError> {
-    let (id, code) = issue(state, phone, purpose, ip)
+    let (id, code) = issue(state, phone, purpose, &caller.meta.limit_key)
         .await?
         .map_err(SendError::Refused)?;
     let message = SmsMessage {
