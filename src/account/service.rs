@@ -34,10 +34,9 @@ pub async fn set_suspended(
     };
     let now = state.clock.unix();
     let changed = AuditEvent::success(action, Some(account), json!({ "reason": reason }));
-    audit::record(&mut tx, &state.keys, now, caller, changed).await?;
-    if let Some(event) = AuditEvent::sessions_ended(account, ended, "suspended") {
-        audit::record(&mut tx, &state.keys, now, caller, event).await?;
-    }
+    let ended = AuditEvent::sessions_ended(account, ended, "suspended");
+    let events = std::iter::once(changed).chain(ended);
+    audit::record_all(&mut tx, &state.keys, now, caller, events).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -72,9 +71,7 @@ pub async fn sign_out(
         Some(account),
         json!({}),
     ));
-    for event in events {
-        audit::record(&mut tx, &state.keys, now, caller, event).await?;
-    }
+    audit::record_all(&mut tx, &state.keys, now, caller, events).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -375,10 +375,9 @@ pub async fn reset(
     let ended = sessions::delete_all_of(&mut tx, account.id).await?;
     let now = state.clock.unix();
     let reset = AuditEvent::success(AuditAction::PasswordReset, Some(account.id), json!({}));
-    audit::record(&mut tx, &state.keys, now, caller, reset).await?;
-    if let Some(event) = AuditEvent::sessions_ended(account.id, ended, "password-reset") {
-        audit::record(&mut tx, &state.keys, now, caller, event).await?;
-    }
+    let ended = AuditEvent::sessions_ended(account.id, ended, "password-reset");
+    let events = std::iter::once(reset).chain(ended);
+    audit::record_all(&mut tx, &state.keys, now, caller, events).await?;
     settle_success(&mut tx, ctx, &index, None, &account, SignInMethod::Reset).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     Ok(account.id)

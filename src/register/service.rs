@@ -223,9 +223,7 @@ async fn create(
         ),
         AuditEvent::success(AuditAction::SignIn, subject, json!({ "method": "sign-up" })),
     ];
-    for event in events {
-        audit::record(&mut tx, &state.keys, now, caller, event).await?;
-    }
+    audit::record_all(&mut tx, &state.keys, now, caller, events).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     Ok(account_id)
 }

@@ -15,7 +15,7 @@ pub mod chain;
 
 use crate::server::caller::{Actor, Caller};
 use crate::server::clock::{Clock, Timestamp};
-use crate::server::crypto::DataKeys;
+use crate::server::crypto::{AccountKey, DataKeys};
 use crate::server::db::account_keys;
 use crate::server::db::accounts::AccountId;
 use crate::server::db::audit::{self, NewAuditEvent, Seal, StoredEvent};
@@ -157,28 +157,50 @@ pub async fn record(
     caller: &Caller,
     event: AuditEvent,
 ) -> anyhow::Result<()> {
+    record_all(conn, keys, at, caller, [event]).await
+}
+
+/// [`record`] for several events of one change, in order; each subject's key is
+/// read once.
+///
+/// Errors: storage failures (the change's transaction then rolls back too).
+pub async fn record_all(
+    conn: &mut Conn,
+    keys: &DataKeys,
+    at: Timestamp,
+    caller: &Caller,
+    events: impl IntoIterator<Item = AuditEvent>,
+) -> anyhow::Result<()> {
     let (actor_kind, actor_id) = actor_columns(caller.actor);
     let (ip, user_agent) = (caller.meta.ip.as_bytes(), caller.meta.user_agent.as_bytes());
-    let (ip, user_agent) = match event.subject {
-        Some(account) => {
-            let key = account_keys::for_writing(conn, keys, account).await?;
-            (key.encrypt(ip), key.encrypt(user_agent))
-        }
-        None => (keys.encrypt(ip), keys.encrypt(user_agent)),
-    };
-    let row = NewAuditEvent {
-        at,
-        actor_kind,
-        actor_id,
-        subject_id: event.subject,
-        action: event.action.as_str(),
-        result: event.result.as_str(),
-        ip,
-        user_agent,
-        request_id: caller.meta.request_id.clone(),
-        details: event.details.to_string(),
-    };
-    audit::insert(conn, &row).await?;
+    let mut subject_key: Option<(AccountId, AccountKey)> = None;
+    for event in events {
+        let (ip, user_agent) = match event.subject {
+            Some(account) => {
+                let key = match subject_key.take() {
+                    Some((id, key)) if id == account => key,
+                    _ => account_keys::for_writing(conn, keys, account).await?,
+                };
+                let sealed = (key.encrypt(ip), key.encrypt(user_agent));
+                subject_key = Some((account, key));
+                sealed
+            }
+            None => (keys.encrypt(ip), keys.encrypt(user_agent)),
+        };
+        let row = NewAuditEvent {
+            at,
+            actor_kind,
+            actor_id,
+            subject_id: event.subject,
+            action: event.action.as_str(),
+            result: event.result.as_str(),
+            ip,
+            user_agent,
+            request_id: caller.meta.request_id.clone(),
+            details: event.details.to_string(),
+        };
+        audit::insert(conn, &row).await?;
+    }
     Ok(())
 }
 

@@ -19,7 +19,7 @@ pub async fn for_writing(
         return Ok(key);
     }
     let (key, bytes) = AccountKey::generate();
-    sqlx::query(
+    let stored = sqlx::query(
         "INSERT INTO account_keys (account_id, key_encrypted) VALUES ($1, $2) \
          ON CONFLICT (account_id) DO NOTHING",
     )
@@ -27,11 +27,13 @@ pub async fn for_writing(
     .bind(keys.encrypt(&bytes))
     .execute(&mut *conn)
     .await?;
-    // A concurrent writer may have stored its own first: use whichever is stored.
-    match for_reading(conn, keys, account).await? {
-        Some(stored) => Ok(stored),
-        None => Ok(key),
+    if stored.rows_affected() == 1 {
+        return Ok(key);
     }
+    // A concurrent writer stored its own first: use that one.
+    for_reading(conn, keys, account)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("account {account}'s key vanished while it was made"))
 }
 
 /// The account's key, or `None` once it was destroyed (or never made).
