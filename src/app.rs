@@ -1,7 +1,9 @@
 //! The app shell: routes, the site-wide context (language, brand, footer facts) and
 //! the layout every page shares (header with the language switch, footer).
 
-use crate::account::AccountPage;
+use crate::account::{
+    AccountDeletePage, AccountDevicesPage, AccountPage, AccountPasswordPage, AccountPhonePage,
+};
 use crate::domain::InvitationMode;
 use crate::i18n::{Lang, Msg};
 use crate::legal::{ConsentPage, DocumentKind, LegalPage, NoticeBanner};
@@ -27,6 +29,14 @@ pub enum Route {
         ResetPassword {},
         #[route("/account")]
         Account {},
+        #[route("/account/password")]
+        AccountPassword {},
+        #[route("/account/phone")]
+        AccountPhone {},
+        #[route("/account/devices")]
+        AccountDevices {},
+        #[route("/account/delete")]
+        AccountDelete {},
         #[route("/consent?:next")]
         Consent { next: String },
         #[route("/legal/:kind")]
@@ -226,6 +236,26 @@ fn ResetPassword() -> Element {
 #[component]
 fn Account() -> Element {
     rsx! { AccountPage {} }
+}
+
+#[component]
+fn AccountPassword() -> Element {
+    rsx! { AccountPasswordPage {} }
+}
+
+#[component]
+fn AccountPhone() -> Element {
+    rsx! { AccountPhonePage {} }
+}
+
+#[component]
+fn AccountDevices() -> Element {
+    rsx! { AccountDevicesPage {} }
+}
+
+#[component]
+fn AccountDelete() -> Element {
+    rsx! { AccountDeletePage {} }
 }
 
 #[component]

@@ -248,7 +248,8 @@ pub fn FieldMessage(field: Field, msg: Option<Msg>, lang: Lang) -> Element {
     }
 }
 
-/// The phone number input with its `+86` prefix.
+/// The phone number input with its `+86` prefix; `field` names it (`phone`, or
+/// `new-phone` for a number to move to).
 #[component]
 pub fn PhoneInput(
     value: Signal<String>,
@@ -256,22 +257,25 @@ pub fn PhoneInput(
     lang: Lang,
     on_edit: EventHandler<()>,
     on_leave: EventHandler<()>,
+    #[props(default = Field::Phone)] field: Field,
+    #[props(default = Msg::LabelPhone)] label: Msg,
 ) -> Element {
+    let id = field.id();
     rsx! {
         div { class: "field",
-            label { r#for: "phone", {Msg::LabelPhone.text(lang)} }
+            label { r#for: id, {label.text(lang)} }
             div { class: "input-group",
                 span { class: "prefix", "aria-hidden": "true", "+86" }
                 input {
-                    id: "phone",
-                    name: "phone",
+                    id,
+                    name: id,
                     r#type: "tel",
                     inputmode: "numeric",
                     autocomplete: "tel-national",
                     placeholder: Msg::PlaceholderPhone.text(lang),
                     value: value(),
                     "aria-invalid": invalid(error),
-                    "aria-describedby": "phone-error",
+                    "aria-describedby": "{id}-error",
                     oninput: move |e| {
                         value.set(e.value());
                         on_edit.call(());
@@ -279,14 +283,16 @@ pub fn PhoneInput(
                     onblur: move |_| on_leave.call(()),
                 }
             }
-            FieldMessage { field: Field::Phone, msg: error, lang }
+            FieldMessage { field, msg: error, lang }
         }
     }
 }
 
 /// The SMS code input with its send button; the button counts down `cooldown`.
+/// `field` names it (`code`, or `new-code` for a second code), its send button is
+/// `send-{field}`; `label` replaces "SMS verification code".
 #[component]
-fn CodeInput(
+pub fn CodeInput(
     value: Signal<String>,
     error: Option<Msg>,
     lang: Lang,
@@ -298,7 +304,11 @@ fn CodeInput(
     on_send: EventHandler<()>,
     on_edit: EventHandler<()>,
     on_leave: EventHandler<()>,
+    #[props(default = Field::Code)] field: Field,
+    #[props(default)] label: Option<String>,
 ) -> Element {
+    let id = field.id();
+    let field_label = label.unwrap_or_else(|| Msg::LabelCode.text(lang).to_owned());
     let label = if sending {
         Msg::Sending.text(lang).to_owned()
     } else if cooldown() > 0 {
@@ -308,18 +318,18 @@ fn CodeInput(
     };
     rsx! {
         div { class: "field",
-            label { r#for: "code", {Msg::LabelCode.text(lang)} }
+            label { r#for: id, "{field_label}" }
             div { class: "input-group",
                 input {
-                    id: "code",
-                    name: "code",
+                    id,
+                    name: id,
                     r#type: "text",
                     inputmode: "numeric",
                     autocomplete: "one-time-code",
                     placeholder: Msg::PlaceholderCode.text(lang),
                     value: value(),
                     "aria-invalid": invalid(error),
-                    "aria-describedby": "code-error code-notice",
+                    "aria-describedby": "{id}-error {id}-notice",
                     oninput: move |e| {
                         value.set(e.value());
                         on_edit.call(());
@@ -327,7 +337,7 @@ fn CodeInput(
                     onblur: move |_| on_leave.call(()),
                 }
                 button {
-                    id: "send-code",
+                    id: "send-{id}",
                     r#type: "button",
                     class: "secondary",
                     disabled: !can_send || sending || cooldown() > 0,
@@ -335,10 +345,10 @@ fn CodeInput(
                     "{label}"
                 }
             }
-            p { id: "code-notice", class: "notice", "aria-live": "polite",
+            p { id: "{id}-notice", class: "notice", "aria-live": "polite",
                 if let Some(n) = notice { {n.text(lang)} }
             }
-            FieldMessage { field: Field::Code, msg: error, lang }
+            FieldMessage { field, msg: error, lang }
         }
     }
 }
@@ -354,21 +364,23 @@ pub fn PasswordInput(
     new_password: bool,
     on_edit: EventHandler<()>,
     on_leave: EventHandler<()>,
+    #[props(default = Field::Password)] field: Field,
 ) -> Element {
     let mut shown = use_signal(|| false);
     let checklist = PasswordChecklist::of(&value());
+    let id = field.id();
     let described = if new_password {
-        "password-error password-rules"
+        format!("{id}-error {id}-rules")
     } else {
-        "password-error"
+        format!("{id}-error")
     };
     rsx! {
         div { class: "field",
-            label { r#for: "password", {label.text(lang)} }
+            label { r#for: id, {label.text(lang)} }
             div { class: "input-group",
                 input {
-                    id: "password",
-                    name: "password",
+                    id,
+                    name: id,
                     r#type: if shown() { "text" } else { "password" },
                     autocomplete: if new_password { "new-password" } else { "current-password" },
                     placeholder: if new_password { Msg::PlaceholderPassword.text(lang) } else { "" },
@@ -385,19 +397,19 @@ pub fn PasswordInput(
                     r#type: "button",
                     class: "ghost",
                     "aria-pressed": if shown() { "true" } else { "false" },
-                    "aria-controls": "password",
+                    "aria-controls": id,
                     onclick: move |_| shown.toggle(),
                     if shown() { {Msg::HidePassword.text(lang)} } else { {Msg::ShowPassword.text(lang)} }
                 }
             }
             if new_password {
-                ul { id: "password-rules", class: "checklist",
+                ul { id: "{id}-rules", class: "checklist",
                     Check { ok: checklist.length, text: Msg::CheckLength.text(lang) }
                     Check { ok: checklist.kinds, text: Msg::CheckKinds.text(lang) }
                     Check { ok: checklist.charset && !value().is_empty(), text: Msg::CheckCharset.text(lang) }
                 }
             }
-            FieldMessage { field: Field::Password, msg: error, lang }
+            FieldMessage { field, msg: error, lang }
         }
     }
 }

@@ -7,13 +7,21 @@ use std::collections::BTreeMap;
 
 /// A form field, as named in payloads, `FieldErrors` and the page's element ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Field {
     Phone,
     Code,
     Password,
     Invitation,
     Consent,
+    RealName,
+    Company,
+    Address,
+    Email,
+    CurrentPassword,
+    NewPhone,
+    NewCode,
+    Report,
 }
 
 impl Field {
@@ -25,6 +33,14 @@ impl Field {
             Self::Password => "password",
             Self::Invitation => "invitation",
             Self::Consent => "consent",
+            Self::RealName => "real-name",
+            Self::Company => "company",
+            Self::Address => "address",
+            Self::Email => "email",
+            Self::CurrentPassword => "current-password",
+            Self::NewPhone => "new-phone",
+            Self::NewCode => "new-code",
+            Self::Report => "report",
         }
     }
 }

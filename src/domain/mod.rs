@@ -6,6 +6,7 @@ mod document;
 mod invitation_code;
 mod password;
 mod phone;
+mod profile;
 mod sms_code;
 mod typed_input;
 
@@ -13,5 +14,6 @@ pub use document::{DocumentKind, UnknownDocument};
 pub use invitation_code::{InvitationCode, InvitationMode};
 pub use password::{Password, PasswordChecklist};
 pub use phone::PhoneNumber;
+pub use profile::{CompanyName, ContactAddress, ContactEmail, Profile, RealName};
 pub use sms_code::{OtpPurpose, SmsCode};
 pub use typed_input::fold_typed;

@@ -15,7 +15,7 @@ async fn signed_in(
     account: crate::server::db::accounts::AccountId,
     phone: &crate::domain::PhoneNumber,
 ) -> Result<SignedIn, ApiError> {
-    crate::server::session::sign_in(&ctx.session, account)
+    crate::server::session::sign_in(&ctx.session, account, &ctx.meta)
         .await
         .map_err(|e| super::service::LoginError::Unexpected(e).into_api(ctx.lang))?;
     Ok(SignedIn {

@@ -189,8 +189,11 @@ async fn refund(
     Ok(())
 }
 
-/// The writes of a successful sign-in, in the caller's transaction: the phone's
-/// failures cleared (and the charge's IP row), the success recorded.
+/// The writes of a successful sign-in, in the caller's transaction (which locks the
+/// phone): the account read again, since it may have been deleted, suspended or
+/// moved to another number while the password was checked ([`LoginError::Invalid`]
+/// then, nothing written); the phone's failures cleared (and the charge's IP row);
+/// the success recorded.
 async fn settle_success(
     conn: &mut Conn,
     ctx: Ctx<'_>,
@@ -198,9 +201,46 @@ async fn settle_success(
     charge: Option<Charge>,
     account: &Account,
     method: SignInMethod,
-) -> anyhow::Result<()> {
+) -> Result<(), LoginError> {
+    let now = accounts::by_phone(conn, phone_index).await?;
+    if !now.is_some_and(|a| a.id == account.id && a.usable()) {
+        return Err(LoginError::Invalid);
+    }
     throttles::clear(conn, phone_index, charge.map(|c| c.ip_row)).await?;
-    record_in(conn, ctx, Some(account), method, SignInOutcome::Success).await
+    record_in(conn, ctx, Some(account), method, SignInOutcome::Success).await?;
+    Ok(())
+}
+
+/// Confirms the signed-in account's password for a change it asks for (the
+/// account center's password change, docs/DESIGN.md §5): charged and recorded
+/// like a sign-in by password, so a wrong password counts toward the sign-in
+/// throttle and shows in the sign-in history; a right one clears the failures.
+///
+/// Errors: [`LoginError::Invalid`] wrong password; [`LoginError::Throttled`];
+/// storage failures.
+pub async fn confirm_password(
+    state: &AppState,
+    caller: &Caller,
+    account: &Account,
+    password: SecretString,
+) -> Result<(), LoginError> {
+    let ctx = (state, caller);
+    let index = &account.phone_index;
+    let method = SignInMethod::Password;
+    let charge = charge(ctx, index, Some(account), method).await?;
+    let matches = state
+        .hasher
+        .verify(password, account.password_hash.clone())
+        .await?;
+    if !matches {
+        let outcome = SignInOutcome::WrongPassword;
+        record(ctx, Some(account), method, outcome, Some(&charge)).await?;
+        return Err(LoginError::Invalid);
+    }
+    let mut tx = state.db.write(&[Lock::Phone(index)]).await?;
+    throttles::clear(&mut tx, index, Some(charge.ip_row)).await?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    Ok(())
 }
 
 /// Phone + password. An unknown number is verified against the dummy hash, so it

@@ -53,7 +53,7 @@ pub async fn register(form: RegisterForm) -> Result<Registered, ApiError> {
     let account_id = super::service::register(&ctx.state, &ctx.visitor(), account)
         .await
         .map_err(|e| e.into_api(ctx.lang))?;
-    crate::server::session::sign_in(&ctx.session, account_id)
+    crate::server::session::sign_in(&ctx.session, account_id, &ctx.meta)
         .await
         .map_err(|e| super::service::RegisterError::Unexpected(e).into_api(ctx.lang))?;
     Ok(Registered { masked_phone })

@@ -156,7 +156,6 @@ pub async fn register(
         phone_encrypted: state.keys.encrypt(account.phone.as_str().as_bytes()),
         password_hash,
         invitation_id: None,
-        marketing_opt_in: account.marketing,
         created_at: now,
     };
     let account_id = create(state, caller, row, &account, verified.id, now).await?;
@@ -200,6 +199,17 @@ async fn create(
         method: ConsentMethod::SignUp,
     };
     consents::append(&mut tx, &state.keys, &consent).await?;
+    if account.marketing {
+        let choice = consents::MarketingChoice {
+            account_id,
+            granted: true,
+            at: now,
+            ip: caller.meta.ip.clone(),
+            user_agent: caller.meta.user_agent.clone(),
+            method: ConsentMethod::SignUp,
+        };
+        consents::record_marketing(&mut tx, &state.keys, &choice).await?;
+    }
     let sign_in = SignInAttempt {
         account_id: Some(account_id),
         at: now,
@@ -212,7 +222,7 @@ async fn create(
     let subject = Some(account_id);
     let details = json!({
         "invitation": row.invitation_id.is_some(),
-        "marketing_opt_in": row.marketing_opt_in,
+        "marketing_opt_in": account.marketing,
     });
     let events = [
         AuditEvent::success(AuditAction::SignUp, subject, details),

@@ -325,6 +325,11 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         .with_context(|| format!("binding {addr} (set IP and PORT)"))?;
     tracing::info!(%addr, mode = ?state.settings.mode, "Gatehouse listening");
     let sealer = tokio::spawn(audit::seal_forever(state.db.clone(), state.clock.clone()));
+    let purger = tokio::spawn(crate::server::retention::purge_forever(
+        state.db.clone(),
+        state.clock.clone(),
+        state.settings.retention_days,
+    ));
     crate::server::http::serve(
         listener,
         crate::server::http::router(state.clone()),
@@ -342,6 +347,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         );
     }
     sealer.abort();
+    purger.abort();
     if let Err(e) = audit::seal_pending(&state.db, state.clock.as_ref()).await {
         tracing::warn!(error = %format!("{e:#}"), "sealing the audit log at shutdown failed");
     }

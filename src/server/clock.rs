@@ -65,6 +65,12 @@ pub fn china_datetime(unix: i64) -> String {
     china_format(unix, "%Y-%m-%d %H:%M:%S")
 }
 
+/// `unix` (seconds) as RFC 3339 in China Standard Time, `2026-12-02T16:54:17+08:00`:
+/// the form machine-readable files (the account's download) carry.
+pub fn china_rfc3339(unix: i64) -> String {
+    china_format(unix, "%Y-%m-%dT%H:%M:%S%:z")
+}
+
 fn china_format(unix: i64, format: &str) -> String {
     DateTime::from_timestamp(unix, 0)
         .map(|t| {

@@ -91,6 +91,9 @@ pub struct Settings {
     /// Days the notice banner announces a new document version after it takes
     /// effect (docs/DESIGN.md §4); 0 turns the banner off.
     pub legal_notice_days: u32,
+    /// Days sign-in history, SMS code rows and ended sessions are kept before the
+    /// retention purge deletes them (docs/DESIGN.md §7; Privacy Policy §4).
+    pub retention_days: u32,
 }
 
 impl Default for Settings {
@@ -120,6 +123,7 @@ impl Default for Settings {
             session_absolute_hours: 12,
             page_cache_seconds: 30,
             legal_notice_days: 30,
+            retention_days: 180,
         }
     }
 }
@@ -138,7 +142,7 @@ pub enum ConfigError {
 
 impl Settings {
     /// Every setting's key; `GATEHOUSE_` + the upper-case key is its variable.
-    pub const KEYS: [&'static str; 24] = [
+    pub const KEYS: [&'static str; 25] = [
         "mode",
         "public_url",
         "brand",
@@ -163,6 +167,7 @@ impl Settings {
         "session_absolute_hours",
         "page_cache_seconds",
         "legal_notice_days",
+        "retention_days",
     ];
 
     /// `GATEHOUSE_*` variables that name no setting (likely typos), for a warning.
@@ -272,6 +277,10 @@ impl Settings {
         }
         if self.legal_notice_days > 365 {
             return invalid("GATEHOUSE_LEGAL_NOTICE_DAYS", "must be 0 to 365");
+        }
+        // More than a day: the SMS limits look back one day (docs/DESIGN.md §2).
+        if !(2..=3_650).contains(&self.retention_days) {
+            return invalid("GATEHOUSE_RETENTION_DAYS", "must be 2 to 3650");
         }
         if self.hash_permits == Some(0) {
             return invalid("GATEHOUSE_HASH_PERMITS", "must be at least 1");

@@ -17,6 +17,7 @@ pub mod http;
 pub mod origin;
 pub mod otp;
 pub mod page_cache;
+pub mod retention;
 pub mod session;
 pub mod sms;
 pub mod state;

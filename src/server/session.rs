@@ -4,6 +4,7 @@
 //! hold personal data, docs/DESIGN.md §7), and enforces the idle and absolute timeouts
 //! with the injected clock.
 
+use crate::server::caller::RequestMeta;
 use crate::server::clock::Clock;
 use crate::server::crypto::DataKeys;
 use crate::server::db::accounts::AccountId;
@@ -21,6 +22,10 @@ use tower_sessions::{Expiry, Session, SessionManagerLayer, SessionStore};
 pub const COOKIE_NAME: &str = "gatehouse_session";
 /// Session key holding the signed-in account id.
 const ACCOUNT_KEY: &str = "account_id";
+/// Session keys holding where the session signed in from (the account center
+/// lists them, docs/DESIGN.md §5); kept in the record's encrypted data.
+const IP_KEY: &str = "ip";
+const USER_AGENT_KEY: &str = "user_agent";
 /// A session's `last_seen_at` is written at most this often, in seconds.
 const TOUCH_EVERY_SECS: i64 = 60;
 
@@ -114,7 +119,14 @@ impl SessionStore for DbSessionStore {
         let now = self.clock.unix();
         let idle_end = row.last_seen_at + self.idle_secs;
         let absolute_end = row.created_at + self.absolute_secs;
-        if now >= idle_end || now >= absolute_end {
+        let live = is_live(
+            now,
+            row.created_at,
+            row.last_seen_at,
+            self.idle_secs,
+            self.absolute_secs,
+        );
+        if !live {
             let mut conn = self.db.write_one().await.map_err(backend)?;
             sessions::delete(&mut conn, &hash).await.map_err(backend)?;
             return Ok(None);
@@ -165,11 +177,58 @@ pub async fn account_id(session: &Session) -> anyhow::Result<Option<AccountId>> 
     Ok(session.get::<i64>(ACCOUNT_KEY).await?.map(AccountId))
 }
 
-/// Signs `account_id` in: a new session id (no fixation), then the account.
-pub async fn sign_in(session: &Session, account_id: AccountId) -> anyhow::Result<()> {
+/// Signs `account_id` in: a new session id (no fixation), then the account and
+/// the address and browser it signed in from (`meta`).
+pub async fn sign_in(
+    session: &Session,
+    account_id: AccountId,
+    meta: &RequestMeta,
+) -> anyhow::Result<()> {
     session.cycle_id().await?;
     session.insert(ACCOUNT_KEY, account_id.0).await?;
+    session.insert(IP_KEY, &meta.ip).await?;
+    session.insert(USER_AGENT_KEY, &meta.user_agent).await?;
     Ok(())
+}
+
+/// The id pages and responses name a session by (docs/DESIGN.md §5): 32 hex
+/// digits of SHA-256 over a domain label and the stored id hash. It cannot be
+/// turned back into the session id (nor into its stored hash), so showing it
+/// gives no way into the session.
+pub fn public_id(id_hash: &[u8]) -> String {
+    let digest = Sha256::new()
+        .chain_update(b"gatehouse session public id\0")
+        .chain_update(id_hash)
+        .finalize();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What a stored session's data says of where it signed in: `(ip, user_agent)`,
+/// empty for a session signed in before they were recorded.
+///
+/// Errors: data that does not decrypt under `keys` or parse.
+pub fn origin(keys: &DataKeys, data: &[u8]) -> anyhow::Result<(String, String)> {
+    let data: std::collections::HashMap<String, serde_json::Value> =
+        serde_json::from_slice(&keys.decrypt(data)?)?;
+    let text = |key: &str| {
+        data.get(key)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    Ok((text(IP_KEY), text(USER_AGENT_KEY)))
+}
+
+/// Whether a session last seen at `last_seen_at` and created at `created_at` is
+/// still live at `now` under the idle and absolute timeouts (seconds).
+pub fn is_live(
+    now: i64,
+    created_at: i64,
+    last_seen_at: i64,
+    idle_secs: i64,
+    absolute_secs: i64,
+) -> bool {
+    now < last_seen_at + idle_secs && now < created_at + absolute_secs
 }
 
 /// Ends the session on the server: the record is deleted, the cookie worthless.

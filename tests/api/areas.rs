@@ -74,7 +74,9 @@ async fn an_account_passes_the_account_prefix_and_is_refused_by_the_admin_prefix
     assert_eq!(summary.status, 200, "{}", summary.body);
     // Past the guard, a server function that does not exist is not there (the
     // page fallback answers GET only).
-    let missing = app.post(&c, "/api/account/profile", json!({})).await;
+    let missing = app
+        .post(&c, "/api/account/no-such-function", json!({}))
+        .await;
     assert!(matches!(missing.status, 404 | 405), "{}", missing.status);
     for path in ADMIN_PAGES {
         let (status, _) = page(&app, &c, path).await;

@@ -40,7 +40,10 @@ async fn whole_sign_up_then_account_then_sign_out() {
     assert_eq!(me.status, 200, "{}", me.body);
     assert_eq!(me.body["masked_phone"], "138****8000");
     assert_eq!(app.count("accounts").await, 1);
-    assert_eq!(app.count("consent_records").await, 2);
+    // The two documents, and the ticked marketing box as a ledger row of its own.
+    assert_eq!(app.count("consent_records").await, 3);
+    let marketing = "document = 'marketing' AND granted = TRUE AND method = 'sign-up'";
+    assert_eq!(app.count_where("consent_records", marketing).await, 1);
 
     let out = app.post(&c, "/api/session/sign-out", json!({})).await;
     assert_eq!(out.status, 200, "{}", out.body);
@@ -68,7 +71,8 @@ async fn consent_record_keeps_version_ip_and_browser() {
     assert!(origins.iter().all(|o| o.2 == "127.0.0.1"), "{origins:?}");
     assert_eq!(rows[0].2, app.clock_unix());
     assert_eq!(
-        app.count_where("accounts", "marketing_opt_in").await,
+        app.count_where("consent_records", "document = 'marketing'")
+            .await,
         0,
         "the marketing opt-in is unticked by default"
     );

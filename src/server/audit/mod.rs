@@ -47,6 +47,18 @@ pub enum AuditAction {
     AccountReinstated,
     /// The account's personal data was erased (it is a tombstone now).
     AccountErased,
+    /// The owner saved the profile (details: which parts are given, no values).
+    ProfileUpdated,
+    /// The owner changed the password from the account center.
+    PasswordChanged,
+    /// The account moved to another phone number (no number in the details).
+    PhoneChanged,
+    /// Marketing consent switched on or off (details: `granted`).
+    MarketingChanged,
+    /// The owner downloaded the account's data.
+    DataExported,
+    /// The owner reported activity they do not recognize (details: report id).
+    MisuseReported,
 }
 
 stored_names!(AuditAction {
@@ -63,6 +75,12 @@ stored_names!(AuditAction {
     AccountSuspended => "account-suspended",
     AccountReinstated => "account-reinstated",
     AccountErased => "account-erased",
+    ProfileUpdated => "profile-updated",
+    PasswordChanged => "password-changed",
+    PhoneChanged => "phone-changed",
+    MarketingChanged => "marketing-changed",
+    DataExported => "data-exported",
+    MisuseReported => "misuse-reported",
 });
 
 /// How it ended.

@@ -18,6 +18,8 @@ impl std::fmt::Display for AccountId {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Account {
     pub id: AccountId,
+    /// HMAC-SHA256 blind index of the number (random bytes once deleted).
+    pub phone_index: Vec<u8>,
     /// nonce || AES-256-GCM ciphertext of the normalized number.
     pub phone_encrypted: Vec<u8>,
     /// argon2id PHC string.
@@ -25,6 +27,15 @@ pub struct Account {
     #[sqlx(try_from = "Flag")]
     pub suspended: bool,
     pub created_at: Timestamp,
+    /// Set when the account was deleted: a tombstone, no longer an account to use.
+    pub deleted_at: Option<Timestamp>,
+}
+
+impl Account {
+    /// Neither suspended nor deleted: may sign in and use the account area.
+    pub fn usable(&self) -> bool {
+        !self.suspended && self.deleted_at.is_none()
+    }
 }
 
 /// An account about to be created.
@@ -36,11 +47,11 @@ pub struct NewAccount {
     pub password_hash: String,
     /// The invitation code's row, when one was used.
     pub invitation_id: Option<i64>,
-    pub marketing_opt_in: bool,
     pub created_at: Timestamp,
 }
 
-const COLUMNS: &str = "id, phone_encrypted, password_hash, suspended, created_at";
+const COLUMNS: &str =
+    "id, phone_index, phone_encrypted, password_hash, suspended, created_at, deleted_at";
 
 pub async fn by_id(conn: &mut Conn, id: AccountId) -> anyhow::Result<Option<Account>> {
     Ok(
@@ -75,13 +86,12 @@ pub async fn phone_taken(conn: &mut Conn, phone_index: &[u8]) -> anyhow::Result<
 pub async fn insert(conn: &mut Conn, account: &NewAccount) -> anyhow::Result<AccountId> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO accounts (phone_index, phone_encrypted, password_hash, invitation_id, \
-         marketing_opt_in, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+         created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(&account.phone_index)
     .bind(&account.phone_encrypted)
     .bind(&account.password_hash)
     .bind(account.invitation_id)
-    .bind(account.marketing_opt_in)
     .bind(account.created_at)
     .fetch_one(conn)
     .await?;
@@ -113,22 +123,49 @@ pub async fn set_suspended(conn: &mut Conn, id: AccountId, suspended: bool) -> a
 /// Turns the account into a tombstone (docs/DESIGN.md §7): the row stays, since
 /// the consent ledger and the audit log refer to it, but its blind index is
 /// replaced by 32 random bytes (the number can sign up again and no lookup finds
-/// it), its phone ciphertext and password hash are emptied, marketing consent is
-/// withdrawn and `deleted_at` set. Returns `false` if it was a tombstone already.
+/// it), its phone ciphertext and password hash are emptied and `deleted_at` set. Returns `false` if it was a tombstone already.
 /// Destroying its key and ending its sessions are the caller's, in the same
 /// transaction.
 pub async fn tombstone(conn: &mut Conn, id: AccountId, now: Timestamp) -> anyhow::Result<bool> {
     let random: [u8; 32] = rand::random();
     let done = sqlx::query(
         "UPDATE accounts SET phone_index = $1, phone_encrypted = $2, password_hash = '', \
-         marketing_opt_in = $3, deleted_at = $4 WHERE id = $5 AND deleted_at IS NULL",
+         deleted_at = $3 WHERE id = $4 AND deleted_at IS NULL",
     )
     .bind(random.to_vec())
     .bind(Vec::<u8>::new())
-    .bind(false)
     .bind(now)
     .bind(id)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Moves the account to another number: its blind index and ciphertext together.
+/// The unique index refuses a number taken meanwhile (check [`phone_taken`] in the
+/// same transaction, under the new number's lock, first).
+pub async fn set_phone(
+    conn: &mut Conn,
+    id: AccountId,
+    phone_index: &[u8],
+    phone_encrypted: &[u8],
+) -> anyhow::Result<()> {
+    sqlx::query("UPDATE accounts SET phone_index = $1, phone_encrypted = $2 WHERE id = $3")
+        .bind(phone_index)
+        .bind(phone_encrypted)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The invitation code the account signed up with, if any.
+pub async fn invitation_code_of(conn: &mut Conn, id: AccountId) -> anyhow::Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT i.code FROM accounts a JOIN invitation_codes i ON i.id = a.invitation_id \
+         WHERE a.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
 }

@@ -6,9 +6,9 @@
 
 use super::account_keys;
 use super::accounts::AccountId;
-use super::{stored_names, to_u32, Backend, Conn, Db, Lock, Timestamp};
+use super::{stored_names, to_u32, Backend, Conn, Db, Flag, Lock, Timestamp};
 use crate::domain::DocumentKind;
-use crate::server::crypto::DataKeys;
+use crate::server::crypto::{AccountKey, DataKeys};
 
 /// How a consent was given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,12 +17,18 @@ pub enum ConsentMethod {
     SignUp,
     /// "Agree and Continue" on the consent page.
     Reconsent,
+    /// The marketing switch of the account center.
+    AccountCenter,
 }
 
 stored_names!(ConsentMethod {
     SignUp => "sign-up",
     Reconsent => "re-consent",
+    AccountCenter => "account-center",
 });
+
+/// The version the marketing rows carry: the switch's wording has one version.
+const MARKETING_VERSION: i64 = 1;
 
 /// One row of the ledger, as its account sees it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -62,7 +68,8 @@ pub async fn append(conn: &mut Conn, keys: &DataKeys, c: &NewConsents) -> anyhow
         let done = sqlx::query(
             "INSERT INTO consent_records (account_id, document, version, accepted_at, ip, \
              user_agent, method) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (account_id, document, version) DO NOTHING",
+             ON CONFLICT (account_id, document, version) WHERE document <> 'marketing' \
+             DO NOTHING",
         )
         .bind(c.account_id)
         .bind(document.as_str())
@@ -88,6 +95,129 @@ pub async fn of_account(conn: &mut Conn, account: AccountId) -> anyhow::Result<V
     .bind(account)
     .fetch_all(conn)
     .await?)
+}
+
+/// A switch of marketing consent (docs/DESIGN.md §5): on or off, when, from where.
+#[derive(Debug, Clone)]
+pub struct MarketingChoice {
+    pub account_id: AccountId,
+    pub granted: bool,
+    pub at: Timestamp,
+    pub ip: String,
+    pub user_agent: String,
+    pub method: ConsentMethod,
+}
+
+/// Appends one marketing row (document `marketing`, `granted` on or off), the IP
+/// and browser under the account's key. Every switch is a row of its own.
+pub async fn record_marketing(
+    conn: &mut Conn,
+    keys: &DataKeys,
+    c: &MarketingChoice,
+) -> anyhow::Result<()> {
+    let key = account_keys::for_writing(conn, keys, c.account_id).await?;
+    sqlx::query(
+        "INSERT INTO consent_records (account_id, document, version, accepted_at, ip, \
+         user_agent, method, granted) VALUES ($1, 'marketing', $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(c.account_id)
+    .bind(MARKETING_VERSION)
+    .bind(c.at)
+    .bind(key.encrypt(c.ip.as_bytes()))
+    .bind(key.encrypt(c.user_agent.as_bytes()))
+    .bind(c.method.as_str())
+    .bind(c.granted)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The account's current marketing choice, from its newest row: `(granted, since)`;
+/// `None` when it never chose (off).
+pub async fn marketing_of(
+    conn: &mut Conn,
+    account: AccountId,
+) -> anyhow::Result<Option<(bool, Timestamp)>> {
+    #[derive(sqlx::FromRow)]
+    struct Latest {
+        #[sqlx(try_from = "Flag")]
+        granted: bool,
+        accepted_at: Timestamp,
+    }
+    let latest: Option<Latest> = sqlx::query_as(
+        "SELECT granted, accepted_at FROM consent_records \
+         WHERE account_id = $1 AND document = 'marketing' ORDER BY accepted_at DESC, id DESC",
+    )
+    .bind(account)
+    .fetch_optional(conn)
+    .await?;
+    Ok(latest.map(|l| (l.granted, l.accepted_at)))
+}
+
+/// One row of the ledger with everything it holds, for the account's download.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerRow {
+    /// `agreement`, `privacy` or `marketing`.
+    pub document: String,
+    pub version: u32,
+    /// Always `true` for documents; on or off for marketing.
+    pub granted: bool,
+    pub accepted_at: Timestamp,
+    pub method: ConsentMethod,
+    /// `None` when not recorded (marketing choices made before the ledger held them).
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// Every row of the account's ledger, oldest first, decrypted under `key`.
+///
+/// Errors: storage failures; a row that does not decrypt.
+pub async fn ledger_of(
+    conn: &mut Conn,
+    key: &AccountKey,
+    account: AccountId,
+) -> anyhow::Result<Vec<LedgerRow>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        document: String,
+        #[sqlx(try_from = "i64")]
+        version: u32,
+        #[sqlx(try_from = "Flag")]
+        granted: bool,
+        accepted_at: Timestamp,
+        #[sqlx(try_from = "String")]
+        method: ConsentMethod,
+        ip: Vec<u8>,
+        user_agent: Vec<u8>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT document, version, granted, accepted_at, method, ip, user_agent \
+         FROM consent_records WHERE account_id = $1 ORDER BY accepted_at, id",
+    )
+    .bind(account)
+    .fetch_all(conn)
+    .await?;
+    let text = |bytes: &[u8]| -> anyhow::Result<Option<String>> {
+        if bytes.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(
+            String::from_utf8_lossy(&key.decrypt(bytes)?).into_owned(),
+        ))
+    };
+    rows.into_iter()
+        .map(|r| {
+            Ok(LedgerRow {
+                ip: text(&r.ip)?,
+                user_agent: text(&r.user_agent)?,
+                document: r.document,
+                version: r.version,
+                granted: r.granted,
+                accepted_at: r.accepted_at,
+                method: r.method,
+            })
+        })
+        .collect()
 }
 
 /// When `document` was first accepted by anyone, if ever.

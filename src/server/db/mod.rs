@@ -1,6 +1,6 @@
 //! Storage (docs/STYLE.md §9): one module per aggregate — [`accounts`], [`audit`], [`otp_codes`],
 //! [`sessions`], [`consents`], [`documents`], [`invitations`], [`throttles`],
-//! [`sign_ins`] — each with its SQL and its typed rows, over one [`Db`].
+//! [`sign_ins`], [`profiles`], [`misuse_reports`] — each with its SQL and its typed rows, over one [`Db`].
 //!
 //! The SQL is written once for both databases through sqlx's `Any` driver, in the
 //! subset SQLite and PostgreSQL share: `$N` placeholders, `RETURNING`,
@@ -21,7 +21,9 @@ pub mod audit;
 pub mod consents;
 pub mod documents;
 pub mod invitations;
+pub mod misuse_reports;
 pub mod otp_codes;
+pub mod profiles;
 pub mod sessions;
 pub mod sign_ins;
 pub mod throttles;

@@ -228,3 +228,36 @@ pub async fn consume(conn: &mut Conn, id: OtpId, now: Timestamp) -> anyhow::Resu
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Deletes the codes sent and the wrong tries made before `cutoff` (retention);
+/// returns how many rows. The rate limits look back a day at most, so a cutoff of
+/// days changes none of them.
+pub async fn delete_before(conn: &mut Conn, cutoff: Timestamp) -> anyhow::Result<u64> {
+    let codes = sqlx::query("DELETE FROM otp_codes WHERE sent_at < $1")
+        .bind(cutoff)
+        .execute(&mut *conn)
+        .await?;
+    let failures = sqlx::query("DELETE FROM otp_failures WHERE failed_at < $1")
+        .bind(cutoff)
+        .execute(conn)
+        .await?;
+    Ok(codes.rows_affected() + failures.rows_affected())
+}
+
+/// Unlinks the codes of a number from it (erasure of its account): their blind
+/// index becomes 32 random bytes, so they still count toward the per-IP and
+/// service-wide caps but no longer name the number (whose own cooldown and caps
+/// start afresh), and the number's wrong tries are deleted.
+pub async fn anonymize_phone(conn: &mut Conn, phone_index: &[u8]) -> anyhow::Result<()> {
+    let random: [u8; 32] = rand::random();
+    sqlx::query("UPDATE otp_codes SET phone_index = $1 WHERE phone_index = $2")
+        .bind(random.to_vec())
+        .bind(phone_index)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM otp_failures WHERE phone_index = $1")
+        .bind(phone_index)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -80,3 +80,66 @@ pub async fn delete_all_of(conn: &mut Conn, account: AccountId) -> anyhow::Resul
         .await?;
     Ok(done.rows_affected())
 }
+
+/// A stored session of an account, with its hashed id, for the account center.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AccountSession {
+    pub id_hash: Vec<u8>,
+    /// The record's data, encrypted.
+    pub data: Vec<u8>,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+}
+
+/// The account's stored sessions, newest sign-in first (expired ones included
+/// until a request or the retention purge deletes them: filter by time).
+pub async fn of_account(
+    conn: &mut Conn,
+    account: AccountId,
+) -> anyhow::Result<Vec<AccountSession>> {
+    Ok(sqlx::query_as(
+        "SELECT id_hash, data, created_at, last_seen_at FROM sessions \
+         WHERE account_id = $1 ORDER BY created_at DESC, last_seen_at DESC",
+    )
+    .bind(account)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Ends one session of the account; `false` when it has no such session.
+pub async fn delete_of_account(
+    conn: &mut Conn,
+    account: AccountId,
+    id_hash: &[u8],
+) -> anyhow::Result<bool> {
+    let done = sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id_hash = $2")
+        .bind(account)
+        .bind(id_hash)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Ends every session of the account but `keep`; returns how many there were.
+pub async fn delete_others_of(
+    conn: &mut Conn,
+    account: AccountId,
+    keep: &[u8],
+) -> anyhow::Result<u64> {
+    let done = sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id_hash <> $2")
+        .bind(account)
+        .bind(keep)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Deletes the sessions not seen since `cutoff` (ended by the idle timeout, or
+/// older than the retention period); returns how many.
+pub async fn delete_unseen_since(conn: &mut Conn, cutoff: Timestamp) -> anyhow::Result<u64> {
+    let done = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1")
+        .bind(cutoff)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}

@@ -78,14 +78,22 @@ pub async fn insert(conn: &mut Conn, a: &SignInAttempt) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A stored attempt with its id (what a misuse report names).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredSignIn {
+    pub id: i64,
+    #[sqlx(flatten)]
+    pub attempt: SignInAttempt,
+}
+
 /// The account's newest `limit` attempts, newest first.
 pub async fn recent(
     conn: &mut Conn,
     account: AccountId,
     limit: u32,
-) -> anyhow::Result<Vec<SignInAttempt>> {
+) -> anyhow::Result<Vec<StoredSignIn>> {
     Ok(sqlx::query_as(
-        "SELECT account_id, at, ip, user_agent, method, outcome FROM sign_in_attempts \
+        "SELECT id, account_id, at, ip, user_agent, method, outcome FROM sign_in_attempts \
          WHERE account_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
     )
     .bind(account)
@@ -98,6 +106,15 @@ pub async fn recent(
 pub async fn delete_all_of(conn: &mut Conn, account: AccountId) -> anyhow::Result<u64> {
     let done = sqlx::query("DELETE FROM sign_in_attempts WHERE account_id = $1")
         .bind(account)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Deletes the attempts made before `cutoff` (retention); returns how many.
+pub async fn delete_before(conn: &mut Conn, cutoff: Timestamp) -> anyhow::Result<u64> {
+    let done = sqlx::query("DELETE FROM sign_in_attempts WHERE at < $1")
+        .bind(cutoff)
         .execute(conn)
         .await?;
     Ok(done.rows_affected())

@@ -37,11 +37,11 @@ impl RequestContext {
         Ok(account)
     }
 
-    /// The signed-in account, if it exists and is not suspended, whether or not a
+    /// The signed-in account, if it exists and is neither suspended nor deleted, whether or not a
     /// document is due: for the consent page alone.
     ///
-    /// Errors: 401 without a valid session; the session of a suspended or missing
-    /// account is ended first. 500 when storage fails.
+    /// Errors: 401 without a valid session; the session of a suspended, deleted or
+    /// missing account is ended first. 500 when storage fails.
     pub async fn require_signed_in(&self) -> Result<Account, ApiError> {
         let unauthorized = ApiError::new(StatusCode::UNAUTHORIZED, Msg::SessionRequired, self.lang);
         let Some(id) = session::account_id(&self.session)
@@ -55,7 +55,7 @@ impl RequestContext {
             accounts::by_id(&mut conn, id).await
         };
         match found.await.map_err(|e| self.storage_failed(e))? {
-            Some(account) if !account.suspended => Ok(account),
+            Some(account) if account.usable() => Ok(account),
             _ => {
                 session::sign_out(&self.session)
                     .await

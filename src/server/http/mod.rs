@@ -57,6 +57,7 @@ pub fn router(state: AppState) -> Router {
     let origins = SiteOrigins::for_settings(&state.settings);
     dioxus::server::router(crate::app::App)
         .route("/healthz", get(healthz))
+        .route("/api/account/export", get(crate::account::api::export))
         .layer(middleware::from_fn(guard_areas))
         .layer(session::layer(store, production))
         .layer(Extension(state))

@@ -36,13 +36,18 @@ impl SendRefused {
 impl OtpRejected {
     /// 429 for the phone budget; otherwise 422 with the message on the code field.
     pub fn into_api(self, lang: Lang) -> ApiError {
+        self.into_api_on(Field::Code, lang)
+    }
+
+    /// As [`Self::into_api`], the message on `field` (a form with two codes).
+    pub fn into_api_on(self, field: Field, lang: Lang) -> ApiError {
         let key = match self {
             Self::PhoneBudget => return ApiError::rate_limited(Msg::CodeGuessBudget, 3_600, lang),
             Self::Wrong => Msg::CodeWrong,
             Self::Dead => Msg::CodeDead,
             Self::Expired => Msg::CodeExpired,
         };
-        ApiError::field(Field::Code, key, lang)
+        ApiError::field(field, key, lang)
     }
 }
 

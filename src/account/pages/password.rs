@@ -1,0 +1,85 @@
+//! `/account/password`: the current password and a new one (the sign-up rule and
+//! its live checklist); every other session ends.
+
+use super::{use_account_summary, AccountFrame, Done};
+use crate::account::api::change_password;
+use crate::account::form::ChangePasswordForm;
+use crate::app::{use_lang, Route};
+use crate::components::{
+    take_form_values, use_form_state, use_hydrated, Outcome, PasswordInput, SubmitButton,
+};
+use crate::form::{Field, FieldErrors};
+use crate::i18n::Msg;
+use dioxus::prelude::*;
+
+#[component]
+pub fn AccountPasswordPage() -> Element {
+    let lang = use_lang();
+    let summary = use_account_summary(Route::AccountPassword {})?;
+    let mut current = use_signal(String::new);
+    let mut password = use_signal(String::new);
+    let mut done = use_signal(|| None::<String>);
+    let state = use_form_state();
+    let hydrated = use_hydrated();
+    let form = move || ChangePasswordForm {
+        current_password: current(),
+        password: password(),
+    };
+    let client_errors =
+        use_memo(move || form().validate().err().unwrap_or_else(FieldErrors::default));
+    let error_of = move |field: Field| state.error(field, &client_errors.read());
+    let submit = move |e: FormEvent| async move {
+        e.prevent_default();
+        if (state.busy)() {
+            return;
+        }
+        take_form_values(&e, &[("current-password", current), ("password", password)]);
+        done.set(None);
+        state.submitted(&[Field::CurrentPassword, Field::Password]);
+        if form().validate().is_err() {
+            return;
+        }
+        let mut busy = state.busy;
+        busy.set(true);
+        match change_password(form()).await {
+            Ok(_) => {
+                current.set(String::new());
+                password.set(String::new());
+                done.set(Some(Msg::PasswordChanged.text(lang()).to_owned()));
+            }
+            Err(e) => state.show(e),
+        }
+        busy.set(false);
+    };
+    let l = lang();
+    let loaded = summary.read().clone();
+    rsx! {
+        AccountFrame { here: Route::AccountPassword {}, summary: loaded,
+            h2 { {Msg::ChangePasswordTitle.text(l)} }
+            form { id: "change-password", novalidate: true, onsubmit: submit,
+                PasswordInput {
+                    field: Field::CurrentPassword,
+                    value: current,
+                    error: error_of(Field::CurrentPassword),
+                    lang: l,
+                    label: Msg::LabelCurrentPassword,
+                    new_password: false,
+                    on_edit: move |_| state.edited(Field::CurrentPassword),
+                    on_leave: move |_| state.touch(Field::CurrentPassword),
+                }
+                PasswordInput {
+                    value: password,
+                    error: error_of(Field::Password),
+                    lang: l,
+                    label: Msg::LabelNewPassword,
+                    new_password: true,
+                    on_edit: move |_| state.edited(Field::Password),
+                    on_leave: move |_| state.touch(Field::Password),
+                }
+                Outcome { state, lang: l }
+                SubmitButton { state, hydrated, lang: l, label: Msg::ChangePasswordSubmit }
+                Done { id: "password-changed", text: done() }
+            }
+        }
+    }
+}
