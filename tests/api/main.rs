@@ -1,6 +1,7 @@
 //! Every server function through the real HTTP router with a real database (SQLite,
 //! and PostgreSQL when `POSTGRES_TEST_URL` is set: see `common`).
 
+mod account_center;
 mod areas;
 mod audit;
 mod common;
