@@ -81,6 +81,31 @@ impl FormState {
         self.outcome.set(None);
     }
 
+    /// The start every submit handler shares: stops the browser's own submit; reads
+    /// what the browser filled ([`take_form_values`]); unless a request is already
+    /// running, judges `fields` and, when `valid()` holds, marks the form busy.
+    /// Returns whether to send the request (the handler clears `busy` after).
+    pub fn begin(
+        self,
+        e: &FormEvent,
+        values: &[(&str, Signal<String>)],
+        fields: &[Field],
+        valid: impl FnOnce() -> bool,
+    ) -> bool {
+        e.prevent_default();
+        if (self.busy)() {
+            return false;
+        }
+        take_form_values(e, values);
+        self.submitted(fields);
+        if !valid() {
+            return false;
+        }
+        let mut busy = self.busy;
+        busy.set(true);
+        true
+    }
+
     /// Shows a server error: under its fields, or as the form's outcome.
     pub fn show(mut self, e: ApiError) {
         if e.field_keys.is_empty() {

@@ -213,20 +213,14 @@ pub fn ResetPasswordPage() -> Element {
     let error_of = move |field: Field| state.error(field, &client_errors.read());
 
     let submit = move |e: FormEvent| async move {
-        e.prevent_default();
-        if (state.busy)() {
-            return;
-        }
-        take_form_values(
-            &e,
-            &[("phone", phone), ("code", code), ("password", password)],
+        let (values, fields) = (
+            [("phone", phone), ("code", code), ("password", password)],
+            [Field::Phone, Field::Code, Field::Password],
         );
-        state.submitted(&[Field::Phone, Field::Code, Field::Password]);
-        if form().validate().is_err() {
+        if !state.begin(&e, &values, &fields, || form().validate().is_ok()) {
             return;
         }
         let mut busy = state.busy;
-        busy.set(true);
         match reset_password(form()).await {
             Ok(_) => go_next(""),
             Err(e) => {

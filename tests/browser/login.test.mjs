@@ -57,8 +57,10 @@ for (const { locale, viewport, t } of [
     await page.fill('#password', 'first-pass1');
     await page.click('#submit');
     await page.waitForURL('**/account');
+    await page.click('.account-nav a[href="/account/devices"]');
     await page.waitForSelector('#sign-ins tbody tr');
     await page.screenshot({ path: join(ARTIFACTS, `account-history-${t.size}.png`), fullPage: true });
+    await page.click('.account-nav a[href="/account"]');
     await signOut(page);
 
     // Sign in with an SMS code.

@@ -5,9 +5,7 @@ use super::{use_account_summary, AccountFrame};
 use crate::account::api::{delete_account, send_delete_code};
 use crate::account::form::DeleteAccountForm;
 use crate::app::{use_lang, Route};
-use crate::components::{
-    take_form_values, use_code_state, use_form_state, use_hydrated, CodeInput, Outcome,
-};
+use crate::components::{use_code_state, use_form_state, use_hydrated, CodeInput, Outcome};
 use crate::form::{Field, FieldErrors};
 use crate::i18n::Msg;
 use dioxus::prelude::*;
@@ -26,17 +24,11 @@ pub fn AccountDeletePage() -> Element {
         use_memo(move || form().validate().err().unwrap_or_else(FieldErrors::default));
     let error_of = move |field: Field| state.error(field, &client_errors.read());
     let submit = move |e: FormEvent| async move {
-        e.prevent_default();
-        if (state.busy)() {
-            return;
-        }
-        take_form_values(&e, &[("code", code)]);
-        state.submitted(&[Field::Code]);
-        if form().validate().is_err() {
+        let (values, fields) = ([("code", code)], [Field::Code]);
+        if !state.begin(&e, &values, &fields, || form().validate().is_ok()) {
             return;
         }
         let mut busy = state.busy;
-        busy.set(true);
         match delete_account(form()).await {
             Ok(()) => deleted.set(true),
             Err(e) => state.show(e),

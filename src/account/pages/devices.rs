@@ -29,6 +29,7 @@ pub fn AccountDevicesPage() -> Element {
     let mut error = use_signal(|| None::<ApiError>);
     let mut busy = use_signal(|| false);
     let mut reporting = use_signal(|| None::<Reporting>);
+    let hydrated = crate::components::use_hydrated();
     let l = lang();
     let loaded = summary.read().clone();
     let Some(Ok(s)) = loaded.clone() else {
@@ -47,7 +48,7 @@ pub fn AccountDevicesPage() -> Element {
         AccountFrame { here: Route::AccountDevices {}, summary: loaded,
             h2 { {Msg::SessionsTitle.text(l)} }
             div { class: "table-scroll",
-                table { id: "sessions",
+                table { id: "sessions", class: "stack",
                     thead {
                         tr {
                             th { scope: "col", {Msg::HistoryBrowser.text(l)} }
@@ -60,16 +61,16 @@ pub fn AccountDevicesPage() -> Element {
                     tbody {
                         for entry in s.sessions.clone() {
                             tr { "data-session": "{entry.id}", class: if entry.current { "current" } else { "" },
-                                td {
+                                td { "data-label": Msg::HistoryBrowser.text(l),
                                     "{entry.browser}"
                                     if entry.current {
                                         " "
                                         span { class: "badge", {Msg::ThisDevice.text(l)} }
                                     }
                                 }
-                                td { "{entry.ip}" }
-                                td { "{entry.signed_in_at}" }
-                                td { "{entry.last_active_at}" }
+                                td { "data-label": Msg::HistoryIp.text(l), "{entry.ip}" }
+                                td { "data-label": Msg::SessionSignedIn.text(l), "{entry.signed_in_at}" }
+                                td { "data-label": Msg::SessionLastActive.text(l), "{entry.last_active_at}" }
                                 td { class: "row-actions",
                                     if !entry.current {
                                         button {
@@ -146,7 +147,7 @@ pub fn AccountDevicesPage() -> Element {
             }
             h2 { {Msg::HistoryTitle.text(l)} }
             div { class: "table-scroll",
-                table { id: "sign-ins",
+                table { id: "sign-ins", class: "stack",
                     thead {
                         tr {
                             th { scope: "col", {Msg::HistoryTime.text(l)} }
@@ -160,12 +161,12 @@ pub fn AccountDevicesPage() -> Element {
                     tbody {
                         for entry in s.sign_ins.clone() {
                             tr {
-                                td { "{entry.at}" }
-                                td { {entry.method.text(l)} }
-                                td { {entry.outcome.text(l)} }
-                                td { "{entry.ip}" }
-                                td { "{entry.browser}" }
-                                td {
+                                td { "data-label": Msg::HistoryTime.text(l), "{entry.at}" }
+                                td { "data-label": Msg::HistoryMethod.text(l), {entry.method.text(l)} }
+                                td { "data-label": Msg::HistoryResult.text(l), {entry.outcome.text(l)} }
+                                td { "data-label": Msg::HistoryIp.text(l), "{entry.ip}" }
+                                td { "data-label": Msg::HistoryBrowser.text(l), "{entry.browser}" }
+                                td { class: "row-actions",
                                     button {
                                         r#type: "button",
                                         class: "link report",
@@ -186,6 +187,7 @@ pub fn AccountDevicesPage() -> Element {
                 r#type: "button",
                 id: "report-other",
                 class: "link",
+                disabled: !hydrated(),
                 onclick: move |_| report(ReportAbout::Other, String::new(), Msg::ReportOther.text(lang()).to_owned()),
                 {Msg::ReportOther.text(l)}
             }

@@ -7,8 +7,7 @@ use crate::account::form::{MarketingForm, ProfileForm};
 use crate::account::types::{AccountSummary, MarketingView, ProfileView};
 use crate::app::{use_lang, Route};
 use crate::components::{
-    invalid, take_form_values, use_form_state, use_hydrated, FieldMessage, FormState, Outcome,
-    SubmitButton,
+    invalid, use_form_state, use_hydrated, FieldMessage, FormState, Outcome, SubmitButton,
 };
 use crate::form::{Field, FieldErrors};
 use crate::i18n::{Lang, Msg};
@@ -120,31 +119,25 @@ fn ProfileSection(saved: ProfileView) -> Element {
         use_memo(move || form().validate().err().unwrap_or_else(FieldErrors::default));
     let error_of = move |field: Field| state.error(field, &client_errors.read());
     let submit = move |e: FormEvent| async move {
-        e.prevent_default();
-        if (state.busy)() {
-            return;
-        }
-        take_form_values(
-            &e,
-            &[
+        done.set(None);
+        let (values, fields) = (
+            [
                 ("real-name", real_name),
                 ("company", company),
                 ("address", address),
                 ("email", email),
             ],
+            [
+                Field::RealName,
+                Field::Company,
+                Field::Address,
+                Field::Email,
+            ],
         );
-        done.set(None);
-        state.submitted(&[
-            Field::RealName,
-            Field::Company,
-            Field::Address,
-            Field::Email,
-        ]);
-        if form().validate().is_err() {
+        if !state.begin(&e, &values, &fields, || form().validate().is_ok()) {
             return;
         }
         let mut busy = state.busy;
-        busy.set(true);
         match save_profile(form()).await {
             Ok(p) => {
                 real_name.set(p.real_name);

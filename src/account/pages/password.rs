@@ -5,9 +5,7 @@ use super::{use_account_summary, AccountFrame, Done};
 use crate::account::api::change_password;
 use crate::account::form::ChangePasswordForm;
 use crate::app::{use_lang, Route};
-use crate::components::{
-    take_form_values, use_form_state, use_hydrated, Outcome, PasswordInput, SubmitButton,
-};
+use crate::components::{use_form_state, use_hydrated, Outcome, PasswordInput, SubmitButton};
 use crate::form::{Field, FieldErrors};
 use crate::i18n::Msg;
 use dioxus::prelude::*;
@@ -29,18 +27,15 @@ pub fn AccountPasswordPage() -> Element {
         use_memo(move || form().validate().err().unwrap_or_else(FieldErrors::default));
     let error_of = move |field: Field| state.error(field, &client_errors.read());
     let submit = move |e: FormEvent| async move {
-        e.prevent_default();
-        if (state.busy)() {
-            return;
-        }
-        take_form_values(&e, &[("current-password", current), ("password", password)]);
         done.set(None);
-        state.submitted(&[Field::CurrentPassword, Field::Password]);
-        if form().validate().is_err() {
+        let (values, fields) = (
+            [("current-password", current), ("password", password)],
+            [Field::CurrentPassword, Field::Password],
+        );
+        if !state.begin(&e, &values, &fields, || form().validate().is_ok()) {
             return;
         }
         let mut busy = state.busy;
-        busy.set(true);
         match change_password(form()).await {
             Ok(_) => {
                 current.set(String::new());

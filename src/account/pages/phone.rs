@@ -6,8 +6,7 @@ use crate::account::api::{change_phone, send_change_phone_code, send_new_phone_c
 use crate::account::form::{ChangePhoneForm, NewPhoneForm};
 use crate::app::{use_lang, Route};
 use crate::components::{
-    take_form_values, use_code_state, use_form_state, use_hydrated, CodeInput, Outcome, PhoneInput,
-    SubmitButton,
+    use_code_state, use_form_state, use_hydrated, CodeInput, Outcome, PhoneInput, SubmitButton,
 };
 use crate::domain::PhoneNumber;
 use crate::form::{Field, FieldErrors};
@@ -35,25 +34,19 @@ pub fn AccountPhonePage() -> Element {
         use_memo(move || form().validate().err().unwrap_or_else(FieldErrors::default));
     let error_of = move |field: Field| state.error(field, &client_errors.read());
     let submit = move |e: FormEvent| async move {
-        e.prevent_default();
-        if (state.busy)() {
-            return;
-        }
-        take_form_values(
-            &e,
-            &[
+        done.set(None);
+        let (values, fields) = (
+            [
                 ("code", code),
                 ("new-phone", new_phone),
                 ("new-code", new_code),
             ],
+            [Field::Code, Field::NewPhone, Field::NewCode],
         );
-        done.set(None);
-        state.submitted(&[Field::Code, Field::NewPhone, Field::NewCode]);
-        if form().validate().is_err() {
+        if !state.begin(&e, &values, &fields, || form().validate().is_ok()) {
             return;
         }
         let mut busy = state.busy;
-        busy.set(true);
         match change_phone(form()).await {
             Ok(changed) => {
                 code.set(String::new());
