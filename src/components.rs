@@ -106,6 +106,14 @@ impl FormState {
         true
     }
 
+    /// A request succeeded and the form was emptied: judge nothing until the next
+    /// edit or submit.
+    pub fn reset(mut self) {
+        self.touched.write().clear();
+        self.server_errors.set(FieldErrors::default());
+        self.outcome.set(None);
+    }
+
     /// Shows a server error: under its fields, or as the form's outcome.
     pub fn show(mut self, e: ApiError) {
         if e.field_keys.is_empty() {

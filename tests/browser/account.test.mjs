@@ -143,6 +143,7 @@ for (const { locale, lang, viewport, phone, newPhone, t } of LOCALES) {
     await page.fill('#current-password', 'first-pass1');
     await page.click('#submit');
     await page.waitForSelector(`#password-changed:has-text("${t.changed}")`);
+    assert.equal(await page.textContent('#current-password-error'), '', 'the emptied form is not judged');
     await shots(page, 'account-password', lang, viewport);
     assert.equal(await signedIn(two.page), false, 'the other browser is signed out');
     assert.equal(await signedIn(page), true, 'this browser stays signed in');

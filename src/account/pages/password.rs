@@ -40,6 +40,7 @@ pub fn AccountPasswordPage() -> Element {
             Ok(_) => {
                 current.set(String::new());
                 password.set(String::new());
+                state.reset();
                 done.set(Some(Msg::PasswordChanged.text(lang()).to_owned()));
             }
             Err(e) => state.show(e),

@@ -52,6 +52,7 @@ pub fn AccountPhonePage() -> Element {
                 code.set(String::new());
                 new_phone.set(String::new());
                 new_code.set(String::new());
+                state.reset();
                 done.set(Some(
                     Msg::PhoneChanged.format(lang(), &[("phone", &changed.masked_phone)]),
                 ));
