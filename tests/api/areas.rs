@@ -29,8 +29,12 @@ async fn page(app: &TestApp, c: &reqwest::Client, path: &str) -> (u16, String) {
     (res.status().as_u16(), location)
 }
 
-const ACCOUNT_PAGES: [&str; 4] = [
+const ACCOUNT_PAGES: [&str; 8] = [
     "/account",
+    "/account/password",
+    "/account/phone",
+    "/account/devices",
+    "/account/delete",
     "/account/profile",
     "/account/sessions/42",
     "/account/",
@@ -69,6 +73,12 @@ async fn an_account_passes_the_account_prefix_and_is_refused_by_the_admin_prefix
     for path in ACCOUNT_PAGES {
         let (status, location) = page(&app, &c, path).await;
         assert_ne!(status, 303, "{path} redirected to {location}");
+    }
+    // The account center's pages render for their owner and are never cached.
+    for path in &ACCOUNT_PAGES[..5] {
+        let res = c.get(format!("{}{path}", app.base)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(res.headers()["cache-control"], "no-store", "{path}");
     }
     let summary = app.get(&c, "/api/account").await;
     assert_eq!(summary.status, 200, "{}", summary.body);
