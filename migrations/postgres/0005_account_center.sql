@@ -3,8 +3,8 @@ ALTER TABLE consent_records ADD COLUMN granted BOOLEAN NOT NULL DEFAULT TRUE;
 DROP INDEX consent_records_once;
 CREATE UNIQUE INDEX consent_records_once ON consent_records (account_id, document, version)
     WHERE document <> 'marketing';
-INSERT INTO consent_records (account_id, document, version, accepted_at, ip, user_agent, method, granted)
-    SELECT id, 'marketing', 1, created_at, ''::bytea, ''::bytea, 'sign-up', TRUE FROM accounts
+CREATE TABLE marketing_opt_ins_plain AS
+    SELECT id AS account_id, created_at FROM accounts
     WHERE marketing_opt_in AND deleted_at IS NULL;
 ALTER TABLE accounts DROP COLUMN marketing_opt_in;
 

@@ -2,15 +2,16 @@
 
 -- Marketing consent becomes a ledger of its own: every switch on or off is a row
 -- (document 'marketing', version 1, `granted` 1 or 0), so the once-per-version key
--- holds for the documents only, and the lone accounts column goes. Rows written
--- before this migration did not record where the choice was made: their ip and
--- user_agent are empty (read as "not recorded").
+-- holds for the documents only, and the lone accounts column goes. The opt-ins it
+-- held are kept aside here; the server writes them into the ledger at its next
+-- start, after any older plain consent rows have moved with their ids, and drops
+-- marketing_opt_ins_plain (src/server/db/consents.rs: migrate_marketing_opt_ins).
 ALTER TABLE consent_records ADD COLUMN granted INTEGER NOT NULL DEFAULT 1;
 DROP INDEX consent_records_once;
 CREATE UNIQUE INDEX consent_records_once ON consent_records (account_id, document, version)
     WHERE document <> 'marketing';
-INSERT INTO consent_records (account_id, document, version, accepted_at, ip, user_agent, method, granted)
-    SELECT id, 'marketing', 1, created_at, X'', X'', 'sign-up', 1 FROM accounts
+CREATE TABLE marketing_opt_ins_plain AS
+    SELECT id AS account_id, created_at FROM accounts
     WHERE marketing_opt_in = 1 AND deleted_at IS NULL;
 ALTER TABLE accounts DROP COLUMN marketing_opt_in;
 

@@ -96,8 +96,8 @@ pub async fn set_marketing(form: MarketingForm) -> Result<MarketingView, ApiErro
 }
 
 /// `POST /api/account/password`: changes the password; every other session of
-/// the account ends, this one continues under a new session id. Answers how many
-/// sessions ended.
+/// the account ends, this one continues (its id was never shown to anyone, and
+/// keeping it keeps its absolute timeout). Answers how many sessions ended.
 ///
 /// Errors: 422 bad fields or a wrong current password (on `current-password`,
 /// counted toward the sign-in throttle); 429 throttled.
@@ -112,10 +112,6 @@ pub async fn change_password(form: ChangePasswordForm) -> Result<u64, ApiError> 
     let ended = super::service::change_password(&ctx.state, &caller, &account, current, new, &keep)
         .await
         .map_err(|e| e.into_api(ctx.lang))?;
-    ctx.session
-        .cycle_id()
-        .await
-        .map_err(|e| unexpected(&ctx, e.into()))?;
     Ok(ended)
 }
 
@@ -151,7 +147,7 @@ pub async fn send_new_phone_code(form: NewPhoneForm) -> Result<CodeSent, ApiErro
 }
 
 /// `POST /api/account/phone`: moves the account to the new number; every other
-/// session ends, this one continues under a new session id.
+/// session ends, this one continues.
 ///
 /// Errors: 422 bad fields or a wrong, expired or dead code (on `code` or
 /// `new-code`); 409 the new number has an account (told only after its code
@@ -169,10 +165,6 @@ pub async fn change_phone(form: ChangePhoneForm) -> Result<PhoneChanged, ApiErro
         super::service::change_phone(state, &caller, &account, code, &phone, new_code, &keep)
             .await
             .map_err(|e| e.into_api(ctx.lang))?;
-    ctx.session
-        .cycle_id()
-        .await
-        .map_err(|e| unexpected(&ctx, e.into()))?;
     Ok(PhoneChanged {
         masked_phone: phone.masked(),
         sessions_ended: ended,

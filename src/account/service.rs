@@ -41,6 +41,9 @@ pub enum AccountError {
     PhoneTaken,
     #[error("no such session of the account")]
     SessionNotFound,
+    /// The account was deleted while the request ran.
+    #[error("the account is gone")]
+    Gone,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -74,6 +77,8 @@ impl AccountError {
             Self::SessionNotFound => {
                 ApiError::new(StatusCode::NOT_FOUND, Msg::SessionNotFound, lang)
             }
+            Self::Gone => ApiError::new(StatusCode::UNAUTHORIZED, Msg::SessionRequired, lang),
+            Self::Unexpected(e) if e.is::<account_keys::AccountGone>() => Self::Gone.into_api(lang),
             Self::Unexpected(e) => {
                 tracing::error!(error = %format!("{e:#}"), "account change failed");
                 ApiError::unexpected(lang)
@@ -176,7 +181,9 @@ pub async fn change_password(
         .await?;
     let now = state.clock.unix();
     let mut tx = state.db.write(&[Lock::Phone(&account.phone_index)]).await?;
-    accounts::set_password_hash(&mut tx, account.id, &hash).await?;
+    if !accounts::set_password_hash(&mut tx, account.id, &hash).await? {
+        return Err(AccountError::Gone);
+    }
     let ended = sessions::delete_others_of(&mut tx, account.id, keep).await?;
     let changed = AuditEvent::success(AuditAction::PasswordChanged, Some(account.id), json!({}));
     let ended_event = AuditEvent::sessions_ended(account.id, ended, "password-changed");
@@ -273,7 +280,12 @@ pub async fn change_phone(
         return Err(AccountError::PhoneTaken);
     }
     let encrypted = state.keys.encrypt(new_phone.as_str().as_bytes());
-    accounts::set_phone(&mut tx, account.id, &new_index, &encrypted).await?;
+    let from = &account.phone_index;
+    if !accounts::set_phone(&mut tx, account.id, from, &new_index, &encrypted).await? {
+        // Deleted, or moved by a concurrent change: the current code was for a
+        // number the account no longer holds.
+        return Err(AccountError::Otp(Field::Code, OtpRejected::Expired));
+    }
     let ended = sessions::delete_others_of(&mut tx, account.id, keep).await?;
     let changed = AuditEvent::success(AuditAction::PhoneChanged, Some(account.id), json!({}));
     let ended_event = AuditEvent::sessions_ended(account.id, ended, "phone-changed");
@@ -507,6 +519,22 @@ async fn erase_with(
         profiles::delete(&mut tx, account).await?;
         otp_codes::anonymize_phone(&mut tx, &index).await?;
         throttles::clear(&mut tx, &index, None).await?;
+        // A standing marketing consent is withdrawn in the ledger, under the key
+        // about to go.
+        if consents::marketing_of(&mut tx, account)
+            .await?
+            .is_some_and(|(granted, _)| granted)
+        {
+            let withdrawn = MarketingChoice {
+                account_id: account,
+                granted: false,
+                at: now,
+                ip: caller.meta.ip.clone(),
+                user_agent: caller.meta.user_agent.clone(),
+                method: ConsentMethod::Erasure,
+            };
+            consents::record_marketing(&mut tx, &state.keys, &withdrawn).await?;
+        }
         // Written before the key goes, under it: the row stays, its address and
         // browser are erased with the rest.
         let details = json!({ "reason": reason, "sessions_ended": ended });

@@ -31,6 +31,7 @@ fn consent_method(method: ConsentMethod) -> Msg {
         ConsentMethod::SignUp => Msg::MethodSignUp,
         ConsentMethod::Reconsent => Msg::MethodReconsent,
         ConsentMethod::AccountCenter => Msg::MethodAccountCenter,
+        ConsentMethod::Erasure => Msg::DeleteTitle,
     }
 }
 
@@ -255,6 +256,14 @@ pub async fn export(
             }))
         })
         .collect::<anyhow::Result<Vec<Value>>>()?;
+    // Events about the account are under its key; a few written before that rule
+    // are under the data key; one that reads under neither is shown as null.
+    let event_text = |bytes: &[u8]| {
+        key.decrypt(bytes)
+            .or_else(|_| state.keys.decrypt(bytes))
+            .ok()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+    };
     let events = crate::server::db::audit::recent(&mut conn, Some(account.id), u32::MAX)
         .await?
         .into_iter()
@@ -267,8 +276,8 @@ pub async fn export(
                 "action": e.action,
                 "result": e.result,
                 "actor": e.actor_kind,
-                "ip": text(&e.ip)?,
-                "user_agent": text(&e.user_agent)?,
+                "ip": event_text(&e.ip),
+                "user_agent": event_text(&e.user_agent),
                 "request_id": e.request_id,
                 "details": details,
             }))

@@ -411,7 +411,9 @@ pub async fn reset(
     if !otp_codes::consume(&mut tx, verified.id, state.clock.unix()).await? {
         return Err(LoginError::Otp(OtpRejected::Expired));
     }
-    accounts::set_password_hash(&mut tx, account.id, &hash).await?;
+    if !accounts::set_password_hash(&mut tx, account.id, &hash).await? {
+        return Err(LoginError::NotRegistered);
+    }
     let ended = sessions::delete_all_of(&mut tx, account.id).await?;
     let now = state.clock.unix();
     let reset = AuditEvent::success(AuditAction::PasswordReset, Some(account.id), json!({}));

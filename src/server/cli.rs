@@ -313,6 +313,13 @@ pub async fn open_state(
             "consent records encrypted under their accounts' keys"
         );
     }
+    let opt_ins = crate::server::db::consents::migrate_marketing_opt_ins(&state.db).await?;
+    if opt_ins > 0 {
+        tracing::info!(
+            rows = opt_ins,
+            "marketing opt-ins moved into the consent ledger"
+        );
+    }
     legal::publish_first_versions(&state).await?;
     Ok(state)
 }

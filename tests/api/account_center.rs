@@ -708,3 +708,53 @@ async fn retention_deletes_old_history_codes_and_sessions_only() {
     assert_eq!(again, Default::default());
     drop(c);
 }
+
+#[tokio::test]
+async fn a_change_still_in_flight_when_the_account_is_erased_writes_nothing() {
+    use gatehouse::account::service;
+    use gatehouse::domain::{Password, PhoneNumber, Profile, RealName, SmsCode};
+    use gatehouse::server::caller::Caller;
+    use gatehouse::server::db::accounts;
+    let (app, _c) = signed_up().await;
+    let state = &app.state;
+    // The account as a request read it before the erasure.
+    let stale = {
+        let mut conn = state.db.read().await.unwrap();
+        accounts::by_id(&mut conn, accounts::AccountId(1))
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let caller = Caller::system().as_account(stale.id);
+    service::erase(state, &Caller::operator(), stale.id, "test")
+        .await
+        .unwrap();
+
+    let profile = Profile {
+        real_name: RealName::parse("赵六").unwrap(),
+        ..Profile::default()
+    };
+    assert!(service::save_profile(state, &caller, stale.id, &profile)
+        .await
+        .is_err());
+    assert!(service::set_marketing(state, &caller, stale.id, true)
+        .await
+        .is_err());
+    let current = secrecy::SecretString::from(PASSWORD.to_owned());
+    let new = Password::parse("newpass123").unwrap();
+    let changed = service::change_password(state, &caller, &stale, current, new, b"x").await;
+    assert!(changed.is_err(), "{changed:?}");
+    let code = SmsCode::parse("123456").unwrap();
+    let phone = PhoneNumber::parse(OTHER).unwrap();
+    let moved =
+        service::change_phone(state, &caller, &stale, code.clone(), &phone, code, b"x").await;
+    assert!(moved.is_err(), "{moved:?}");
+    assert_eq!(app.count("profiles").await, 0);
+    assert_eq!(app.count("account_keys").await, 0, "no key made again");
+    assert_eq!(app.count_where("accounts", "password_hash = ''").await, 1);
+    assert_eq!(
+        app.count_where("consent_records", "document = 'marketing'")
+            .await,
+        0
+    );
+}

@@ -101,8 +101,8 @@ async fn plain_consent_rows_of_an_older_database_move_under_their_accounts_keys(
     let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
     migrator.run_direct(&mut conn).await.unwrap();
     for statement in [
-        "INSERT INTO accounts (id, phone_index, phone_encrypted, password_hash, created_at) \
-         VALUES (7, 'x', 'y', 'z', 1700000000)",
+        "INSERT INTO accounts (id, phone_index, phone_encrypted, password_hash, created_at, \
+         marketing_opt_in) VALUES (7, 'x', 'y', 'z', 1700000000, TRUE)",
         "INSERT INTO consent_records (id, account_id, document, version, accepted_at, ip, \
          user_agent, method) VALUES (41, 7, 'agreement', 1, 1700000000, '203.0.113.9', \
          'Mozilla/5.0 Old', 'sign-up'), (42, 7, 'privacy', 1, 1700000000, '203.0.113.9', \
@@ -133,20 +133,31 @@ async fn plain_consent_rows_of_an_older_database_move_under_their_accounts_keys(
             ),
         ]
     );
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM consent_records ORDER BY id")
-        .fetch_all(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(ids, [41, 42]);
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, document FROM consent_records ORDER BY id")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(
+        rows[..2],
+        [(41, "agreement".into()), (42, "privacy".into())]
+    );
+    // The old opt-in column became a ledger row, after the moved ones.
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert!(rows[2].0 > 42 && rows[2].1 == "marketing", "{rows:?}");
+    let opted_in = "document = 'marketing' AND granted = TRUE AND account_id = 7";
+    assert_eq!(app.count_where("consent_records", opted_in).await, 1);
     let stored: Vec<Vec<u8>> = sqlx::query_scalar("SELECT ip FROM consent_records")
         .fetch_all(&mut conn)
         .await
         .unwrap();
     assert!(stored.iter().all(|ip| !ip.windows(4).any(|w| w == b"203.")));
-    let plain_left = sqlx::query("SELECT 1 FROM consent_records_plain")
-        .execute(&mut conn)
-        .await;
-    assert!(plain_left.is_err(), "the plain table is dropped");
+    for aside in ["consent_records_plain", "marketing_opt_ins_plain"] {
+        let left = sqlx::query(&format!("SELECT 1 FROM {aside}"))
+            .execute(&mut conn)
+            .await;
+        assert!(left.is_err(), "{aside} is dropped");
+    }
     // The ledger goes on: a new sign-up's rows come after the moved ones.
     assert_eq!(
         app.sign_up(&client("en"), "13800138000", json!({}))
@@ -158,8 +169,8 @@ async fn plain_consent_rows_of_an_older_database_move_under_their_accounts_keys(
         .fetch_all(&mut conn)
         .await
         .unwrap();
-    assert_eq!(after.len(), 4);
-    assert!(after[2] > 42, "{after:?}");
+    assert_eq!(after.len(), 5);
+    assert!(after[3] > after[2], "{after:?}");
     // A second start finds nothing left to move.
     let again = app.second_instance().await;
     assert_eq!(again.consent_origins(7).await.len(), 2);

@@ -196,12 +196,23 @@ pub async fn record_all(
         let (ip, user_agent) = match event.subject {
             Some(account) => {
                 let key = match subject_key.take() {
-                    Some((id, key)) if id == account => key,
-                    _ => account_keys::for_writing(conn, keys, account).await?,
+                    Some((id, key)) if id == account => Some(key),
+                    _ => match account_keys::for_writing(conn, keys, account).await {
+                        Ok(key) => Some(key),
+                        // A row about an erased account (an operator's later
+                        // action): under the data key, as for no account.
+                        Err(e) if e.is::<account_keys::AccountGone>() => None,
+                        Err(e) => return Err(e),
+                    },
                 };
-                let sealed = (key.encrypt(ip), key.encrypt(user_agent));
-                subject_key = Some((account, key));
-                sealed
+                match key {
+                    Some(key) => {
+                        let sealed = (key.encrypt(ip), key.encrypt(user_agent));
+                        subject_key = Some((account, key));
+                        sealed
+                    }
+                    None => (keys.encrypt(ip), keys.encrypt(user_agent)),
+                }
             }
             None => (keys.encrypt(ip), keys.encrypt(user_agent)),
         };

@@ -6,10 +6,18 @@ use super::accounts::AccountId;
 use super::Conn;
 use crate::server::crypto::{AccountKey, DataKeys};
 
+/// Nothing more is written under the key of an account that was deleted (or never
+/// existed): its key is gone, and making a new one would make readable again what
+/// a request still in flight meant to write (a profile, an address).
+#[derive(Debug, thiserror::Error)]
+#[error("account {0} is deleted: nothing is written under its key any more")]
+pub struct AccountGone(pub AccountId);
+
 /// The account's key, made and stored first if it has none (an account created
 /// before keys existed gets one when its next row is written).
 ///
-/// Errors: storage failures; a stored key that does not decrypt under the data key.
+/// Errors: [`AccountGone`] for a deleted or missing account without a key;
+/// storage failures; a stored key that does not decrypt under the data key.
 pub async fn for_writing(
     conn: &mut Conn,
     keys: &DataKeys,
@@ -17,6 +25,14 @@ pub async fn for_writing(
 ) -> anyhow::Result<AccountKey> {
     if let Some(key) = for_reading(conn, keys, account).await? {
         return Ok(key);
+    }
+    let live: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT deleted_at FROM accounts WHERE id = $1")
+            .bind(account)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if !matches!(live, Some(None)) {
+        return Err(AccountGone(account).into());
     }
     let (key, bytes) = AccountKey::generate();
     let stored = sqlx::query(

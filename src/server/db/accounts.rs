@@ -98,17 +98,20 @@ pub async fn insert(conn: &mut Conn, account: &NewAccount) -> anyhow::Result<Acc
     Ok(AccountId(id))
 }
 
+/// Sets the password hash of a live account; `false` (nothing written) once it
+/// was deleted.
 pub async fn set_password_hash(
     conn: &mut Conn,
     id: AccountId,
     password_hash: &str,
-) -> anyhow::Result<()> {
-    sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
-        .bind(password_hash)
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(())
+) -> anyhow::Result<bool> {
+    let done =
+        sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2 AND deleted_at IS NULL")
+            .bind(password_hash)
+            .bind(id)
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn set_suspended(conn: &mut Conn, id: AccountId, suspended: bool) -> anyhow::Result<()> {
@@ -141,22 +144,29 @@ pub async fn tombstone(conn: &mut Conn, id: AccountId, now: Timestamp) -> anyhow
     Ok(done.rows_affected() == 1)
 }
 
-/// Moves the account to another number: its blind index and ciphertext together.
-/// The unique index refuses a number taken meanwhile (check [`phone_taken`] in the
-/// same transaction, under the new number's lock, first).
+/// Moves the live account from the number with blind index `from` to another:
+/// its blind index and ciphertext together. `false` (nothing written) when the
+/// account was deleted or moved meanwhile. The unique index refuses a number taken
+/// meanwhile (check [`phone_taken`] in the same transaction, under the new
+/// number's lock, first).
 pub async fn set_phone(
     conn: &mut Conn,
     id: AccountId,
+    from: &[u8],
     phone_index: &[u8],
     phone_encrypted: &[u8],
-) -> anyhow::Result<()> {
-    sqlx::query("UPDATE accounts SET phone_index = $1, phone_encrypted = $2 WHERE id = $3")
-        .bind(phone_index)
-        .bind(phone_encrypted)
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(())
+) -> anyhow::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE accounts SET phone_index = $1, phone_encrypted = $2 \
+         WHERE id = $3 AND phone_index = $4 AND deleted_at IS NULL",
+    )
+    .bind(phone_index)
+    .bind(phone_encrypted)
+    .bind(id)
+    .bind(from)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// The invitation code the account signed up with, if any.

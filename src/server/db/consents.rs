@@ -19,12 +19,15 @@ pub enum ConsentMethod {
     Reconsent,
     /// The marketing switch of the account center.
     AccountCenter,
+    /// Withdrawn by the erasure of the account (docs/DESIGN.md §7).
+    Erasure,
 }
 
 stored_names!(ConsentMethod {
     SignUp => "sign-up",
     Reconsent => "re-consent",
     AccountCenter => "account-center",
+    Erasure => "erasure",
 });
 
 /// The version the marketing rows carry: the switch's wording has one version.
@@ -271,6 +274,63 @@ pub async fn origins_of(
         .map(Some)
 }
 
+/// Writes the marketing opt-ins the migration to the account center set aside
+/// (`marketing_opt_ins_plain`, from the old `accounts.marketing_opt_in` column) into
+/// the ledger as `granted` rows of method `sign-up` at the account's creation, with
+/// empty IP and browser ("not recorded": the column did not keep them), then drops
+/// that table: one transaction, once. Runs after [`migrate_plain_rows`], so the
+/// moved rows keep their ids. Returns how many were written.
+///
+/// Errors: storage failures (nothing is written then).
+pub async fn migrate_marketing_opt_ins(db: &Db) -> anyhow::Result<u64> {
+    let mut tx = db.write(&[Lock::Schema]).await?;
+    if !table_exists(db.backend(), &mut tx, "marketing_opt_ins_plain").await? {
+        return Ok(0);
+    }
+    let written = sqlx::query(
+        "INSERT INTO consent_records (account_id, document, version, accepted_at, ip, \
+         user_agent, method, granted) \
+         SELECT account_id, 'marketing', $1, created_at, $2, $3, 'sign-up', $4 \
+         FROM marketing_opt_ins_plain ORDER BY account_id",
+    )
+    .bind(MARKETING_VERSION)
+    .bind(Vec::<u8>::new())
+    .bind(Vec::<u8>::new())
+    .bind(true)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    sqlx::query("DROP TABLE marketing_opt_ins_plain")
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(written)
+}
+
+/// Whether `table` exists in the current schema.
+async fn table_exists(backend: Backend, conn: &mut Conn, table: &str) -> anyhow::Result<bool> {
+    let count: i64 = match backend {
+        Backend::Sqlite => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1",
+            )
+            .bind(table)
+            .fetch_one(conn)
+            .await?
+        }
+        Backend::Postgres => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_name = $1",
+            )
+            .bind(table)
+            .fetch_one(conn)
+            .await?
+        }
+    };
+    Ok(count > 0)
+}
+
 /// Moves the rows a database kept in plain text before account keys existed
 /// (`consent_records_plain`, set aside by the migration that introduced them) into
 /// the ledger, encrypted under each account's key, with their ids, then drops
@@ -280,25 +340,7 @@ pub async fn origins_of(
 /// Errors: storage failures (nothing is moved then).
 pub async fn migrate_plain_rows(db: &Db, keys: &DataKeys) -> anyhow::Result<u64> {
     let mut tx = db.write(&[Lock::Schema]).await?;
-    let exists: i64 = match db.backend() {
-        Backend::Sqlite => {
-            sqlx::query_scalar(
-                "SELECT COUNT(*) FROM sqlite_master \
-                 WHERE type = 'table' AND name = 'consent_records_plain'",
-            )
-            .fetch_one(&mut *tx)
-            .await?
-        }
-        Backend::Postgres => {
-            sqlx::query_scalar(
-                "SELECT COUNT(*) FROM information_schema.tables \
-                 WHERE table_schema = current_schema() AND table_name = 'consent_records_plain'",
-            )
-            .fetch_one(&mut *tx)
-            .await?
-        }
-    };
-    if exists == 0 {
+    if !table_exists(db.backend(), &mut tx, "consent_records_plain").await? {
         return Ok(0);
     }
     #[derive(sqlx::FromRow)]
