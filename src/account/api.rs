@@ -21,6 +21,23 @@ fn unexpected(ctx: &RequestContext, e: anyhow::Error) -> ApiError {
     super::service::AccountError::Unexpected(e).into_api(ctx.lang)
 }
 
+/// The signed-in account (the guard of [`RequestContext::require_account`]) and
+/// the caller it acts as.
+#[cfg(feature = "server")]
+async fn account_caller(
+    ctx: &RequestContext,
+) -> Result<
+    (
+        crate::server::db::accounts::Account,
+        crate::server::caller::Caller,
+    ),
+    ApiError,
+> {
+    let account = ctx.require_account().await?;
+    let caller = ctx.visitor().as_account(account.id);
+    Ok((account, caller))
+}
+
 /// The stored id hash of the asking browser's session.
 #[cfg(feature = "server")]
 fn current_session(ctx: &RequestContext) -> Vec<u8> {
@@ -47,7 +64,7 @@ fn code_sent(ctx: &RequestContext) -> CodeSent {
 pub async fn account_summary() -> Result<AccountSummary, ApiError> {
     let account = ctx.require_account().await?;
     let current = current_session(&ctx);
-    super::view::summary(&ctx.state, &account, Some(&current))
+    super::view::summary(&ctx.state, &account, &current)
         .await
         .map_err(|e| unexpected(&ctx, e))
 }
@@ -66,26 +83,21 @@ pub async fn sign_out() -> Result<(), ApiError> {
 /// Errors: 422 naming each bad field (nothing is saved then).
 #[post("/api/account/profile", ctx: RequestContext)]
 pub async fn save_profile(form: ProfileForm) -> Result<ProfileView, ApiError> {
-    let account = ctx.require_account().await?;
+    let (account, caller) = account_caller(&ctx).await?;
     let profile = form
         .validate()
         .map_err(|e| ApiError::invalid(e, ctx.lang))?;
-    let caller = ctx.visitor().as_account(account.id);
     super::service::save_profile(&ctx.state, &caller, account.id, &profile)
         .await
         .map_err(|e| unexpected(&ctx, e))?;
-    let summary = super::view::summary(&ctx.state, &account, None)
-        .await
-        .map_err(|e| unexpected(&ctx, e))?;
-    Ok(summary.profile)
+    Ok(ProfileView::from(&profile))
 }
 
 /// `POST /api/account/marketing`: switches SMS offers on or off (a consent ledger
 /// row each time); answers the choice now in force.
 #[post("/api/account/marketing", ctx: RequestContext)]
 pub async fn set_marketing(form: MarketingForm) -> Result<MarketingView, ApiError> {
-    let account = ctx.require_account().await?;
-    let caller = ctx.visitor().as_account(account.id);
+    let (account, caller) = account_caller(&ctx).await?;
     let at = super::service::set_marketing(&ctx.state, &caller, account.id, form.granted)
         .await
         .map_err(|e| unexpected(&ctx, e))?;
@@ -103,11 +115,10 @@ pub async fn set_marketing(form: MarketingForm) -> Result<MarketingView, ApiErro
 /// counted toward the sign-in throttle); 429 throttled.
 #[post("/api/account/password", ctx: RequestContext)]
 pub async fn change_password(form: ChangePasswordForm) -> Result<u64, ApiError> {
-    let account = ctx.require_account().await?;
+    let (account, caller) = account_caller(&ctx).await?;
     let (current, new) = form
         .validate()
         .map_err(|e| ApiError::invalid(e, ctx.lang))?;
-    let caller = ctx.visitor().as_account(account.id);
     let keep = current_session(&ctx);
     let ended = super::service::change_password(&ctx.state, &caller, &account, current, new, &keep)
         .await
@@ -120,8 +131,7 @@ pub async fn change_password(form: ChangePasswordForm) -> Result<u64, ApiError> 
 /// Errors: 429 rate limits; 502 SMS provider failure.
 #[post("/api/account/phone/code/send", ctx: RequestContext)]
 pub async fn send_change_phone_code() -> Result<CodeSent, ApiError> {
-    let account = ctx.require_account().await?;
-    let caller = ctx.visitor().as_account(account.id);
+    let (account, caller) = account_caller(&ctx).await?;
     let purpose = crate::domain::OtpPurpose::ChangePhone;
     super::service::send_code_to_own_phone(&ctx.state, &caller, &account, purpose, ctx.lang)
         .await
@@ -135,11 +145,10 @@ pub async fn send_change_phone_code() -> Result<CodeSent, ApiError> {
 /// provider failure.
 #[post("/api/account/phone/new-code/send", ctx: RequestContext)]
 pub async fn send_new_phone_code(form: NewPhoneForm) -> Result<CodeSent, ApiError> {
-    let account = ctx.require_account().await?;
+    let (account, caller) = account_caller(&ctx).await?;
     let phone = form
         .validate()
         .map_err(|e| ApiError::invalid(e, ctx.lang))?;
-    let caller = ctx.visitor().as_account(account.id);
     super::service::send_code_to_new_phone(&ctx.state, &caller, &account, &phone, ctx.lang)
         .await
         .map_err(|e| e.into_api(ctx.lang))?;
@@ -154,11 +163,10 @@ pub async fn send_new_phone_code(form: NewPhoneForm) -> Result<CodeSent, ApiErro
 /// verified); 429 too many wrong codes.
 #[post("/api/account/phone", ctx: RequestContext)]
 pub async fn change_phone(form: ChangePhoneForm) -> Result<PhoneChanged, ApiError> {
-    let account = ctx.require_account().await?;
+    let (account, caller) = account_caller(&ctx).await?;
     let (code, phone, new_code) = form
         .validate()
         .map_err(|e| ApiError::invalid(e, ctx.lang))?;
-    let caller = ctx.visitor().as_account(account.id);
     let keep = current_session(&ctx);
     let state = &ctx.state;
     let ended =
@@ -177,8 +185,7 @@ pub async fn change_phone(form: ChangePhoneForm) -> Result<PhoneChanged, ApiErro
 /// Errors: 404 no such live session of this account.
 #[post("/api/account/sessions/end", ctx: RequestContext)]
 pub async fn end_session(form: EndSessionForm) -> Result<(), ApiError> {
-    let account = ctx.require_account().await?;
-    let caller = ctx.visitor().as_account(account.id);
+    let (account, caller) = account_caller(&ctx).await?;
     super::service::end_session(&ctx.state, &caller, account.id, &form.session)
         .await
         .map_err(|e| e.into_api(ctx.lang))
@@ -188,8 +195,7 @@ pub async fn end_session(form: EndSessionForm) -> Result<(), ApiError> {
 /// account; answers how many.
 #[post("/api/account/sessions/end-others", ctx: RequestContext)]
 pub async fn end_other_sessions() -> Result<u64, ApiError> {
-    let account = ctx.require_account().await?;
-    let caller = ctx.visitor().as_account(account.id);
+    let (account, caller) = account_caller(&ctx).await?;
     let keep = current_session(&ctx);
     super::service::end_other_sessions(&ctx.state, &caller, account.id, &keep)
         .await
@@ -202,11 +208,10 @@ pub async fn end_other_sessions() -> Result<u64, ApiError> {
 /// Errors: 422 a note too long or with control characters.
 #[post("/api/account/report", ctx: RequestContext)]
 pub async fn report_misuse(form: ReportForm) -> Result<ReportFiled, ApiError> {
-    let account = ctx.require_account().await?;
+    let (account, caller) = account_caller(&ctx).await?;
     let (about, reference, note) = form
         .validate()
         .map_err(|e| ApiError::invalid(e, ctx.lang))?;
-    let caller = ctx.visitor().as_account(account.id);
     let state = &ctx.state;
     let id = super::service::report_misuse(state, &caller, account.id, about, &reference, &note)
         .await
@@ -219,8 +224,7 @@ pub async fn report_misuse(form: ReportForm) -> Result<ReportFiled, ApiError> {
 /// Errors: 429 rate limits; 502 SMS provider failure.
 #[post("/api/account/delete/code/send", ctx: RequestContext)]
 pub async fn send_delete_code() -> Result<CodeSent, ApiError> {
-    let account = ctx.require_account().await?;
-    let caller = ctx.visitor().as_account(account.id);
+    let (account, caller) = account_caller(&ctx).await?;
     let purpose = crate::domain::OtpPurpose::Delete;
     super::service::send_code_to_own_phone(&ctx.state, &caller, &account, purpose, ctx.lang)
         .await
@@ -234,11 +238,10 @@ pub async fn send_delete_code() -> Result<CodeSent, ApiError> {
 /// Errors: 422 a wrong, expired or dead code; 429 too many wrong codes.
 #[post("/api/account/delete", ctx: RequestContext)]
 pub async fn delete_account(form: DeleteAccountForm) -> Result<(), ApiError> {
-    let account = ctx.require_account().await?;
+    let (account, caller) = account_caller(&ctx).await?;
     let code = form
         .validate()
         .map_err(|e| ApiError::invalid(e, ctx.lang))?;
-    let caller = ctx.visitor().as_account(account.id);
     super::service::delete_own(&ctx.state, &caller, &account, code)
         .await
         .map_err(|e| e.into_api(ctx.lang))?;
@@ -255,13 +258,12 @@ pub async fn delete_account(form: DeleteAccountForm) -> Result<(), ApiError> {
 pub async fn export(ctx: RequestContext) -> dioxus::server::axum::response::Response {
     use dioxus::server::axum::http::header;
     use dioxus::server::axum::response::IntoResponse;
-    let account = match ctx.require_account().await {
-        Ok(account) => account,
+    let (account, caller) = match account_caller(&ctx).await {
+        Ok(found) => found,
         Err(e) => return e.into_response(),
     };
-    let caller = ctx.visitor().as_account(account.id);
     let current = current_session(&ctx);
-    let data = match super::view::export(&ctx.state, &caller, &account, Some(&current)).await {
+    let data = match super::view::export(&ctx.state, &caller, &account, &current).await {
         Ok(data) => data,
         Err(e) => return unexpected(&ctx, e).into_response(),
     };

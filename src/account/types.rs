@@ -1,6 +1,6 @@
 //! What the account center's pages and server functions exchange.
 
-use crate::domain::DocumentKind;
+use crate::domain::{DocumentKind, Profile};
 use crate::i18n::Msg;
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +29,18 @@ pub struct ProfileView {
     pub company: String,
     pub address: String,
     pub email: String,
+}
+
+impl From<&Profile> for ProfileView {
+    fn from(p: &Profile) -> Self {
+        let text = |v: Option<&str>| v.unwrap_or_default().to_owned();
+        Self {
+            real_name: text(p.real_name.as_ref().map(|v| v.as_str())),
+            company: text(p.company.as_ref().map(|v| v.as_str())),
+            address: text(p.address.as_ref().map(|v| v.as_str())),
+            email: text(p.email.as_ref().map(|v| v.as_str())),
+        }
+    }
 }
 
 /// The current marketing choice: the newest row of the consent ledger.

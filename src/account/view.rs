@@ -3,7 +3,6 @@
 
 use super::browser_name;
 use super::types::*;
-use crate::domain::Profile;
 use crate::i18n::Msg;
 use crate::server::audit::{self, AuditAction, AuditEvent};
 use crate::server::caller::Caller;
@@ -51,16 +50,6 @@ fn outcome(outcome: SignInOutcome) -> Msg {
     }
 }
 
-fn profile_view(p: &Profile) -> ProfileView {
-    let text = |v: Option<&str>| v.unwrap_or_default().to_owned();
-    ProfileView {
-        real_name: text(p.real_name.as_ref().map(|v| v.as_str())),
-        company: text(p.company.as_ref().map(|v| v.as_str())),
-        address: text(p.address.as_ref().map(|v| v.as_str())),
-        email: text(p.email.as_ref().map(|v| v.as_str())),
-    }
-}
-
 /// One live session, decoded.
 struct LiveSession {
     public_id: String,
@@ -77,7 +66,7 @@ async fn live_sessions(
     state: &AppState,
     conn: &mut Conn,
     account: &Account,
-    current: Option<&[u8]>,
+    current: &[u8],
 ) -> anyhow::Result<Vec<LiveSession>> {
     let now = state.clock.unix();
     let idle = i64::from(state.settings.session_idle_minutes) * 60;
@@ -94,7 +83,7 @@ async fn live_sessions(
                 user_agent,
                 created_at: s.created_at,
                 last_seen_at: s.last_seen_at,
-                current: current == Some(s.id_hash.as_slice()),
+                current: current == s.id_hash.as_slice(),
             })
         })
         .collect()
@@ -117,7 +106,7 @@ async fn key_of(
 pub async fn summary(
     state: &AppState,
     account: &Account,
-    current: Option<&[u8]>,
+    current: &[u8],
 ) -> anyhow::Result<AccountSummary> {
     let phone = super::service::phone_of(state, account)?;
     let mut conn = state.db.read().await?;
@@ -161,7 +150,7 @@ pub async fn summary(
     Ok(AccountSummary {
         masked_phone: phone.masked(),
         created_at: china_datetime(account.created_at),
-        profile: profile_view(&profile),
+        profile: ProfileView::from(&profile),
         marketing: MarketingView {
             granted: marketing.is_some_and(|(granted, _)| granted),
             since: marketing.map(|(_, at)| china_datetime(at)),
@@ -181,7 +170,7 @@ pub async fn export(
     state: &AppState,
     caller: &Caller,
     account: &Account,
-    current: Option<&[u8]>,
+    current: &[u8],
 ) -> anyhow::Result<Value> {
     let now = state.clock.unix();
     {
@@ -283,7 +272,6 @@ pub async fn export(
             }))
         })
         .collect::<anyhow::Result<Vec<Value>>>()?;
-    let part = |v: Option<&str>| v.map(str::to_owned);
     Ok(json!({
         "format": "gatehouse-account-export/1",
         "exported_at": china_rfc3339(now),
@@ -292,12 +280,8 @@ pub async fn export(
             "status": if account.suspended { "suspended" } else { "active" },
         },
         "phone": phone.as_str(),
-        "profile": {
-            "real_name": part(profile.real_name.as_ref().map(|v| v.as_str())),
-            "company": part(profile.company.as_ref().map(|v| v.as_str())),
-            "address": part(profile.address.as_ref().map(|v| v.as_str())),
-            "email": part(profile.email.as_ref().map(|v| v.as_str())),
-        },
+        // Each part as saved, or null: the domain types serialize as their text.
+        "profile": profile,
         "marketing": {
             "granted": marketing.is_some_and(|(granted, _)| granted),
             "since": marketing.map(|(_, at)| china_rfc3339(at)),

@@ -6,7 +6,7 @@ use super::{use_account_summary, AccountFrame, Done};
 use crate::account::api::{end_other_sessions, end_session, report_misuse};
 use crate::account::form::{EndSessionForm, ReportAbout, ReportForm};
 use crate::app::{use_lang, Route};
-use crate::components::{invalid, FieldMessage};
+use crate::components::{invalid, take_form_values, FieldMessage};
 use crate::error::ApiError;
 use crate::form::Field;
 use crate::i18n::Msg;
@@ -209,9 +209,7 @@ fn ReportPanel(reporting: Reporting, on_close: EventHandler<Option<String>>) -> 
         let r = r.clone();
         async move {
             e.prevent_default();
-            if let Some(dioxus::html::FormValue::Text(v)) = e.get_first("report") {
-                note.set(v);
-            }
+            take_form_values(&e, &[("report", note)]);
             busy.set(true);
             error.set(None);
             let form = ReportForm {
