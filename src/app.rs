@@ -4,7 +4,10 @@
 use crate::account::{
     AccountDeletePage, AccountDevicesPage, AccountPage, AccountPasswordPage, AccountPhonePage,
 };
-use crate::domain::InvitationMode;
+use crate::admin::{
+    AdminAccountPage, AdminAuditPage, AdminDocumentsPage, AdminHomePage, AdminInvitationsPage,
+    AdminSettingsPage,
+};
 use crate::i18n::{Lang, Msg};
 use crate::legal::{ConsentPage, DocumentKind, LegalPage, NoticeBanner};
 use crate::login::{LoginPage, ResetPasswordPage};
@@ -37,6 +40,18 @@ pub enum Route {
         AccountDevices {},
         #[route("/account/delete")]
         AccountDelete {},
+        #[route("/admin")]
+        AdminHome {},
+        #[route("/admin/accounts/:id")]
+        AdminAccount { id: i64 },
+        #[route("/admin/invitations")]
+        AdminInvitations {},
+        #[route("/admin/documents")]
+        AdminDocuments {},
+        #[route("/admin/settings")]
+        AdminSettings {},
+        #[route("/admin/audit")]
+        AdminAudit {},
         #[route("/consent?:next")]
         Consent { next: String },
         #[route("/legal/:kind")]
@@ -59,7 +74,6 @@ pub struct SiteInfo {
     pub icp: Option<String>,
     /// Current year in China Standard Time, for the copyright line.
     pub year: i32,
-    pub invitation_mode: InvitationMode,
 }
 
 impl SiteInfo {
@@ -89,7 +103,6 @@ impl SiteInfo {
                 hotline: s.hotline.clone(),
                 icp: s.icp.clone(),
                 year: chrono::Datelike::year(&state.clock.now().with_timezone(&cst)),
-                invitation_mode: s.invitation_mode,
             }
         }
         #[cfg(not(feature = "server"))]
@@ -256,6 +269,36 @@ fn AccountDevices() -> Element {
 #[component]
 fn AccountDelete() -> Element {
     rsx! { AccountDeletePage {} }
+}
+
+#[component]
+fn AdminHome() -> Element {
+    rsx! { AdminHomePage {} }
+}
+
+#[component]
+fn AdminAccount(id: i64) -> Element {
+    rsx! { AdminAccountPage { id } }
+}
+
+#[component]
+fn AdminInvitations() -> Element {
+    rsx! { AdminInvitationsPage {} }
+}
+
+#[component]
+fn AdminDocuments() -> Element {
+    rsx! { AdminDocumentsPage {} }
+}
+
+#[component]
+fn AdminSettings() -> Element {
+    rsx! { AdminSettingsPage {} }
+}
+
+#[component]
+fn AdminAudit() -> Element {
+    rsx! { AdminAuditPage {} }
 }
 
 #[component]

@@ -456,3 +456,13 @@ fn Check(ok: bool, text: &'static str) -> Element {
         }
     }
 }
+
+/// A success line under a form (`role="status"`), empty when there is none.
+#[component]
+pub fn Done(id: &'static str, text: Option<String>) -> Element {
+    rsx! {
+        p { id, class: "done", role: "status",
+            if let Some(t) = text { "{t}" }
+        }
+    }
+}

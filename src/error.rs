@@ -32,6 +32,10 @@ pub struct ApiError {
     /// Seconds until a rate limit lifts (429 only).
     #[serde(default)]
     pub retry_after: Option<u64>,
+    /// Values of the message's other placeholders (`hotline`), so the page can
+    /// show it in another language too.
+    #[serde(default)]
+    pub args: BTreeMap<String, String>,
 }
 
 impl ApiError {
@@ -44,7 +48,15 @@ impl ApiError {
             field_keys: FieldErrors::default(),
             fields: BTreeMap::new(),
             retry_after: None,
+            args: BTreeMap::new(),
         }
+    }
+
+    /// The same outcome with `{name}` in its message filled by `value`.
+    pub fn with_arg(mut self, name: &str, value: &str, lang: Lang) -> Self {
+        self.args.insert(name.to_owned(), value.to_owned());
+        self.message = self.text(lang);
+        self
     }
 
     /// 422 with every bad field.
@@ -84,7 +96,9 @@ impl ApiError {
     /// The outcome's message in `lang`, as the page shows it.
     pub fn text(&self, lang: Lang) -> String {
         let n = self.retry_after.map(|n| n.to_string()).unwrap_or_default();
-        self.key.format(lang, &[("n", &n)])
+        let mut args: Vec<(&str, &str)> = vec![("n", &n)];
+        args.extend(self.args.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        self.key.format(lang, &args)
     }
 }
 

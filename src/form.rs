@@ -22,6 +22,20 @@ pub enum Field {
     NewPhone,
     NewCode,
     Report,
+    Reason,
+    Quota,
+    Expiry,
+    Note,
+    TextZh,
+    TextEn,
+    Effective,
+    SummaryZh,
+    SummaryEn,
+    Account,
+    Action,
+    Actor,
+    From,
+    To,
 }
 
 impl Field {
@@ -41,6 +55,20 @@ impl Field {
             Self::NewPhone => "new-phone",
             Self::NewCode => "new-code",
             Self::Report => "report",
+            Self::Reason => "reason",
+            Self::Quota => "quota",
+            Self::Expiry => "expiry",
+            Self::Note => "note",
+            Self::TextZh => "text-zh",
+            Self::TextEn => "text-en",
+            Self::Effective => "effective",
+            Self::SummaryZh => "summary-zh",
+            Self::SummaryEn => "summary-en",
+            Self::Account => "account",
+            Self::Action => "action",
+            Self::Actor => "actor",
+            Self::From => "from",
+            Self::To => "to",
         }
     }
 }

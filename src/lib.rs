@@ -7,6 +7,7 @@
 //! forms' `validate()` compile for both.
 
 pub mod account;
+pub mod admin;
 pub mod app;
 pub mod components;
 pub mod domain;

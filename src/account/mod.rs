@@ -43,10 +43,7 @@ pub fn browser_name(user_agent: &str) -> String {
 #[cfg(feature = "server")]
 pub mod service;
 #[cfg(feature = "server")]
-mod view;
-
-#[cfg(feature = "server")]
-pub use service::set_suspended;
+pub(crate) mod view;
 
 /// Ends this browser's session: with a signed-in account, through
 /// [`service::sign_out`] (the record deleted with its audit rows); then the session

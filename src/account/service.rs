@@ -391,38 +391,6 @@ pub async fn delete_own(
     Ok(())
 }
 
-/// Suspends or reinstates the account (docs/DESIGN.md §6) for `reason`; suspending
-/// also ends every session of it. One transaction with its audit rows.
-///
-/// Errors: storage failures.
-pub async fn set_suspended(
-    state: &AppState,
-    caller: &Caller,
-    account: AccountId,
-    suspended: bool,
-    reason: &str,
-) -> anyhow::Result<()> {
-    let mut tx = state.db.write(&[]).await?;
-    accounts::set_suspended(&mut tx, account, suspended).await?;
-    let ended = if suspended {
-        sessions::delete_all_of(&mut tx, account).await?
-    } else {
-        0
-    };
-    let action = if suspended {
-        AuditAction::AccountSuspended
-    } else {
-        AuditAction::AccountReinstated
-    };
-    let now = state.clock.unix();
-    let changed = AuditEvent::success(action, Some(account), json!({ "reason": reason }));
-    let ended = AuditEvent::sessions_ended(account, ended, "suspended");
-    let events = std::iter::once(changed).chain(ended);
-    audit::record_all(&mut tx, &state.keys, now, caller, events).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
 /// Signs the caller's account out of the session stored as `session_id_hash`: the
 /// record is deleted with its audit row (`sign-out`, and `consent-declined` first
 /// when `declined`) in one transaction.

@@ -33,6 +33,30 @@ impl DocumentKind {
     }
 }
 
+/// The most bytes of one language's text of a document version (UTF-8), 128 KiB:
+/// the longest agreement of a mainland cloud provider is under 60 KiB.
+pub const DOCUMENT_TEXT_MAX_BYTES: usize = 128 * 1024;
+
+/// The rule of a document version's text (docs/DESIGN.md §4), the same for
+/// `gatehouse docs publish` and the admin area: Markdown of at most
+/// [`DOCUMENT_TEXT_MAX_BYTES`] whose first line is its title (`# ` and the title).
+///
+/// Errors: [`Msg::DocumentTooLong`]; [`Msg::DocumentTitleMissing`].
+pub fn check_document_text(text: &str) -> Result<(), Msg> {
+    if text.len() > DOCUMENT_TEXT_MAX_BYTES {
+        return Err(Msg::DocumentTooLong);
+    }
+    let titled = text
+        .trim_start()
+        .strip_prefix("# ")
+        .is_some_and(|rest| !rest.lines().next().unwrap_or("").trim().is_empty());
+    if titled {
+        Ok(())
+    } else {
+        Err(Msg::DocumentTitleMissing)
+    }
+}
+
 /// `agreement` or `privacy` in an address.
 impl std::str::FromStr for DocumentKind {
     type Err = UnknownDocument;

@@ -57,6 +57,25 @@ pub enum InvitationMode {
     Required,
 }
 
+impl InvitationMode {
+    /// Every mode, as the admin area offers them.
+    pub const ALL: [Self; 3] = [Self::Off, Self::Optional, Self::Required];
+
+    /// The stored and configured name: `off`, `optional`, `required`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Off => "off",
+            Self::Optional => "optional",
+            Self::Required => "required",
+        }
+    }
+
+    /// The mode named `name` ([`Self::as_str`]), if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == name)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@ mod profile;
 mod sms_code;
 mod typed_input;
 
-pub use document::{DocumentKind, UnknownDocument};
+pub use document::{check_document_text, DocumentKind, UnknownDocument, DOCUMENT_TEXT_MAX_BYTES};
 pub use invitation_code::{InvitationCode, InvitationMode};
 pub use password::{Password, PasswordChecklist};
 pub use phone::PhoneNumber;

@@ -48,16 +48,19 @@ pub enum OtpPurpose {
     Reset,
     ChangePhone,
     Delete,
+    /// An admin confirming it is them before the admin area (docs/DESIGN.md §6).
+    AdminConfirm,
 }
 
 impl OtpPurpose {
     /// Every purpose.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Register,
         Self::Login,
         Self::Reset,
         Self::ChangePhone,
         Self::Delete,
+        Self::AdminConfirm,
     ];
 
     /// The name stored in the database and written to the development outbox.
@@ -68,6 +71,7 @@ impl OtpPurpose {
             Self::Reset => "reset",
             Self::ChangePhone => "change-phone",
             Self::Delete => "delete",
+            Self::AdminConfirm => "admin-confirm",
         }
     }
 }

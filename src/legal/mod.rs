@@ -21,7 +21,7 @@ mod types;
 
 pub use crate::domain::{DocumentKind, UnknownDocument};
 pub use consent_page::ConsentPage;
-pub use page::{LegalDialog, LegalPage, NoticeBanner};
+pub use page::{DocumentBody, LegalDialog, LegalPage, NoticeBanner};
 pub use types::*;
 
 use crate::error::ApiError;

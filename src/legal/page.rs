@@ -52,8 +52,10 @@ fn version_label(lang: Lang, version: u32, effective: &str) -> String {
     )
 }
 
+/// A document version's title, number, date and status, and its body: what
+/// `/legal/{kind}` shows, and the admin area's preview.
 #[component]
-fn DocumentBody(doc: LegalDocument, lang: Lang, heading_id: String) -> Element {
+pub fn DocumentBody(doc: LegalDocument, lang: Lang, heading_id: String) -> Element {
     let entry = &doc.entry;
     rsx! {
         h1 { id: "{heading_id}", "{doc.title}" }

@@ -262,6 +262,9 @@ pub enum PublishError {
     /// A text does not start with its title line (`# ...`); `lang` says which.
     #[error("--{}: the text must start with its title, a line beginning with \"# \"", lang.code())]
     NoTitle { lang: Lang },
+    /// A text is over [`crate::domain::DOCUMENT_TEXT_MAX_BYTES`]; `lang` says which.
+    #[error("--{}: the text is over {} bytes", lang.code(), crate::domain::DOCUMENT_TEXT_MAX_BYTES)]
+    TooLong { lang: Lang },
     #[error("--summary: say in a sentence what changed")]
     NoSummary,
     #[error("--effective {text}: expected YYYY-MM-DD or an RFC 3339 instant")]
@@ -294,35 +297,18 @@ pub async fn publish(
     caller: &Caller,
     p: Publication,
 ) -> Result<u32, PublishError> {
-    let (settings, clock) = (&state.settings, state.clock.as_ref());
-    let fill = |text: &str| {
-        text.replace("{company}", &settings.company)
-            .replace("{hotline}", &settings.hotline)
-    };
-    for (lang, body) in [(Lang::Zh, &p.zh), (Lang::En, &p.en)] {
-        if !body.trim_start().starts_with("# ") {
-            return Err(PublishError::NoTitle { lang });
-        }
-    }
-    if p.summary_zh.trim().is_empty() || p.summary_en.trim().is_empty() {
-        return Err(PublishError::NoSummary);
-    }
+    let effective_at = check_publication(state, &p)?;
     let text = p.effective.clone();
-    let effective_at = parse_effective(&p.effective)
-        .map_err(|_| PublishError::EffectiveUnreadable { text: text.clone() })?;
-    if effective_at < start_of_today(clock)? {
-        return Err(PublishError::EffectivePast { text });
-    }
     let version = NewDocumentVersion {
         kind: p.kind,
         version: 0,
-        body_zh: fill(&p.zh),
-        body_en: fill(&p.en),
+        body_zh: fill_operator(state, &p.zh),
+        body_en: fill_operator(state, &p.en),
         summary_zh: p.summary_zh.trim().to_owned(),
         summary_en: p.summary_en.trim().to_owned(),
         material: p.material,
         effective_at,
-        published_at: clock.unix(),
+        published_at: state.clock.unix(),
     };
     match publish_next(state, caller, version, None).await? {
         Ok(version) => Ok(version),
@@ -335,6 +321,84 @@ pub async fn publish(
         }
         Err(PublishRefused::VersionTaken) => Err(PublishError::VersionTaken),
     }
+}
+
+/// `text` with `{company}` and `{hotline}` filled in from the settings, as stored.
+fn fill_operator(state: &AppState, text: &str) -> String {
+    text.replace("{company}", &state.settings.company)
+        .replace("{hotline}", &state.settings.hotline)
+}
+
+/// The checks of [`publish`] that need no storage; returns when the version
+/// would take effect (Unix seconds).
+fn check_publication(state: &AppState, p: &Publication) -> Result<i64, PublishError> {
+    for (lang, body) in [(Lang::Zh, &p.zh), (Lang::En, &p.en)] {
+        match crate::domain::check_document_text(body) {
+            Ok(()) => {}
+            Err(Msg::DocumentTooLong) => return Err(PublishError::TooLong { lang }),
+            Err(_) => return Err(PublishError::NoTitle { lang }),
+        }
+    }
+    if p.summary_zh.trim().is_empty() || p.summary_en.trim().is_empty() {
+        return Err(PublishError::NoSummary);
+    }
+    let text = p.effective.clone();
+    let effective_at = parse_effective(&p.effective)
+        .map_err(|_| PublishError::EffectiveUnreadable { text: text.clone() })?;
+    if effective_at < start_of_today(state.clock.as_ref())? {
+        return Err(PublishError::EffectivePast { text });
+    }
+    Ok(effective_at)
+}
+
+/// `p` as users would see it once published, Chinese then English: the texts
+/// filled in and rendered as [`document`] renders a stored version, numbered as
+/// the next version of its kind. Nothing is written.
+///
+/// Errors: the refusals of [`publish`] that need no write (the order of
+/// effective dates is checked too).
+pub async fn preview(
+    state: &AppState,
+    p: &Publication,
+) -> Result<Vec<LegalDocument>, PublishError> {
+    let effective_at = check_publication(state, p)?;
+    let versions = Versions::load(&state.db, state.clock.as_ref()).await?;
+    let latest = versions.of(p.kind).next_back();
+    if let Some(latest) = latest.filter(|l| l.effective_at > effective_at) {
+        return Err(PublishError::EffectiveBeforeLatest {
+            text: p.effective.clone(),
+            kind: p.kind,
+            latest: china_date(latest.effective_at),
+        });
+    }
+    let status = if effective_at <= state.clock.unix() {
+        super::VersionStatus::InForce
+    } else {
+        super::VersionStatus::Upcoming
+    };
+    let entry = VersionEntry {
+        kind: p.kind,
+        version: latest.map_or(1, |l| l.version + 1),
+        effective: china_date(effective_at),
+        material: p.material,
+        status,
+        summary: super::Localized {
+            zh: p.summary_zh.trim().to_owned(),
+            en: p.summary_en.trim().to_owned(),
+        },
+    };
+    Ok([&p.zh, &p.en]
+        .into_iter()
+        .map(|text| {
+            let (title, html) = render(&fill_operator(state, text));
+            LegalDocument {
+                entry: entry.clone(),
+                title,
+                html,
+                history: Vec::new(),
+            }
+        })
+        .collect())
 }
 
 /// Version 1 of each document: the texts shipped in `legal/v1/`, published on the

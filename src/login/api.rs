@@ -35,7 +35,7 @@ pub async fn login_with_password(form: PasswordLoginForm) -> Result<SignedIn, Ap
         .map_err(|e| ApiError::invalid(e, ctx.lang))?;
     let account = super::service::with_password(&ctx.state, &ctx.visitor(), &phone, password)
         .await
-        .map_err(|e| e.into_api(ctx.lang))?;
+        .map_err(|e| ctx.with_site_facts(e.into_api(ctx.lang)))?;
     signed_in(&ctx, account, &phone).await
 }
 
@@ -68,7 +68,7 @@ pub async fn login_with_code(form: CodeLoginForm) -> Result<SignedIn, ApiError> 
         .map_err(|e| ApiError::invalid(e, ctx.lang))?;
     let account = super::service::with_code(&ctx.state, &ctx.visitor(), &phone, code)
         .await
-        .map_err(|e| e.into_api(ctx.lang))?;
+        .map_err(|e| ctx.with_site_facts(e.into_api(ctx.lang)))?;
     signed_in(&ctx, account, &phone).await
 }
 
@@ -98,6 +98,6 @@ pub async fn reset_password(form: ResetForm) -> Result<SignedIn, ApiError> {
         .map_err(|e| ApiError::invalid(e, ctx.lang))?;
     let account = super::service::reset(&ctx.state, &ctx.visitor(), &phone, code, password)
         .await
-        .map_err(|e| e.into_api(ctx.lang))?;
+        .map_err(|e| ctx.with_site_facts(e.into_api(ctx.lang)))?;
     signed_in(&ctx, account, &phone).await
 }

@@ -41,13 +41,24 @@ pub async fn send_register_code(form: SendCodeForm) -> Result<CodeSent, ApiError
 /// Errors: 422 every bad field at once, and 422 on the code field for a wrong,
 /// expired, used or dead code, or on the invitation field for an unusable invitation
 /// code; 429 too many wrong codes for the number; 409 the number has an account
-/// (only after its code verified), or 409 [`crate::i18n::Msg::DocumentsChanged`]
-/// when `documents` are not the versions in force (checked first: nothing is used
-/// up).
+/// (only after its code verified), 409 [`crate::i18n::Msg::DocumentsChanged`]
+/// when `documents` are not the versions in force, or 409
+/// [`crate::i18n::Msg::InvitationModeChanged`] when the page showed another
+/// invitation mode than the one in force (both checked first: nothing is used up).
 #[post("/api/register", ctx: crate::server::http::context::RequestContext)]
 pub async fn register(form: RegisterForm) -> Result<Registered, ApiError> {
+    use super::service::RegisterError;
+    let mode = ctx
+        .state
+        .site
+        .invitation_mode()
+        .await
+        .map_err(|e| RegisterError::Unexpected(e).into_api(ctx.lang))?;
+    if form.invitation_mode.is_some_and(|shown| shown != mode) {
+        return Err(RegisterError::InvitationModeChanged.into_api(ctx.lang));
+    }
     let account = form
-        .validate(ctx.state.settings.invitation_mode)
+        .validate(mode)
         .map_err(|e| ApiError::invalid(e, ctx.lang))?;
     let masked_phone = account.phone.masked();
     let account_id = super::service::register(&ctx.state, &ctx.visitor(), account)

@@ -42,6 +42,11 @@ pub struct RegisterForm {
     /// versions in force (docs/DESIGN.md §4).
     #[serde(default)]
     pub documents: Vec<(DocumentKind, u32)>,
+    /// The invitation mode the page showed; a sign-up under another mode than the
+    /// one in force now is refused with 409 (docs/DESIGN.md §6). `None` (a client
+    /// that does not say) is judged by the mode in force.
+    #[serde(default)]
+    pub invitation_mode: Option<InvitationMode>,
 }
 
 /// The password is a secret: never printed.
@@ -121,6 +126,7 @@ mod tests {
             consent: true,
             marketing: false,
             documents: vec![(DocumentKind::Privacy, 2), (DocumentKind::Agreement, 1)],
+            invitation_mode: Some(InvitationMode::Optional),
         }
     }
 
@@ -146,6 +152,7 @@ mod tests {
             consent: false,
             marketing: false,
             documents: Vec::new(),
+            invitation_mode: None,
         };
         let errors = bad.validate(InvitationMode::Optional).unwrap_err();
         assert_eq!(errors.get(Field::Phone), Some(Msg::PhoneInvalid));

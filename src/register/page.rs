@@ -26,8 +26,16 @@ const ALL_FIELDS: [Field; 5] = [
 pub fn RegisterPage() -> Element {
     let lang = use_lang();
     let site = use_site();
-    let mode = site.invitation_mode;
     let mut status = use_server_future(register_status)?;
+    // The mode in force when the page loaded; reloaded when the server says it changed.
+    let mode = move || {
+        status
+            .read()
+            .as_ref()
+            .and_then(|r| r.as_ref().ok())
+            .map(|s| s.invitation_mode)
+            .unwrap_or_default()
+    };
     let initial = status
         .read()
         .as_ref()
@@ -61,8 +69,9 @@ pub fn RegisterPage() -> Element {
             .and_then(|r| r.as_ref().ok())
             .map(|s| s.documents.clone())
             .unwrap_or_default(),
+        invitation_mode: Some(mode()),
     };
-    let client_errors = use_memo(move || form().validate(mode).err().unwrap_or_default());
+    let client_errors = use_memo(move || form().validate(mode()).err().unwrap_or_default());
     let error_of = move |field: Field| state.error(field, &client_errors.read());
 
     let submit = move |e: FormEvent| async move {
@@ -80,7 +89,7 @@ pub fn RegisterPage() -> Element {
             ],
         );
         state.submitted(&ALL_FIELDS);
-        if form().validate(mode).is_err() {
+        if form().validate(mode()).is_err() {
             return;
         }
         let mut busy = state.busy;
@@ -90,7 +99,7 @@ pub fn RegisterPage() -> Element {
                 nav.push(Route::Account {});
             }
             Err(e) => {
-                if e.key == Msg::DocumentsChanged {
+                if matches!(e.key, Msg::DocumentsChanged | Msg::InvitationModeChanged) {
                     status.restart();
                 }
                 state.show(e);
@@ -100,6 +109,7 @@ pub fn RegisterPage() -> Element {
     };
 
     let l = lang();
+    let mode = mode();
     let help = Msg::EnterpriseHelp.format(l, &[("hotline", &site.hotline)]);
     let phone_taken = matches!(&*state.outcome.read(), Some(e) if e.key == Msg::PhoneTaken);
 

@@ -35,6 +35,8 @@ pub enum RegisterError {
     InvitationIncorrect,
     #[error("the consent names other document versions than those in force")]
     DocumentsChanged,
+    #[error("the page showed another invitation mode than the one in force")]
+    InvitationModeChanged,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -51,6 +53,9 @@ impl RegisterError {
             }
             Self::DocumentsChanged => {
                 ApiError::new(StatusCode::CONFLICT, Msg::DocumentsChanged, lang)
+            }
+            Self::InvitationModeChanged => {
+                ApiError::new(StatusCode::CONFLICT, Msg::InvitationModeChanged, lang)
             }
             Self::Unexpected(e) => {
                 tracing::error!(error = %format!("{e:#}"), "sign-up failed");
@@ -85,9 +90,11 @@ pub async fn status(
     let documents = Versions::load(&state.db, state.clock.as_ref())
         .await?
         .in_force_pairs();
+    let invitation_mode = state.site.invitation_mode().await?;
     let Some(phone) = pending else {
         return Ok(RegisterStatus {
             documents,
+            invitation_mode,
             ..RegisterStatus::default()
         });
     };
@@ -105,6 +112,7 @@ pub async fn status(
         cooldown_secs: state.send_limits.cooldown_left(&history, now),
         phone: Some(phone.as_str().to_owned()),
         documents,
+        invitation_mode,
     })
 }
 

@@ -27,4 +27,7 @@ pub struct RegisterStatus {
     /// Each document's version in force, (kind, version): what the consent
     /// checkbox agrees to, sent back with the form.
     pub documents: Vec<(DocumentKind, u32)>,
+    /// Whether the form asks for an invitation code, as an admin set it now
+    /// (docs/DESIGN.md §6): sent back with the form.
+    pub invitation_mode: crate::domain::InvitationMode,
 }

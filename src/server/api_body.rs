@@ -18,9 +18,24 @@ use dioxus::server::axum::{
     response::Response,
 };
 
-/// The largest `/api/` request body, in bytes (64 KiB). Every form today is well
-/// under 2 KiB; a document publication from the admin area will need its own limit.
+/// The largest `/api/` request body, in bytes (64 KiB). Every form but a document
+/// publication is well under 2 KiB.
 pub const API_BODY_LIMIT: usize = 64 * 1024;
+
+/// The largest body of the admin area's document server functions
+/// (`/api/admin/documents/`), in bytes (512 KiB): two texts of up to 128 KiB
+/// each ([`crate::domain::DOCUMENT_TEXT_MAX_BYTES`]), which JSON escaping can
+/// make up to twice as long, and the rest of the form.
+pub const DOCUMENT_BODY_LIMIT: usize = 512 * 1024;
+
+/// The body limit of a request to `path`.
+pub fn body_limit(path: &str) -> usize {
+    if path.starts_with("/api/admin/documents/") {
+        DOCUMENT_BODY_LIMIT
+    } else {
+        API_BODY_LIMIT
+    }
+}
 
 /// The largest Dioxus answer read back when checking for its deserialization
 /// error (its message is short; a bigger answer is never that error).
@@ -31,8 +46,9 @@ const FRAMEWORK_ERROR_LIMIT: usize = 16 * 1024;
 /// - 415 [`Msg::UnsupportedBody`] unless the `Content-Type` is `application/json`;
 ///   a request without `Content-Type` passes only with an empty body (a server
 ///   function without arguments sends one: dioxus-fullstack `client.rs`);
-/// - 413 [`Msg::BodyTooLarge`] for a body over [`API_BODY_LIMIT`], whether or not
-///   it declared its `Content-Length`;
+/// - 413 [`Msg::BodyTooLarge`] for a body over [`body_limit`] ([`API_BODY_LIMIT`],
+///   [`DOCUMENT_BODY_LIMIT`] for a publication), whether or not it declared its
+///   `Content-Length`;
 /// - 400 [`Msg::BadRequest`] for a body that is not well-formed UTF-8 JSON, and for
 ///   one that is but does not fit the server function's argument (Dioxus' 500
 ///   "error deserializing server function …" is replaced).
@@ -48,6 +64,7 @@ pub async fn read_api_body(request: Request, next: Next) -> Response {
         return next.run(request).await;
     }
     let lang = crate::i18n::Lang::of_headers(request.headers());
+    let limit = body_limit(request.uri().path());
     let refuse = |status: StatusCode, key: Msg, why: &str| {
         tracing::warn!(status = status.as_u16(), "request body refused: {why}");
         ApiError::new(status, key, lang).into_response()
@@ -69,7 +86,7 @@ pub async fn read_api_body(request: Request, next: Next) -> Response {
             "not application/json",
         );
     }
-    if declared.is_some_and(|n| n > API_BODY_LIMIT as u64) {
+    if declared.is_some_and(|n| n > limit as u64) {
         return refuse(
             StatusCode::PAYLOAD_TOO_LARGE,
             Msg::BodyTooLarge,
@@ -77,7 +94,7 @@ pub async fn read_api_body(request: Request, next: Next) -> Response {
         );
     }
     let (parts, body) = request.into_parts();
-    let Ok(bytes) = to_bytes(body, API_BODY_LIMIT).await else {
+    let Ok(bytes) = to_bytes(body, limit).await else {
         // Over the limit while streaming (chunked), or the client went away.
         return refuse(
             StatusCode::PAYLOAD_TOO_LARGE,

@@ -13,6 +13,8 @@ pub enum Actor {
     Visitor,
     /// A signed-in account, acting on itself.
     Account(AccountId),
+    /// A signed-in admin, in the admin area (docs/DESIGN.md §6), acting on others.
+    Admin(AccountId),
     /// The operator at the command line (`gatehouse invite create`, `docs publish`).
     Operator,
     /// Gatehouse itself, from its configuration (version 1 of each document at
@@ -77,6 +79,14 @@ impl Caller {
     pub fn as_account(&self, account: AccountId) -> Self {
         Self {
             actor: Actor::Account(account),
+            meta: self.meta.clone(),
+        }
+    }
+
+    /// The same request, made by `account` as an admin.
+    pub fn as_admin(&self, account: AccountId) -> Self {
+        Self {
+            actor: Actor::Admin(account),
             meta: self.meta.clone(),
         }
     }

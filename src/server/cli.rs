@@ -1,5 +1,6 @@
 //! The `gatehouse` command line (docs/DESIGN.md §6): `serve` (the default), `migrate`,
-//! `invite create`, `docs publish`, `audit verify`, `audit tail`. Each command that
+//! `invite create`, `docs publish`, `audit verify`, `audit tail`, `admin grant`,
+//! `admin revoke`. Each command that
 //! changes something calls the same service the web does, as the operator.
 
 use crate::domain::DocumentKind;
@@ -49,6 +50,9 @@ enum Command {
     /// Check and read the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Grant or revoke the admin role.
+    #[command(subcommand)]
+    Admin(AdminCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -110,6 +114,26 @@ enum InviteCommand {
         /// RFC 3339 instant.
         #[arg(long)]
         expires: String,
+        /// What the code is for, shown to admins (at most 200 characters).
+        #[arg(long)]
+        note: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AdminCommand {
+    /// Make the account of this number an admin (it signs in as usual, then
+    /// confirms its password or an SMS code to use the admin area).
+    Grant {
+        /// The account's phone number, 11 digits.
+        #[arg(long)]
+        phone: String,
+    },
+    /// Take the admin role away from the account of this number.
+    Revoke {
+        /// The account's phone number, 11 digits.
+        #[arg(long)]
+        phone: String,
     },
 }
 
@@ -169,11 +193,36 @@ pub fn main() -> i32 {
                 println!("{kind} version {version}, effective {effective}, {material}");
                 Ok(())
             }
-            Command::Invite(InviteCommand::Create { uses, expires }) => {
+            Command::Invite(InviteCommand::Create {
+                uses,
+                expires,
+                note,
+            }) => {
                 let state =
                     open_state(settings, Arc::new(SystemClock), HashCost::PRODUCTION).await?;
-                let code = create_invitation(&state, uses, &expires).await?;
+                let code = create_invitation(&state, uses, &expires, note.as_deref()).await?;
                 println!("{}", code.as_str());
+                Ok(())
+            }
+            Command::Admin(command) => {
+                let (phone, admin) = match command {
+                    AdminCommand::Grant { phone } => (phone, true),
+                    AdminCommand::Revoke { phone } => (phone, false),
+                };
+                let state =
+                    open_state(settings, Arc::new(SystemClock), HashCost::PRODUCTION).await?;
+                let parsed = crate::domain::PhoneNumber::parse(&phone)
+                    .map_err(|_| anyhow::anyhow!("--phone {phone}: expected 11 digits"))?;
+                let account =
+                    crate::admin::service::set_admin(&state, &Caller::operator(), &parsed, admin)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("--phone {}: {e}", parsed.masked()))?;
+                let done = if admin {
+                    "is now an admin"
+                } else {
+                    "is no longer an admin"
+                };
+                println!("account {account} ({}) {done}", parsed.masked());
                 Ok(())
             }
             Command::Audit(AuditCommand::Verify) => {
@@ -301,6 +350,10 @@ pub async fn open_state(
         keys: DataKeys::from_master(&master),
         trusted_proxies: settings.trusted_proxies().map_err(anyhow::Error::msg)?,
         background: tokio_util::task::TaskTracker::new(),
+        site: crate::server::site_settings::SiteSettings::new(db.clone(), settings.invitation_mode),
+        pages: crate::server::page_cache::PageCache::new(std::time::Duration::from_secs(
+            settings.page_cache_seconds.into(),
+        )),
         db,
         sms,
         clock,
@@ -380,17 +433,24 @@ pub fn parse_expiry(text: &str) -> anyhow::Result<DateTime<Utc>> {
 }
 
 /// `invite create`: a random invitation code valid for `uses` accounts until
-/// `expires` ([`parse_expiry`]), created by the operator through the same service
-/// as the admin area's ([`crate::register::invitations::create`]).
+/// `expires` ([`parse_expiry`]) with an optional `note`, created by the operator
+/// through the same service as the admin area's
+/// ([`crate::register::invitations::create`]).
 ///
-/// Errors: an unreadable `expires`, and the service's refusals.
+/// Errors: an unreadable `expires`, a note over 200 characters, and the service's
+/// refusals.
 pub async fn create_invitation(
     state: &AppState,
     uses: u32,
     expires: &str,
+    note: Option<&str>,
 ) -> anyhow::Result<InvitationCode> {
     let expires_at = parse_expiry(expires)?;
-    crate::register::invitations::create(state, &Caller::operator(), uses, expires_at)
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if note.is_some_and(|n| n.chars().count() > crate::admin::form::SHORT_TEXT_MAX_CHARS) {
+        bail!("--note: at most 200 characters");
+    }
+    crate::register::invitations::create(state, &Caller::operator(), uses, expires_at, note)
         .await
         .map_err(|e| anyhow::anyhow!("--uses {uses} --expires {expires}: {e}"))
 }

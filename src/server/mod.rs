@@ -19,6 +19,7 @@ pub mod otp;
 pub mod page_cache;
 pub mod retention;
 pub mod session;
+pub mod site_settings;
 pub mod sms;
 pub mod state;
 pub mod throttle;

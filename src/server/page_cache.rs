@@ -72,6 +72,15 @@ impl PageCache {
         only_language.then(|| (path, crate::i18n::Lang::of_headers(request.headers())))
     }
 
+    /// Drops every page kept, so the next visitor of each gets it rendered anew
+    /// (after a run-time setting it shows changed).
+    pub fn clear(&self) {
+        self.pages
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
     fn get(&self, key: &(&'static str, Lang)) -> Option<Response> {
         let pages = self.pages.read().unwrap_or_else(|e| e.into_inner());
         let page = pages.get(key).filter(|p| p.rendered.elapsed() < self.ttl)?;

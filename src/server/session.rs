@@ -26,6 +26,9 @@ const ACCOUNT_KEY: &str = "account_id";
 /// lists them, docs/DESIGN.md §5); kept in the record's encrypted data.
 const IP_KEY: &str = "ip";
 const USER_AGENT_KEY: &str = "user_agent";
+/// Session key holding when the admin last confirmed the password or an SMS code
+/// for the admin area (Unix seconds; docs/DESIGN.md §6).
+const ADMIN_CONFIRMED_KEY: &str = "admin_confirmed_at";
 /// A session's `last_seen_at` is written at most this often, in seconds.
 const TOUCH_EVERY_SECS: i64 = 60;
 
@@ -189,6 +192,20 @@ pub async fn sign_in(
     session.insert(IP_KEY, &meta.ip).await?;
     session.insert(USER_AGENT_KEY, &meta.user_agent).await?;
     Ok(())
+}
+
+/// Records that the signed-in admin confirmed it is them at `now` (Unix seconds):
+/// a raise of privilege, so the session gets a new id first (OWASP Session
+/// Management Cheat Sheet, "Renew the Session ID After Any Privilege Level Change").
+pub async fn confirm_admin(session: &Session, now: i64) -> anyhow::Result<()> {
+    session.cycle_id().await?;
+    session.insert(ADMIN_CONFIRMED_KEY, now).await?;
+    Ok(())
+}
+
+/// When the session's admin last confirmed it is them (Unix seconds), if ever.
+pub async fn admin_confirmed_at(session: &Session) -> anyhow::Result<Option<i64>> {
+    Ok(session.get::<i64>(ADMIN_CONFIRMED_KEY).await?)
 }
 
 /// The id pages and responses name a session by (docs/DESIGN.md §5): 32 hex

@@ -35,6 +35,11 @@ pub struct Inner {
     /// A hash of a random password at the hasher's cost: verified against when the
     /// phone has no account, so unknown and wrong cost the same (OWASP).
     pub dummy_hash: String,
+    /// The settings an admin changes at run time (the invitation mode).
+    pub site: crate::server::site_settings::SiteSettings,
+    /// The anonymous pages rendered lately; cleared when a setting they show
+    /// changes on this instance.
+    pub pages: crate::server::page_cache::PageCache,
 }
 
 impl Deref for AppState {

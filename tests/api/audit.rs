@@ -127,14 +127,14 @@ async fn the_other_changes_write_their_rows_too() {
     let c = client("en");
     assert_eq!(app.sign_up(&c, PHONE, json!({})).await.status, 200);
     let operator = gatehouse::server::caller::Caller::operator();
-    gatehouse::server::cli::create_invitation(&app.state, 3, "2026-12-31")
+    gatehouse::server::cli::create_invitation(&app.state, 3, "2026-12-31", None)
         .await
         .unwrap();
     let account = gatehouse::server::db::accounts::AccountId(1);
-    gatehouse::account::set_suspended(&app.state, &operator, account, true, "spam")
+    gatehouse::admin::service::set_suspended(&app.state, &operator, account, true, "spam")
         .await
         .unwrap();
-    gatehouse::account::set_suspended(&app.state, &operator, account, false, "appeal")
+    gatehouse::admin::service::set_suspended(&app.state, &operator, account, false, "appeal")
         .await
         .unwrap();
     // Five wrong passwords throttle the number.

@@ -37,7 +37,7 @@ async fn a_code_sent_through_one_instance_blocks_a_second_send_through_the_other
 async fn an_invitation_quota_of_3_gives_exactly_3_accounts_across_two_instances() {
     let a = spawn_app().await;
     let b = a.second_instance().await;
-    let invitation = gatehouse::server::cli::create_invitation(&a.state, 3, "2026-12-31")
+    let invitation = gatehouse::server::cli::create_invitation(&a.state, 3, "2026-12-31", None)
         .await
         .unwrap();
     let mut forms = Vec::new();

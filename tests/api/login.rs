@@ -299,7 +299,7 @@ async fn a_suspended_account_cannot_sign_in_and_its_sessions_stop() {
     let app = app_with_account().await;
     let cookie = session_cookie(&login(&app, &client("en"), PHONE, PASSWORD).await);
     assert_eq!(account_with(&app, &cookie).await, 200);
-    gatehouse::account::set_suspended(
+    gatehouse::admin::service::set_suspended(
         &app.state,
         &gatehouse::server::caller::Caller::operator(),
         AccountId(1),

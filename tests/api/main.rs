@@ -2,6 +2,7 @@
 //! and PostgreSQL when `POSTGRES_TEST_URL` is set: see `common`).
 
 mod account_center;
+mod admin;
 mod areas;
 mod audit;
 mod common;

@@ -309,9 +309,10 @@ async fn a_registered_phone_is_told_only_after_its_code_verified() {
 async fn invitation_codes_expired_unknown_or_missing_create_nothing() {
     let app =
         spawn_app_with(|s| s.invitation_mode = gatehouse::domain::InvitationMode::Required).await;
-    let expiring = gatehouse::server::cli::create_invitation(&app.state, 3, "2026-11-29T03:00:00Z")
-        .await
-        .unwrap();
+    let expiring =
+        gatehouse::server::cli::create_invitation(&app.state, 3, "2026-11-29T03:00:00Z", None)
+            .await
+            .unwrap();
     let c = client("en");
     app.send_code(&c, PHONE).await;
     let code = app.last_code(PHONE, "register").await;
@@ -343,7 +344,7 @@ async fn invitation_codes_expired_unknown_or_missing_create_nothing() {
     assert_eq!(error(&expired)["key"], "InvitationIncorrect");
     assert_eq!(app.count("accounts").await, 0);
 
-    let fresh = gatehouse::server::cli::create_invitation(&app.state, 1, "2026-12-31")
+    let fresh = gatehouse::server::cli::create_invitation(&app.state, 1, "2026-12-31", None)
         .await
         .unwrap();
     let ok = app
@@ -362,7 +363,7 @@ async fn invitation_codes_expired_unknown_or_missing_create_nothing() {
 #[tokio::test]
 async fn an_invitation_quota_of_5_gives_exactly_5_accounts_under_20_concurrent_sign_ups() {
     let app = spawn_app().await;
-    let invitation = gatehouse::server::cli::create_invitation(&app.state, 5, "2026-12-31")
+    let invitation = gatehouse::server::cli::create_invitation(&app.state, 5, "2026-12-31", None)
         .await
         .unwrap();
     let phones: Vec<String> = (0..20).map(|i| format!("1390000{i:04}")).collect();

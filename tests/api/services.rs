@@ -99,7 +99,7 @@ async fn suspending_through_the_service_refuses_the_next_sign_in() {
     );
     let state = &app.state;
     let id = gatehouse::server::db::accounts::AccountId(1);
-    gatehouse::account::set_suspended(state, &Caller::operator(), id, true, "abuse report")
+    gatehouse::admin::service::set_suspended(state, &Caller::operator(), id, true, "abuse report")
         .await
         .unwrap();
     let phone = PhoneNumber::parse("13800138000").unwrap();

@@ -2,11 +2,11 @@
 //! or all others), the sign-in history, and "I don't recognize this" on either,
 //! which files a misuse report for the operator.
 
-use super::{use_account_summary, AccountFrame, Done};
+use super::{use_account_summary, AccountFrame};
 use crate::account::api::{end_other_sessions, end_session, report_misuse};
 use crate::account::form::{EndSessionForm, ReportAbout, ReportForm};
 use crate::app::{use_lang, Route};
-use crate::components::{invalid, take_form_values, FieldMessage};
+use crate::components::{invalid, take_form_values, Done, FieldMessage};
 use crate::error::ApiError;
 use crate::form::Field;
 use crate::i18n::Msg;

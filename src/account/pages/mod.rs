@@ -91,13 +91,3 @@ pub(super) fn AccountFrame(
         }
     }
 }
-
-/// A success line under a form (`role="status"`), empty when there is none.
-#[component]
-pub(super) fn Done(id: &'static str, text: Option<String>) -> Element {
-    rsx! {
-        p { id, class: "done", role: "status",
-            if let Some(t) = text { "{t}" }
-        }
-    }
-}

@@ -1,13 +1,13 @@
 //! `/account`: the account's facts, the profile, the marketing switch, the terms
 //! agreed to, the download and sign-out.
 
-use super::{use_account_summary, AccountFrame, Done};
+use super::{use_account_summary, AccountFrame};
 use crate::account::api::{save_profile, set_marketing, sign_out};
 use crate::account::form::{MarketingForm, ProfileForm};
 use crate::account::types::{AccountSummary, MarketingView, ProfileView};
 use crate::app::{use_lang, Route};
 use crate::components::{
-    invalid, use_form_state, use_hydrated, FieldMessage, FormState, Outcome, SubmitButton,
+    invalid, use_form_state, use_hydrated, Done, FieldMessage, FormState, Outcome, SubmitButton,
 };
 use crate::form::{Field, FieldErrors};
 use crate::i18n::{Lang, Msg};

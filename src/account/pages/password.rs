@@ -1,11 +1,11 @@
 //! `/account/password`: the current password and a new one (the sign-up rule and
 //! its live checklist); every other session ends.
 
-use super::{use_account_summary, AccountFrame, Done};
+use super::{use_account_summary, AccountFrame};
 use crate::account::api::change_password;
 use crate::account::form::ChangePasswordForm;
 use crate::app::{use_lang, Route};
-use crate::components::{use_form_state, use_hydrated, Outcome, PasswordInput, SubmitButton};
+use crate::components::{use_form_state, use_hydrated, Done, Outcome, PasswordInput, SubmitButton};
 use crate::form::{Field, FieldErrors};
 use crate::i18n::Msg;
 use dioxus::prelude::*;

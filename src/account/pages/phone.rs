@@ -1,12 +1,13 @@
 //! `/account/phone`: a code to the current number and one to the new number
 //! (purpose `change-phone`), then the move; every other session ends.
 
-use super::{use_account_summary, AccountFrame, Done};
+use super::{use_account_summary, AccountFrame};
 use crate::account::api::{change_phone, send_change_phone_code, send_new_phone_code};
 use crate::account::form::{ChangePhoneForm, NewPhoneForm};
 use crate::app::{use_lang, Route};
 use crate::components::{
-    use_code_state, use_form_state, use_hydrated, CodeInput, Outcome, PhoneInput, SubmitButton,
+    use_code_state, use_form_state, use_hydrated, CodeInput, Done, Outcome, PhoneInput,
+    SubmitButton,
 };
 use crate::domain::PhoneNumber;
 use crate::form::{Field, FieldErrors};

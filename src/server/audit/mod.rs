@@ -59,6 +59,24 @@ pub enum AuditAction {
     DataExported,
     /// The owner reported activity they do not recognize (details: report id).
     MisuseReported,
+    /// The account was made an admin (`gatehouse admin grant`).
+    AdminGranted,
+    /// The account's admin role was taken away (`gatehouse admin revoke`).
+    AdminRevoked,
+    /// An admin confirmed the password or an SMS code for the admin area (refused:
+    /// a wrong one; details: the method).
+    AdminConfirmed,
+    /// A request of the admin area refused (details: the path and why: `not-admin`,
+    /// `confirmation-required`).
+    AdminRefused,
+    /// An admin looked an account up by its number (the subject when found).
+    AccountLookedUp,
+    /// An invitation code was withdrawn (details: the code's row id).
+    InvitationWithdrawn,
+    /// A misuse report was marked handled (details: report id).
+    ReportHandled,
+    /// A run-time setting changed (details: its name, old and new value).
+    SettingChanged,
 }
 
 stored_names!(AuditAction {
@@ -81,6 +99,14 @@ stored_names!(AuditAction {
     MarketingChanged => "marketing-changed",
     DataExported => "data-exported",
     MisuseReported => "misuse-reported",
+    AdminGranted => "admin-granted",
+    AdminRevoked => "admin-revoked",
+    AdminConfirmed => "admin-confirmed",
+    AdminRefused => "admin-refused",
+    AccountLookedUp => "account-looked-up",
+    InvitationWithdrawn => "invitation-withdrawn",
+    ReportHandled => "report-handled",
+    SettingChanged => "setting-changed",
 });
 
 /// How it ended.
@@ -156,6 +182,7 @@ fn actor_columns(actor: Actor) -> (&'static str, Option<AccountId>) {
     match actor {
         Actor::Visitor => ("visitor", None),
         Actor::Account(id) => ("account", Some(id)),
+        Actor::Admin(id) => ("admin", Some(id)),
         Actor::Operator => ("operator", None),
         Actor::System => ("system", None),
     }

@@ -26,6 +26,9 @@ pub struct Account {
     pub password_hash: String,
     #[sqlx(try_from = "Flag")]
     pub suspended: bool,
+    /// May use the admin area (docs/DESIGN.md §6), after a fresh confirmation.
+    #[sqlx(try_from = "Flag")]
+    pub admin: bool,
     pub created_at: Timestamp,
     /// Set when the account was deleted: a tombstone, no longer an account to use.
     pub deleted_at: Option<Timestamp>,
@@ -51,7 +54,7 @@ pub struct NewAccount {
 }
 
 const COLUMNS: &str =
-    "id, phone_index, phone_encrypted, password_hash, suspended, created_at, deleted_at";
+    "id, phone_index, phone_encrypted, password_hash, suspended, admin, created_at, deleted_at";
 
 pub async fn by_id(conn: &mut Conn, id: AccountId) -> anyhow::Result<Option<Account>> {
     Ok(
@@ -114,26 +117,59 @@ pub async fn set_password_hash(
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn set_suspended(conn: &mut Conn, id: AccountId, suspended: bool) -> anyhow::Result<()> {
-    sqlx::query("UPDATE accounts SET suspended = $1 WHERE id = $2")
-        .bind(suspended)
+/// Suspends or reinstates a live account; `false` (nothing written) once it was
+/// deleted.
+pub async fn set_suspended(
+    conn: &mut Conn,
+    id: AccountId,
+    suspended: bool,
+) -> anyhow::Result<bool> {
+    let done =
+        sqlx::query("UPDATE accounts SET suspended = $1 WHERE id = $2 AND deleted_at IS NULL")
+            .bind(suspended)
+            .bind(id)
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Grants or revokes the admin role of a live account; `false` (nothing written)
+/// once it was deleted.
+pub async fn set_admin(conn: &mut Conn, id: AccountId, admin: bool) -> anyhow::Result<bool> {
+    let done = sqlx::query("UPDATE accounts SET admin = $1 WHERE id = $2 AND deleted_at IS NULL")
+        .bind(admin)
         .bind(id)
         .execute(conn)
         .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
+}
+
+/// The accounts created with the invitation code of row `invitation_id`, oldest
+/// first: `(phone ciphertext, created_at)`, the ciphertext empty for a deleted one.
+pub async fn of_invitation(
+    conn: &mut Conn,
+    invitation_id: i64,
+) -> anyhow::Result<Vec<(Vec<u8>, Timestamp)>> {
+    Ok(sqlx::query_as(
+        "SELECT phone_encrypted, created_at FROM accounts WHERE invitation_id = $1 ORDER BY id",
+    )
+    .bind(invitation_id)
+    .fetch_all(conn)
+    .await?)
 }
 
 /// Turns the account into a tombstone (docs/DESIGN.md §7): the row stays, since
 /// the consent ledger and the audit log refer to it, but its blind index is
 /// replaced by 32 random bytes (the number can sign up again and no lookup finds
-/// it), its phone ciphertext and password hash are emptied and `deleted_at` set. Returns `false` if it was a tombstone already.
+/// it), its phone ciphertext and password hash are emptied, the admin role
+/// dropped and `deleted_at` set. Returns `false` if it was a tombstone already.
 /// Destroying its key and ending its sessions are the caller's, in the same
 /// transaction.
 pub async fn tombstone(conn: &mut Conn, id: AccountId, now: Timestamp) -> anyhow::Result<bool> {
     let random: [u8; 32] = rand::random();
     let done = sqlx::query(
         "UPDATE accounts SET phone_index = $1, phone_encrypted = $2, password_hash = '', \
-         deleted_at = $3 WHERE id = $4 AND deleted_at IS NULL",
+         admin = FALSE, deleted_at = $3 WHERE id = $4 AND deleted_at IS NULL",
     )
     .bind(random.to_vec())
     .bind(Vec::<u8>::new())

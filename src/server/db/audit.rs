@@ -183,3 +183,90 @@ pub async fn recent(
     }
     Ok(query.fetch_all(conn).await?)
 }
+
+/// Which events [`search`] reads; every part given must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventFilter {
+    /// The account the events are about.
+    pub subject: Option<AccountId>,
+    /// The action's stored name (`sign-in`, `account-suspended`, ...).
+    pub action: Option<String>,
+    /// The actor's kind (`visitor`, `account`, `admin`, `operator`, `system`).
+    pub actor_kind: Option<String>,
+    /// The actor's account id (an account or an admin).
+    pub actor_id: Option<AccountId>,
+    /// From this instant on (Unix seconds, inclusive).
+    pub from: Option<Timestamp>,
+    /// Before this instant (Unix seconds, exclusive).
+    pub until: Option<Timestamp>,
+    /// Only events with a lower id (the page before).
+    pub before_id: Option<i64>,
+}
+
+/// Up to `limit` events matching `filter`, newest (highest id) first.
+pub async fn search(
+    conn: &mut Conn,
+    filter: &EventFilter,
+    limit: u32,
+) -> anyhow::Result<Vec<StoredEvent>> {
+    // Each condition binds its own numbered parameter; `limit` is the last one.
+    let mut conditions = Vec::new();
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        n
+    };
+    if filter.subject.is_some() {
+        conditions.push(format!("e.subject_id = ${}", next()));
+    }
+    if filter.action.is_some() {
+        conditions.push(format!("e.action = ${}", next()));
+    }
+    if filter.actor_kind.is_some() {
+        conditions.push(format!("e.actor_kind = ${}", next()));
+    }
+    if filter.actor_id.is_some() {
+        conditions.push(format!("e.actor_id = ${}", next()));
+    }
+    if filter.from.is_some() {
+        conditions.push(format!("e.at >= ${}", next()));
+    }
+    if filter.until.is_some() {
+        conditions.push(format!("e.at < ${}", next()));
+    }
+    if filter.before_id.is_some() {
+        conditions.push(format!("e.id < ${}", next()));
+    }
+    let limit_at = next();
+    let filter_sql = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM audit_events e {filter_sql} ORDER BY e.id DESC LIMIT ${limit_at}"
+    );
+    let mut query = sqlx::query_as(&sql);
+    if let Some(subject) = filter.subject {
+        query = query.bind(subject);
+    }
+    if let Some(action) = &filter.action {
+        query = query.bind(action.clone());
+    }
+    if let Some(kind) = &filter.actor_kind {
+        query = query.bind(kind.clone());
+    }
+    if let Some(actor) = filter.actor_id {
+        query = query.bind(actor);
+    }
+    if let Some(from) = filter.from {
+        query = query.bind(from);
+    }
+    if let Some(until) = filter.until {
+        query = query.bind(until);
+    }
+    if let Some(before) = filter.before_id {
+        query = query.bind(before);
+    }
+    Ok(query.bind(i64::from(limit)).fetch_all(conn).await?)
+}

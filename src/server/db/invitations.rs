@@ -12,6 +12,56 @@ pub struct NewInvitation {
     pub quota: u32,
     pub expires_at: Timestamp,
     pub created_at: Timestamp,
+    /// The operator's note, encrypted under the data key.
+    pub note: Option<Vec<u8>>,
+}
+
+/// An invitation code as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredInvitation {
+    pub id: i64,
+    pub code: String,
+    pub quota: i64,
+    pub used: i64,
+    pub expires_at: Timestamp,
+    /// `false` once withdrawn.
+    #[sqlx(try_from = "super::Flag")]
+    pub active: bool,
+    pub created_at: Timestamp,
+    /// The operator's note, encrypted under the data key.
+    pub note: Option<Vec<u8>>,
+}
+
+const COLUMNS: &str = "id, code, quota, used, expires_at, active, created_at, note";
+
+/// The newest `limit` codes, newest first.
+pub async fn newest(conn: &mut Conn, limit: u32) -> anyhow::Result<Vec<StoredInvitation>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM invitation_codes ORDER BY id DESC LIMIT $1"
+    ))
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The code `code` (canonical form), if it exists.
+pub async fn by_code(conn: &mut Conn, code: &str) -> anyhow::Result<Option<StoredInvitation>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM invitation_codes WHERE code = $1"
+    ))
+    .bind(code)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Withdraws an active code: no sign-up uses it afterwards. `false` when it is
+/// unknown or withdrawn already.
+pub async fn withdraw(conn: &mut Conn, code: &str) -> anyhow::Result<bool> {
+    let done = sqlx::query("UPDATE invitation_codes SET active = FALSE WHERE code = $1 AND active")
+        .bind(code)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Whether `code` exists, is active, unexpired at `now` and not used up.
@@ -43,12 +93,14 @@ pub async fn use_once(conn: &mut Conn, code: &str, now: Timestamp) -> anyhow::Re
 /// Inserts a new code; a code that exists already is an error (unique).
 pub async fn insert(conn: &mut Conn, invitation: &NewInvitation) -> anyhow::Result<()> {
     sqlx::query(
-        "INSERT INTO invitation_codes (code, quota, expires_at, created_at) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO invitation_codes (code, quota, expires_at, created_at, note) \
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(&invitation.code)
     .bind(i64::from(invitation.quota))
     .bind(invitation.expires_at)
     .bind(invitation.created_at)
+    .bind(&invitation.note)
     .execute(conn)
     .await?;
     Ok(())

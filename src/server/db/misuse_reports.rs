@@ -76,3 +76,55 @@ pub async fn of_account(conn: &mut Conn, account: AccountId) -> anyhow::Result<V
     .fetch_all(conn)
     .await?)
 }
+
+/// A report as the admin area lists it: with its account (notes still encrypted,
+/// under that account's key).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ListedReport {
+    pub account_id: AccountId,
+    #[sqlx(flatten)]
+    pub report: StoredReport,
+}
+
+/// The open reports, oldest first, then the `handled` most recently handled ones,
+/// newest first; at most `limit` open ones.
+pub async fn for_admin(
+    conn: &mut Conn,
+    limit: u32,
+    handled: u32,
+) -> anyhow::Result<Vec<ListedReport>> {
+    let mut open: Vec<ListedReport> = sqlx::query_as(
+        "SELECT account_id, id, subject, reference, note, created_at, handled_at \
+         FROM misuse_reports WHERE handled_at IS NULL ORDER BY id LIMIT $1",
+    )
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await?;
+    let done: Vec<ListedReport> = sqlx::query_as(
+        "SELECT account_id, id, subject, reference, note, created_at, handled_at \
+         FROM misuse_reports WHERE handled_at IS NOT NULL ORDER BY handled_at DESC, id DESC \
+         LIMIT $1",
+    )
+    .bind(i64::from(handled))
+    .fetch_all(conn)
+    .await?;
+    open.extend(done);
+    Ok(open)
+}
+
+/// Marks an open report handled at `now`; returns its account, or `None` when it
+/// is unknown or handled already.
+pub async fn mark_handled(
+    conn: &mut Conn,
+    id: i64,
+    now: Timestamp,
+) -> anyhow::Result<Option<AccountId>> {
+    Ok(sqlx::query_scalar(
+        "UPDATE misuse_reports SET handled_at = $1 WHERE id = $2 AND handled_at IS NULL \
+         RETURNING account_id",
+    )
+    .bind(now)
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}

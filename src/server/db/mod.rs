@@ -26,6 +26,7 @@ pub mod otp_codes;
 pub mod profiles;
 pub mod sessions;
 pub mod sign_ins;
+pub mod site_settings;
 pub mod throttles;
 
 use anyhow::Context;
@@ -326,6 +327,10 @@ pub struct UnknownName {
 macro_rules! stored_names {
     ($ty:ty { $($variant:ident => $name:literal),+ $(,)? }) => {
         impl $ty {
+            /// Every variant, in declaration order.
+            #[allow(dead_code)]
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
             /// The name stored in the database.
             pub fn as_str(self) -> &'static str {
                 match self {

@@ -2,6 +2,7 @@
 //! server function and every account page runs on the server.
 
 use super::RequestContext;
+use crate::admin::ADMIN_CONFIRMATION_SECS;
 use crate::error::ApiError;
 use crate::i18n::Msg;
 use crate::legal::rules::Versions;
@@ -62,6 +63,84 @@ impl RequestContext {
                     .map_err(|e| self.storage_failed(e))?;
                 Err(unauthorized)
             }
+        }
+    }
+
+    /// The guard of the admin area (docs/DESIGN.md §6): [`Self::require_account`],
+    /// then the admin role and, when `fresh`, a confirmation of the password or an
+    /// SMS code within the last [`ADMIN_CONFIRMATION_SECS`] (NIST SP 800-63B
+    /// reauthentication; OWASP ASVS V4.3 for administrative interfaces).
+    ///
+    /// Errors: as [`Self::require_account`]; 403 [`Msg::AdminRequired`] for an
+    /// account without the role; 403 [`Msg::AdminConfirmRequired`] when the
+    /// confirmation is missing or older.
+    pub async fn require_admin(&self, fresh: bool) -> Result<Account, ApiError> {
+        let account = self.require_account().await?;
+        self.check_admin(&account, fresh).await?;
+        Ok(account)
+    }
+
+    /// The second half of [`Self::require_admin`], for `account` already checked.
+    ///
+    /// Errors: 403 [`Msg::AdminRequired`], 403 [`Msg::AdminConfirmRequired`].
+    pub async fn check_admin(&self, account: &Account, fresh: bool) -> Result<(), ApiError> {
+        if !account.admin {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                Msg::AdminRequired,
+                self.lang,
+            ));
+        }
+        if fresh && self.admin_confirmed_secs_left().await? == 0 {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                Msg::AdminConfirmRequired,
+                self.lang,
+            ));
+        }
+        Ok(())
+    }
+
+    /// Seconds left of this session's admin confirmation (0 without one).
+    ///
+    /// Errors: 500 when the session fails.
+    pub async fn admin_confirmed_secs_left(&self) -> Result<u64, ApiError> {
+        let at = session::admin_confirmed_at(&self.session)
+            .await
+            .map_err(|e| self.storage_failed(e))?;
+        let now = self.state.clock.unix();
+        Ok(at.map_or(0, |at| {
+            (at + ADMIN_CONFIRMATION_SECS - now).clamp(0, ADMIN_CONFIRMATION_SECS) as u64
+        }))
+    }
+
+    /// Writes the audit row of a refused admin request to `path` (`why`:
+    /// `not-admin`, `confirmation-required`), with the account as actor (as an
+    /// admin when it holds the role). A visitor without a session is refused
+    /// without a row: nothing names who asked, and a row per anonymous request
+    /// would let anyone fill the log.
+    pub async fn record_admin_refusal(&self, account: &Account, path: &str, why: &str) {
+        use crate::server::audit::{self, AuditAction, AuditEvent};
+        let caller = if account.admin {
+            self.visitor().as_admin(account.id)
+        } else {
+            self.visitor().as_account(account.id)
+        };
+        let path: String = path.chars().take(200).collect();
+        let event = AuditEvent::refused(
+            AuditAction::AdminRefused,
+            None,
+            serde_json::json!({ "path": path, "reason": why }),
+        );
+        let written = async {
+            let mut tx = self.state.db.write(&[]).await?;
+            let now = self.state.clock.unix();
+            audit::record(&mut tx, &self.state.keys, now, &caller, event).await?;
+            tx.commit().await?;
+            anyhow::Ok(())
+        };
+        if let Err(e) = written.await {
+            tracing::error!(error = %format!("{e:#}"), "recording a refused admin request failed");
         }
     }
 

@@ -31,6 +31,18 @@ impl RequestContext {
     }
 }
 
+impl RequestContext {
+    /// `e` with the site's facts its message names filled in (`{hotline}`: the
+    /// suspension message gives the number to call, docs/DESIGN.md §6).
+    pub fn with_site_facts(&self, e: crate::error::ApiError) -> crate::error::ApiError {
+        if e.key.text(self.lang).contains("{hotline}") {
+            e.with_arg("hotline", &self.state.settings.hotline, self.lang)
+        } else {
+            e
+        }
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
     type Rejection = (StatusCode, &'static str);
 

@@ -16,7 +16,7 @@ use crate::i18n::Msg;
 use crate::server::api_body::read_api_body;
 use crate::server::csp::content_security_policy;
 use crate::server::origin::{refuse_cross_site, SiteOrigins};
-use crate::server::page_cache::{serve_cached, PageCache};
+use crate::server::page_cache::serve_cached;
 use crate::server::session::{self, DbSessionStore};
 use crate::server::state::AppState;
 use dioxus::server::axum::{
@@ -51,9 +51,7 @@ pub fn router(state: AppState) -> Router {
         i64::from(state.settings.session_absolute_hours) * 3_600,
     );
     let production = state.settings.mode == crate::server::Mode::Production;
-    let pages = PageCache::new(Duration::from_secs(
-        state.settings.page_cache_seconds.into(),
-    ));
+    let pages = state.pages.clone();
     let origins = SiteOrigins::for_settings(&state.settings);
     dioxus::server::router(crate::app::App)
         .route("/healthz", get(healthz))
@@ -108,14 +106,19 @@ async fn keep_valid_request_id(mut request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
+/// The server functions an admin without a fresh confirmation may call: the
+/// confirmation itself and the status that says whether one is needed.
+pub const ADMIN_CONFIRM_PREFIX: &str = "/api/admin/confirm/";
+
 /// A part of the site only the right session may use, by path prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Area {
     /// `/account` and every page below it, `/api/account` and every server function
     /// below it: a signed-in account that has agreed to the documents due.
     Account,
-    /// `/admin`, `/api/admin` and below: an administrator (docs/DESIGN.md §6). No
-    /// account holds that role until the admin area is built, so all are refused.
+    /// `/admin`, `/api/admin` and below: an account with the admin role
+    /// (docs/DESIGN.md §6); every server function but those under
+    /// [`ADMIN_CONFIRM_PREFIX`] also needs a fresh confirmation.
     Admin,
 }
 
@@ -143,14 +146,18 @@ impl Area {
 
 /// Guards every page and server function of an [`Area`] on the server, before it
 /// runs, so a page or server function added under a prefix is guarded without a
-/// list to edit. The check is [`RequestContext::require_account`]'s:
+/// list to edit. The check is [`RequestContext::require_account`]'s, and for the
+/// admin area [`RequestContext::check_admin`]'s after it:
 ///
 /// - a page without a session answers 303 to `/login?next=`, with a document
 ///   version due 303 to `/consent?next=` (docs/DESIGN.md §3–4), so the visitor lands on
 ///   the right page before any account page renders, with or without the wasm app;
 /// - a server function answers the [`ApiError`](crate::error::ApiError) (401, 403
 ///   [`Msg::ReconsentRequired`]);
-/// - the admin area then answers 403 [`Msg::AdminRequired`].
+/// - the admin area answers 403 [`Msg::AdminRequired`] to an account without the
+///   role, and its server functions 403 [`Msg::AdminConfirmRequired`] to an admin
+///   whose confirmation is older than 15 minutes (its pages render and ask for
+///   it); each such refused server function call is audited.
 async fn guard_areas(request: Request, next: Next) -> Response {
     let Some((area, api)) = Area::of(request.uri().path()) else {
         return next.run(request).await;
@@ -162,11 +169,28 @@ async fn guard_areas(request: Request, next: Next) -> Response {
     };
     let here = parts.uri.path().to_owned();
     let refused = match ctx.require_account().await {
-        Ok(_) if area == Area::Account => {
-            return next.run(Request::from_parts(parts, body)).await;
+        Ok(_) if area == Area::Account => None,
+        Ok(account) => {
+            let fresh = api && !here.starts_with(ADMIN_CONFIRM_PREFIX);
+            match ctx.check_admin(&account, fresh).await {
+                Ok(()) => None,
+                Err(e) => {
+                    if api {
+                        let why = if e.key == Msg::AdminRequired {
+                            "not-admin"
+                        } else {
+                            "confirmation-required"
+                        };
+                        ctx.record_admin_refusal(&account, &here, why).await;
+                    }
+                    Some(e)
+                }
+            }
         }
-        Ok(_) => crate::error::ApiError::new(StatusCode::FORBIDDEN, Msg::AdminRequired, ctx.lang),
-        Err(e) => e,
+        Err(e) => Some(e),
+    };
+    let Some(refused) = refused else {
+        return next.run(Request::from_parts(parts, body)).await;
     };
     if api {
         return refused.into_response();

@@ -1,0 +1,920 @@
+//! The operator's admin area (docs/DESIGN.md §6, issue 13) through the real router:
+//! the role and its fresh confirmation on every server function, the account
+//! actions, invitation codes, documents, the run-time invitation mode, misuse
+//! reports and the audit log.
+
+use crate::common::*;
+use gatehouse::domain::PhoneNumber;
+use gatehouse::server::caller::Caller;
+use serde_json::{json, Value};
+
+const ADMIN: &str = "13700137000";
+const USER: &str = "13800138000";
+const PASSWORD: &str = "abcd1234";
+
+async fn login(app: &TestApp, c: &reqwest::Client, phone: &str) -> Reply {
+    app.post(
+        c,
+        "/api/login/password",
+        json!({"form": {"phone": phone, "password": PASSWORD}}),
+    )
+    .await
+}
+
+/// An app with an admin (ADMIN, granted as the operator does) and a user (USER,
+/// signed in on the second client); the admin's client is signed in, not
+/// confirmed.
+async fn app_with_admin() -> (TestApp, reqwest::Client, reqwest::Client) {
+    let app = spawn_app().await;
+    let admin = client("en");
+    assert_eq!(app.sign_up(&admin, ADMIN, json!({})).await.status, 200);
+    let user = client("en");
+    assert_eq!(app.sign_up(&user, USER, json!({})).await.status, 200);
+    grant(&app, ADMIN).await;
+    app.clock.advance(60);
+    (app, admin, user)
+}
+
+async fn grant(app: &TestApp, phone: &str) {
+    let phone = PhoneNumber::parse(phone).unwrap();
+    gatehouse::admin::service::set_admin(&app.state, &Caller::operator(), &phone, true)
+        .await
+        .unwrap();
+}
+
+async fn confirm(app: &TestApp, admin: &reqwest::Client) {
+    let reply = app
+        .post(
+            admin,
+            "/api/admin/confirm/password",
+            json!({"form": {"password": PASSWORD}}),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body["confirmed_secs_left"], 900);
+}
+
+fn key(reply: &Reply) -> Value {
+    error(reply)["key"].clone()
+}
+
+fn field_key(reply: &Reply, field: &str) -> Value {
+    error(reply)["field_keys"][field].clone()
+}
+
+/// Every server function Dioxus registered under `/api/admin/`.
+fn admin_functions() -> Vec<(String, &'static str)> {
+    let mut found: Vec<(String, &'static str)> = dioxus::server::ServerFunction::collect()
+        .into_iter()
+        .filter(|f| f.path().starts_with("/api/admin/"))
+        .map(|f| (f.method().to_string(), f.path()))
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
+async fn call(app: &TestApp, c: &reqwest::Client, method: &str, path: &str) -> Reply {
+    if method == "GET" {
+        app.get(c, path).await
+    } else {
+        app.post(c, path, json!({})).await
+    }
+}
+
+async fn refusals(app: &TestApp) -> i64 {
+    app.count_where("audit_events", "action = 'admin-refused'")
+        .await
+}
+
+#[tokio::test]
+async fn every_admin_server_function_needs_the_role_and_a_fresh_confirmation() {
+    let (app, admin, user) = app_with_admin().await;
+    let functions = admin_functions();
+    // The enumeration sees the area's functions (a broken one would pass vacuously).
+    for known in [
+        "/api/admin/confirm/password",
+        "/api/admin/accounts/act",
+        "/api/admin/documents/publish",
+        "/api/admin/settings",
+        "/api/admin/audit",
+    ] {
+        assert!(
+            functions.iter().any(|(_, p)| *p == known),
+            "{known} not among {functions:?}"
+        );
+    }
+    let exempt = |path: &str| path.starts_with("/api/admin/confirm/");
+    let visitor = client("en");
+    let before = refusals(&app).await;
+    for (method, path) in &functions {
+        let reply = call(&app, &visitor, method, path).await;
+        assert_eq!(reply.status, 401, "visitor {method} {path}: {}", reply.body);
+        let reply = call(&app, &user, method, path).await;
+        assert_eq!(reply.status, 403, "user {method} {path}: {}", reply.body);
+        assert_eq!(key(&reply), "AdminRequired", "{path}");
+        let reply = call(&app, &admin, method, path).await;
+        if exempt(path) {
+            assert_ne!(
+                reply.status, 403,
+                "unconfirmed admin {path}: {}",
+                reply.body
+            );
+            assert_ne!(
+                reply.status, 401,
+                "unconfirmed admin {path}: {}",
+                reply.body
+            );
+        } else {
+            assert_eq!(
+                reply.status, 403,
+                "unconfirmed admin {path}: {}",
+                reply.body
+            );
+            assert_eq!(key(&reply), "AdminConfirmRequired", "{path}");
+        }
+    }
+    // Each refusal of a signed-in account is audited (the visitor's are not).
+    let guarded = functions.iter().filter(|(_, p)| !exempt(p)).count() as i64;
+    let refused = refusals(&app).await - before;
+    assert_eq!(refused, functions.len() as i64 + guarded);
+    let mut db = app.db().await;
+    let (actor, subject): (String, Option<i64>) = sqlx::query_as(
+        "SELECT actor_kind, subject_id FROM audit_events WHERE action = 'admin-refused' \
+         AND details LIKE '%confirmation-required%' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&mut db)
+    .await
+    .unwrap();
+    assert_eq!((actor.as_str(), subject), ("admin", None));
+
+    // Confirmed, the admin gets past the guard everywhere...
+    confirm(&app, &admin).await;
+    for (method, path) in &functions {
+        let reply = call(&app, &admin, method, path).await;
+        assert!(
+            reply.status != 401 && reply.status != 403,
+            "confirmed admin {method} {path}: {} {}",
+            reply.status,
+            reply.body
+        );
+    }
+    // ...for 15 minutes.
+    app.clock.advance(15 * 60);
+    let reply = app.get(&admin, "/api/admin/settings").await;
+    assert_eq!(reply.status, 403, "{}", reply.body);
+    assert_eq!(key(&reply), "AdminConfirmRequired");
+    let status = app.get(&admin, "/api/admin/confirm/status").await;
+    assert_eq!(status.body["confirmed_secs_left"], 0);
+    assert_eq!(status.body["masked_phone"], "137****7000");
+    // A revoked admin is an account like any other.
+    let phone = PhoneNumber::parse(ADMIN).unwrap();
+    gatehouse::admin::service::set_admin(&app.state, &Caller::operator(), &phone, false)
+        .await
+        .unwrap();
+    confirm_refused(&app, &admin).await;
+}
+
+async fn confirm_refused(app: &TestApp, admin: &reqwest::Client) {
+    let reply = app
+        .post(
+            admin,
+            "/api/admin/confirm/password",
+            json!({"form": {"password": PASSWORD}}),
+        )
+        .await;
+    assert_eq!(reply.status, 403, "{}", reply.body);
+    assert_eq!(key(&reply), "AdminRequired");
+}
+
+#[tokio::test]
+async fn the_confirmation_takes_the_password_or_an_sms_code_and_renews_the_session() {
+    let (app, admin, _) = app_with_admin().await;
+    let wrong = app
+        .post(
+            &admin,
+            "/api/admin/confirm/password",
+            json!({"form": {"password": "wrong-one1"}}),
+        )
+        .await;
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    assert_eq!(field_key(&wrong, "password"), "CurrentPasswordWrong");
+    let empty = app
+        .post(
+            &admin,
+            "/api/admin/confirm/password",
+            json!({"form": {"password": ""}}),
+        )
+        .await;
+    assert_eq!(field_key(&empty, "password"), "PasswordEmpty");
+    assert_eq!(
+        app.get(&admin, "/api/admin/settings").await.status,
+        403,
+        "a wrong password confirms nothing"
+    );
+    // By SMS: a code of its own purpose, to the admin's own number.
+    let sent = app
+        .post(&admin, "/api/admin/confirm/code/send", json!({}))
+        .await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let code = app.last_code(ADMIN, "admin-confirm").await;
+    let before = admin_cookie(&app, &admin).await;
+    let ok = app
+        .post(
+            &admin,
+            "/api/admin/confirm/code",
+            json!({"form": {"code": code}}),
+        )
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    let cookie = ok.set_cookie.expect("a new session id on confirmation");
+    assert!(!cookie.contains(&before), "the session id changed");
+    assert_eq!(app.get(&admin, "/api/admin/settings").await.status, 200);
+    // The code is spent.
+    let again = app
+        .post(
+            &admin,
+            "/api/admin/confirm/code",
+            json!({"form": {"code": code}}),
+        )
+        .await;
+    assert_eq!(again.status, 422, "{}", again.body);
+    let mut db = app.db().await;
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT result, details FROM audit_events WHERE action = 'admin-confirmed' ORDER BY id",
+    )
+    .fetch_all(&mut db)
+    .await
+    .unwrap();
+    let results: Vec<&str> = rows.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(results, ["refused", "success", "refused"], "{rows:?}");
+}
+
+/// The session cookie's value the client holds now.
+async fn admin_cookie(app: &TestApp, c: &reqwest::Client) -> String {
+    // Any answer that sets nothing leaves the cookie; read it from a fresh sign-in.
+    let reply = login(app, c, ADMIN).await;
+    let cookie = reply.set_cookie.unwrap_or_default();
+    cookie
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("gatehouse_session=")
+        .to_owned()
+}
+
+async fn act(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    account: i64,
+    action: &str,
+    reason: &str,
+) -> Reply {
+    app.post(
+        admin,
+        "/api/admin/accounts/act",
+        json!({"form": {"account": account, "action": action, "reason": reason}}),
+    )
+    .await
+}
+
+async fn find(app: &TestApp, admin: &reqwest::Client, phone: &str) -> Reply {
+    app.post(
+        admin,
+        "/api/admin/accounts/find",
+        json!({"form": {"phone": phone}}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_admin_finds_suspends_reinstates_and_cancels_an_account() {
+    let (app, admin, user) = app_with_admin().await;
+    confirm(&app, &admin).await;
+    // Exact numbers only, through the blind index.
+    let unknown = find(&app, &admin, "13900139000").await;
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
+    assert_eq!(field_key(&unknown, "phone"), "AccountNotFound");
+    let partial = find(&app, &admin, "138").await;
+    assert_eq!(partial.status, 422);
+    let found = find(&app, &admin, USER).await;
+    assert_eq!(found.status, 200, "{}", found.body);
+    let id = found.body["id"].as_i64().unwrap();
+
+    let view = app
+        .post(
+            &admin,
+            "/api/admin/accounts/view",
+            json!({"account": {"id": id}}),
+        )
+        .await;
+    assert_eq!(view.status, 200, "{}", view.body);
+    assert_eq!(view.body["masked_phone"], "138****8000");
+    assert_eq!(view.body["status"], "active");
+    assert_eq!(view.body["sessions"].as_array().unwrap().len(), 1);
+    assert!(!view.body["consents"].as_array().unwrap().is_empty());
+    let actions: Vec<&str> = view.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"sign-up") && actions.contains(&"account-looked-up"),
+        "{actions:?}"
+    );
+    assert!(!view.body.to_string().contains(USER), "no full number");
+
+    // No reason, no change.
+    for reason in ["", "   "] {
+        let refused = act(&app, &admin, id, "suspend", reason).await;
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        assert_eq!(field_key(&refused, "reason"), "ReasonEmpty");
+    }
+    assert_eq!(app.get(&user, "/api/account").await.status, 200);
+
+    let suspended = act(&app, &admin, id, "suspend", "spam complaint 2026-118").await;
+    assert_eq!(suspended.status, 200, "{}", suspended.body);
+    assert_eq!(suspended.body["status"], "suspended");
+    assert!(suspended.body["sessions"].as_array().unwrap().is_empty());
+    // The user's open browser is signed out; a sign-in is refused with the hotline.
+    assert_eq!(app.get(&user, "/api/account").await.status, 401);
+    let refused = login(&app, &user, USER).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert_eq!(key(&refused), "AccountSuspended");
+    let message = error(&refused)["message"].as_str().unwrap();
+    assert!(message.contains("400-800-8888"), "{message}");
+    // Someone without the password learns nothing more than a wrong password.
+    let guess = app
+        .post(
+            &client("en"),
+            "/api/login/password",
+            json!({"form": {"phone": USER, "password": "guess12345"}}),
+        )
+        .await;
+    assert_eq!(guess.status, 401);
+    assert_eq!(key(&guess), "LoginFailed");
+
+    let reinstated = act(&app, &admin, id, "reinstate", "appeal accepted").await;
+    assert_eq!(reinstated.body["status"], "active", "{}", reinstated.body);
+    assert_eq!(login(&app, &user, USER).await.status, 200);
+    let ended = act(&app, &admin, id, "end-sessions", "lost phone").await;
+    assert_eq!(ended.status, 200, "{}", ended.body);
+    assert_eq!(app.get(&user, "/api/account").await.status, 401);
+
+    let cancelled = act(&app, &admin, id, "cancel", "court order 42").await;
+    assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+    assert_eq!(cancelled.body["status"], "deleted");
+    assert_eq!(cancelled.body["masked_phone"], "");
+    assert_eq!(find(&app, &admin, USER).await.status, 404);
+    let again = act(&app, &admin, id, "suspend", "too late").await;
+    assert_eq!(again.status, 409, "{}", again.body);
+    assert_eq!(key(&again), "AccountIsDeleted");
+    let missing = act(&app, &admin, 9999, "suspend", "nobody").await;
+    assert_eq!(missing.status, 404);
+    // The number can sign up again, as after a self-deletion.
+    assert_eq!(
+        app.sign_up(&client("en"), USER, json!({})).await.status,
+        200
+    );
+
+    // Every step is the admin's in the audit log, with its reason.
+    let mut db = app.db().await;
+    let rows: Vec<(String, String, Option<i64>, String)> = sqlx::query_as(
+        "SELECT action, actor_kind, actor_id, details FROM audit_events \
+         WHERE subject_id = $1 AND actor_kind = 'admin' ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&mut db)
+    .await
+    .unwrap();
+    let actions: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "account-looked-up",
+            "account-suspended",
+            "sessions-ended",
+            "account-reinstated",
+            "sessions-ended",
+            "account-erased",
+        ],
+        "{rows:?}"
+    );
+    assert!(rows.iter().all(|r| r.2 == Some(1)), "actor is the admin");
+    assert!(rows[1].3.contains("spam complaint 2026-118"));
+    assert!(rows[5].3.contains("court order 42"));
+}
+
+async fn create_code(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    quota: &str,
+    expires: &str,
+    note: &str,
+) -> Reply {
+    app.post(
+        admin,
+        "/api/admin/invitations/create",
+        json!({"form": {"quota": quota, "expires": expires, "note": note}}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn invitation_codes_are_created_listed_traced_and_withdrawn() {
+    let (app, admin, _) = app_with_admin().await;
+    confirm(&app, &admin).await;
+    let invitations = app.count("invitation_codes").await;
+    let zero = create_code(&app, &admin, "0", "2026-12-31", "").await;
+    assert_eq!(zero.status, 422);
+    assert_eq!(field_key(&zero, "quota"), "QuotaInvalid");
+    // The test clock stands at 2026-11-29.
+    let past = create_code(&app, &admin, "3", "2026-11-28", "").await;
+    assert_eq!(past.status, 422, "{}", past.body);
+    assert_eq!(field_key(&past, "expiry"), "ExpiryPast");
+    let unreadable = create_code(&app, &admin, "3", "next week", "").await;
+    assert_eq!(field_key(&unreadable, "expiry"), "ExpiryInvalid");
+    assert_eq!(
+        app.count("invitation_codes").await,
+        invitations,
+        "nothing created"
+    );
+
+    let created = create_code(&app, &admin, "2", "2026-12-31", "partner launch").await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let row = created.body[0].clone();
+    let code = row["code"].as_str().unwrap().to_owned();
+    assert_eq!(
+        (row["quota"].clone(), row["left"].clone()),
+        (json!(2), json!(2))
+    );
+    assert_eq!(row["note"], "partner launch");
+    assert_eq!(row["expires_at"], "2026-12-31 23:59:59");
+    let mut db = app.db().await;
+    let stored: Option<Vec<u8>> =
+        sqlx::query_scalar("SELECT note FROM invitation_codes WHERE code = $1")
+            .bind(&code)
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+    let stored = stored.expect("a note");
+    assert!(
+        !String::from_utf8_lossy(&stored).contains("partner"),
+        "encrypted"
+    );
+
+    let c = client("en");
+    let signed = app
+        .sign_up(
+            &c,
+            "13900139000",
+            json!({"invitation": code.to_lowercase()}),
+        )
+        .await;
+    assert_eq!(signed.status, 200, "{}", signed.body);
+    let listed = app.get(&admin, "/api/admin/invitations").await;
+    let row = listed
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == code.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (row["used"].clone(), row["left"].clone()),
+        (json!(1), json!(1))
+    );
+    let uses = app
+        .post(
+            &admin,
+            "/api/admin/invitations/uses",
+            json!({"invitation": {"code": code}}),
+        )
+        .await;
+    assert_eq!(uses.status, 200, "{}", uses.body);
+    assert_eq!(uses.body[0]["masked_phone"], "139****9000");
+
+    let withdrawn = app
+        .post(
+            &admin,
+            "/api/admin/invitations/withdraw",
+            json!({"invitation": {"code": code}}),
+        )
+        .await;
+    assert_eq!(withdrawn.status, 200, "{}", withdrawn.body);
+    let row = withdrawn
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == code.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (row["active"].clone(), row["left"].clone()),
+        (json!(false), json!(0))
+    );
+    let refused = app
+        .sign_up(&client("en"), "13600136000", json!({"invitation": code}))
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(field_key(&refused, "invitation"), "InvitationIncorrect");
+    let twice = app
+        .post(
+            &admin,
+            "/api/admin/invitations/withdraw",
+            json!({"invitation": {"code": code}}),
+        )
+        .await;
+    assert_eq!(twice.status, 404);
+    assert_eq!(key(&twice), "InvitationNotFound");
+    let actions: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_events WHERE actor_kind = 'admin' \
+         AND action LIKE 'invitation-%' ORDER BY id",
+    )
+    .fetch_all(&mut db)
+    .await
+    .unwrap();
+    assert_eq!(actions, ["invitation-created", "invitation-withdrawn"]);
+}
+
+fn publication(effective: &str, material: bool) -> Value {
+    json!({
+        "kind": "privacy",
+        "zh": "# 隐私政策（第二版）\n\n我们是 {company}。*强调*\n\n<script>alert(1)</script>",
+        "en": "# Privacy Policy (v2)\n\nWe are {company}. Call {hotline}.",
+        "effective": effective,
+        "material": material,
+        "summary_zh": "新增第 5 条",
+        "summary_en": "Adds section 5",
+    })
+}
+
+#[tokio::test]
+async fn documents_are_previewed_and_published_with_the_refusals_of_the_command_line() {
+    let (app, admin, user) = app_with_admin().await;
+    confirm(&app, &admin).await;
+    let preview = app
+        .post(
+            &admin,
+            "/api/admin/documents/preview",
+            json!({"form": publication("2026-11-29", true)}),
+        )
+        .await;
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    let docs = preview.body["documents"].as_array().unwrap();
+    assert_eq!(docs[0]["title"], "隐私政策（第二版）");
+    assert_eq!(docs[0]["entry"]["version"], 2);
+    let html = docs[0]["html"].as_str().unwrap();
+    assert!(html.contains("<em>强调</em>"), "{html}");
+    assert!(!html.contains("<script"), "{html}");
+    assert!(docs[1]["html"].as_str().unwrap().contains("400-800-8888"));
+    assert_eq!(
+        app.count("document_versions").await,
+        2,
+        "a preview writes nothing"
+    );
+
+    let versions = app.count("document_versions").await;
+    let mut past = publication("2026-11-28", true);
+    let past_reply = app
+        .post(
+            &admin,
+            "/api/admin/documents/publish",
+            json!({ "form": past.take() }),
+        )
+        .await;
+    assert_eq!(past_reply.status, 422);
+    assert_eq!(field_key(&past_reply, "effective"), "EffectivePast");
+    let mut untitled = publication("2026-12-01", false);
+    untitled["en"] = json!("Privacy Policy without its title line");
+    let reply = app
+        .post(
+            &admin,
+            "/api/admin/documents/publish",
+            json!({ "form": untitled }),
+        )
+        .await;
+    assert_eq!(field_key(&reply, "text-en"), "DocumentTitleMissing");
+    // A text over 128 KiB is the field's error; a body over 512 KiB is refused whole.
+    let mut long = publication("2026-12-01", false);
+    long["zh"] = json!(format!("# 标题\n{}", "字".repeat(50_000)));
+    let reply = app
+        .post(
+            &admin,
+            "/api/admin/documents/publish",
+            json!({ "form": long }),
+        )
+        .await;
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    assert_eq!(field_key(&reply, "text-zh"), "DocumentTooLong");
+    let mut huge = publication("2026-12-01", false);
+    huge["zh"] = json!(format!("# 标题\n{}", "字".repeat(200_000)));
+    let reply = app
+        .post(
+            &admin,
+            "/api/admin/documents/publish",
+            json!({ "form": huge }),
+        )
+        .await;
+    assert_eq!(reply.status, 413, "{}", reply.body);
+    assert_eq!(key(&reply), "BodyTooLarge");
+    // Other server functions keep the 64 KiB limit.
+    let big_reason = "x".repeat(70 * 1024);
+    assert_eq!(
+        act(&app, &admin, 2, "suspend", &big_reason).await.status,
+        413
+    );
+    assert_eq!(
+        app.count("document_versions").await,
+        versions,
+        "nothing published"
+    );
+
+    let published = app
+        .post(
+            &admin,
+            "/api/admin/documents/publish",
+            json!({"form": publication("2026-11-29", true)}),
+        )
+        .await;
+    assert_eq!(published.status, 200, "{}", published.body);
+    assert_eq!(published.body, json!({"kind": "privacy", "version": 2}));
+    // The signed-in user now meets "Agree and Continue".
+    let due = app.get(&user, "/api/account").await;
+    assert_eq!(due.status, 403, "{}", due.body);
+    assert_eq!(key(&due), "ReconsentRequired");
+    let mut db = app.db().await;
+    let (actor, details): (String, String) = sqlx::query_as(
+        "SELECT actor_kind, details FROM audit_events WHERE action = 'document-published' \
+         ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&mut db)
+    .await
+    .unwrap();
+    assert_eq!(actor, "admin");
+    assert!(details.contains("\"version\":2"), "{details}");
+    // The admin too, before the admin area opens again.
+    let refused = app.get(&admin, "/api/admin/settings").await;
+    assert_eq!(key(&refused), "ReconsentRequired");
+    let accepted = app
+        .post(&admin, "/api/consent", json!({"accepted": [["privacy", 2]]}))
+        .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    // The next preview is numbered after it.
+    let next = app
+        .post(
+            &admin,
+            "/api/admin/documents/preview",
+            json!({"form": publication("2026-12-01", false)}),
+        )
+        .await;
+    assert_eq!(next.status, 200, "{}", next.body);
+    assert_eq!(next.body["documents"][1]["entry"]["version"], 3);
+    assert_eq!(next.body["documents"][1]["entry"]["status"], "Upcoming");
+}
+
+#[tokio::test]
+async fn the_invitation_mode_changes_at_run_time_on_every_instance() {
+    let (app, admin, _) = app_with_admin().await;
+    let other = app.second_instance().await;
+    confirm(&app, &admin).await;
+    let visitor = client("en");
+    let page = |app: &TestApp| {
+        let base = app.base.clone();
+        async move {
+            reqwest::get(format!("{base}/register"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    assert!(
+        page(&app).await.contains("id=\"invitation\""),
+        "optional by default"
+    );
+    let status = other.get(&visitor, "/api/register/status").await;
+    assert_eq!(status.body["invitation_mode"], "optional");
+
+    let saved = app
+        .post(
+            &admin,
+            "/api/admin/settings",
+            json!({"form": {"invitation_mode": "off"}}),
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert_eq!(
+        app.get(&admin, "/api/admin/settings").await.body["invitation_mode"],
+        "off"
+    );
+    // This instance's cached page is dropped at once; the other reads the stored mode.
+    assert!(!page(&app).await.contains("id=\"invitation\""));
+    let status = other.get(&visitor, "/api/register/status").await;
+    assert_eq!(status.body["invitation_mode"], "off");
+
+    // A sign-up made under the mode the page showed before is refused, nothing used.
+    let codes = app.count("otp_codes").await;
+    assert_eq!(app.count("accounts").await, 2);
+    let sent = other.send_code(&visitor, "13600136000").await;
+    assert_eq!(sent.status, 200);
+    let code = other.last_code("13600136000", "register").await;
+    let stale = other
+        .register(
+            &visitor,
+            good_form("13600136000", &code, json!({"invitation_mode": "optional"})),
+        )
+        .await;
+    assert_eq!(stale.status, 409, "{}", stale.body);
+    assert_eq!(key(&stale), "InvitationModeChanged");
+    assert_eq!(app.count("otp_codes").await, codes + 1);
+    assert_eq!(app.count("accounts").await, 2, "no account made");
+    let fresh = other
+        .register(
+            &visitor,
+            good_form("13600136000", &code, json!({"invitation_mode": "off"})),
+        )
+        .await;
+    assert_eq!(
+        fresh.status, 200,
+        "the same code still works: {}",
+        fresh.body
+    );
+
+    // Required: a sign-up without a code is refused on its field.
+    app.post(
+        &admin,
+        "/api/admin/settings",
+        json!({"form": {"invitation_mode": "required"}}),
+    )
+    .await;
+    let c = client("en");
+    let refused = app.sign_up(&c, "13500135000", json!({})).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(field_key(&refused, "invitation"), "InvitationIncorrect");
+    let mut db = app.db().await;
+    let details: Vec<String> = sqlx::query_scalar(
+        "SELECT details FROM audit_events WHERE action = 'setting-changed' ORDER BY id",
+    )
+    .fetch_all(&mut db)
+    .await
+    .unwrap();
+    assert_eq!(details.len(), 2);
+    assert!(details[0].contains("\"from\":\"optional\"") && details[0].contains("\"to\":\"off\""));
+}
+
+#[tokio::test]
+async fn misuse_reports_are_listed_with_their_account_and_handled_once() {
+    let (app, admin, user) = app_with_admin().await;
+    confirm(&app, &admin).await;
+    let filed = app
+        .post(
+            &user,
+            "/api/account/report",
+            json!({"form": {"about": "other", "reference": "", "note": "a sign-in at 3 am"}}),
+        )
+        .await;
+    assert_eq!(filed.status, 200, "{}", filed.body);
+    let id = filed.body["id"].as_i64().unwrap();
+    let listed = app.get(&admin, "/api/admin/reports").await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert_eq!(listed.body[0]["id"], id);
+    assert_eq!(listed.body[0]["account_id"], 2);
+    assert_eq!(listed.body[0]["note"], "a sign-in at 3 am");
+    assert!(listed.body[0]["handled_at"].is_null());
+    let handled = app
+        .post(
+            &admin,
+            "/api/admin/reports/handled",
+            json!({"report": {"id": id}}),
+        )
+        .await;
+    assert_eq!(handled.status, 200, "{}", handled.body);
+    assert!(handled.body[0]["handled_at"].is_string());
+    let twice = app
+        .post(
+            &admin,
+            "/api/admin/reports/handled",
+            json!({"report": {"id": id}}),
+        )
+        .await;
+    assert_eq!(twice.status, 404);
+    assert_eq!(key(&twice), "ReportNotFound");
+}
+
+async fn audit(app: &TestApp, admin: &reqwest::Client, query: Value) -> Reply {
+    let mut q = json!({"account": "", "action": "", "actor": "", "from": "", "to": ""});
+    for (k, v) in query.as_object().unwrap() {
+        q[k] = v.clone();
+    }
+    app.post(admin, "/api/admin/audit", json!({ "query": q }))
+        .await
+}
+
+#[tokio::test]
+async fn the_audit_log_is_filtered_paged_and_its_chain_verified() {
+    let (app, admin, _) = app_with_admin().await;
+    confirm(&app, &admin).await;
+    for n in 0..3 {
+        act(&app, &admin, 2, "end-sessions", &format!("round {n}")).await;
+    }
+    let all = audit(&app, &admin, json!({})).await;
+    assert_eq!(all.status, 200, "{}", all.body);
+    let ids: Vec<i64> = all.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first");
+    assert!(all.body["actions"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("admin-refused")));
+
+    let by_admin = audit(
+        &app,
+        &admin,
+        json!({"actor": "admin", "action": "sessions-ended"}),
+    )
+    .await;
+    let rows = by_admin.body["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 3, "{}", by_admin.body);
+    assert!(rows
+        .iter()
+        .all(|r| r["actor"] == "admin" && r["subject_id"] == 2));
+    let by_account = audit(&app, &admin, json!({"account": "2", "action": "sign-up"})).await;
+    assert_eq!(by_account.body["rows"].as_array().unwrap().len(), 1);
+    let by_id = audit(
+        &app,
+        &admin,
+        json!({"actor": "1", "action": "admin-confirmed"}),
+    )
+    .await;
+    assert_eq!(by_id.body["rows"].as_array().unwrap().len(), 1);
+    // Days in China Standard Time: the test clock's day, and none after it.
+    let today = audit(
+        &app,
+        &admin,
+        json!({"from": "2026-11-29", "to": "2026-11-29"}),
+    )
+    .await;
+    assert_eq!(today.body["rows"].as_array().unwrap().len(), ids.len());
+    let later = audit(&app, &admin, json!({"from": "2026-11-30"})).await;
+    assert!(later.body["rows"].as_array().unwrap().is_empty());
+
+    // Pages of 50: make more than one.
+    for n in 0..50 {
+        act(&app, &admin, 2, "end-sessions", &format!("page {n}")).await;
+    }
+    let first = audit(&app, &admin, json!({"action": "sessions-ended"})).await;
+    assert_eq!(first.body["rows"].as_array().unwrap().len(), 50);
+    let older = first.body["older"].as_i64().expect("an older page");
+    let second = audit(
+        &app,
+        &admin,
+        json!({"action": "sessions-ended", "before": older}),
+    )
+    .await;
+    let rest = second.body["rows"].as_array().unwrap();
+    assert_eq!(rest.len(), 3, "{}", second.body);
+    assert!(rest.iter().all(|r| r["id"].as_i64().unwrap() < older));
+    assert!(second.body["older"].is_null());
+
+    let bad = audit(
+        &app,
+        &admin,
+        json!({"account": "two", "from": "2026-02-30", "action": "1; DROP"}),
+    )
+    .await;
+    assert_eq!(bad.status, 422);
+    assert_eq!(field_key(&bad, "account"), "AccountIdInvalid");
+    assert_eq!(field_key(&bad, "from"), "DateInvalid");
+    assert_eq!(field_key(&bad, "action"), "ActionUnknown");
+
+    let chain = app.post(&admin, "/api/admin/audit/verify", json!({})).await;
+    assert_eq!(chain.status, 200, "{}", chain.body);
+    assert!(chain.body["broken"].is_null());
+    assert!(chain.body["sealed"].as_u64().unwrap() > 50);
+}
+
+#[tokio::test]
+async fn granting_needs_an_account_and_is_audited_as_the_operator() {
+    let (app, _, _) = app_with_admin().await;
+    let nobody = PhoneNumber::parse("13900139000").unwrap();
+    let refused =
+        gatehouse::admin::service::set_admin(&app.state, &Caller::operator(), &nobody, true).await;
+    assert!(refused.is_err());
+    let mut db = app.db().await;
+    let (actor, subject): (String, i64) = sqlx::query_as(
+        "SELECT actor_kind, subject_id FROM audit_events WHERE action = 'admin-granted'",
+    )
+    .fetch_one(&mut db)
+    .await
+    .unwrap();
+    assert_eq!((actor.as_str(), subject), ("operator", 1));
+}
