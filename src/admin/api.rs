@@ -36,6 +36,28 @@ async fn admin_caller(
     Ok((admin, caller))
 }
 
+/// `result`, after writing its refused audit row when it is a refusal (4xx):
+/// `action` by `caller` about `subject`, the details naming the message key and
+/// the fields at fault, never their values (docs/DESIGN.md §6: every refused
+/// attempt at an admin action is in the log).
+#[cfg(feature = "server")]
+async fn audited<T>(
+    ctx: &RequestContext,
+    caller: &crate::server::caller::Caller,
+    action: crate::server::audit::AuditAction,
+    subject: Option<crate::server::db::accounts::AccountId>,
+    result: Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    if let Err(e) = &result {
+        if e.status < 500 {
+            let details = serde_json::json!({ "reason": e.key, "fields": e.field_keys });
+            let event = crate::server::audit::AuditEvent::refused(action, subject, details);
+            ctx.record_apart(caller, event).await;
+        }
+    }
+    result
+}
+
 /// Puts the confirmation in the session (a new session id) and answers the
 /// status.
 #[cfg(feature = "server")]
@@ -116,9 +138,10 @@ pub async fn confirm_code(form: ConfirmCodeForm) -> Result<AdminStatus, ApiError
 #[post("/api/admin/accounts/find", ctx: RequestContext)]
 pub async fn find_account(form: FindAccountForm) -> Result<AccountFound, ApiError> {
     let (_, caller) = admin_caller(&ctx, true).await?;
-    let phone = form
-        .validate()
-        .map_err(|e| ApiError::invalid(e, ctx.lang))?;
+    let phone = form.validate().map_err(|e| ApiError::invalid(e, ctx.lang));
+    let action = crate::server::audit::AuditAction::AccountLookedUp;
+    // A malformed number is refused here; the service records the rest.
+    let phone = audited(&ctx, &caller, action, None, phone).await?;
     let id = super::service::find_account(&ctx.state, &caller, &phone)
         .await
         .map_err(|e| e.into_api(ctx.lang))?;
@@ -130,12 +153,22 @@ pub async fn find_account(form: FindAccountForm) -> Result<AccountFound, ApiErro
 /// Errors: 404 no such account.
 #[post("/api/admin/accounts/view", ctx: RequestContext)]
 pub async fn account_view(account: AccountRef) -> Result<AdminAccountView, ApiError> {
-    admin_caller(&ctx, true).await?;
+    use crate::server::audit::{AuditAction, AuditEvent};
+    let (_, caller) = admin_caller(&ctx, true).await?;
     let id = crate::server::db::accounts::AccountId(account.id);
-    super::view::account(&ctx.state, id)
+    let view = super::view::account(&ctx.state, id)
         .await
-        .map_err(|e| unexpected(&ctx, e))?
-        .ok_or_else(|| super::service::AdminError::NoSuchAccount.into_api(ctx.lang))
+        .map_err(|e| unexpected(&ctx, e))?;
+    let event = match &view {
+        Some(_) => AuditEvent::success(AuditAction::AccountViewed, Some(id), serde_json::json!({})),
+        None => AuditEvent::refused(
+            AuditAction::AccountViewed,
+            None,
+            serde_json::json!({ "account": id.0, "reason": "no-account" }),
+        ),
+    };
+    ctx.record_apart(&caller, event).await;
+    view.ok_or_else(|| super::service::AdminError::NoSuchAccount.into_api(ctx.lang))
 }
 
 /// `POST /api/admin/accounts/act`: suspend, reinstate, end all sessions or
@@ -145,14 +178,28 @@ pub async fn account_view(account: AccountRef) -> Result<AdminAccountView, ApiEr
 /// deleted.
 #[post("/api/admin/accounts/act", ctx: RequestContext)]
 pub async fn act_on_account(form: AccountActionForm) -> Result<AdminAccountView, ApiError> {
+    use crate::server::audit::AuditAction;
     let (_, caller) = admin_caller(&ctx, true).await?;
-    let reason = form
-        .validate()
-        .map_err(|e| ApiError::invalid(e, ctx.lang))?;
     let id = crate::server::db::accounts::AccountId(form.account);
-    super::service::act(&ctx.state, &caller, id, form.action, &reason)
-        .await
-        .map_err(|e| e.into_api(ctx.lang))?;
+    let done = async {
+        let reason = form
+            .validate()
+            .map_err(|e| ApiError::invalid(e, ctx.lang))?;
+        super::service::act(&ctx.state, &caller, id, form.action, &reason)
+            .await
+            .map_err(|e| e.into_api(ctx.lang))
+    };
+    let action = match form.action {
+        AccountAction::Suspend => AuditAction::AccountSuspended,
+        AccountAction::Reinstate => AuditAction::AccountReinstated,
+        AccountAction::EndSessions => AuditAction::SessionsEnded,
+        AccountAction::Cancel => AuditAction::AccountErased,
+    };
+    let done = done.await;
+    // An unknown id names no account: its row is about none.
+    let unknown = matches!(&done, Err(e) if e.key == crate::i18n::Msg::AccountNotFound);
+    let subject = (!unknown).then_some(id);
+    audited(&ctx, &caller, action, subject, done).await?;
     super::view::account(&ctx.state, id)
         .await
         .map_err(|e| unexpected(&ctx, e))?
@@ -173,10 +220,12 @@ pub async fn reports() -> Result<Vec<ReportRow>, ApiError> {
 /// Errors: 404 unknown or handled already.
 #[post("/api/admin/reports/handled", ctx: RequestContext)]
 pub async fn handle_report(report: ReportRef) -> Result<Vec<ReportRow>, ApiError> {
+    use crate::server::audit::AuditAction;
     let (_, caller) = admin_caller(&ctx, true).await?;
-    super::service::handle_report(&ctx.state, &caller, report.id)
+    let done = super::service::handle_report(&ctx.state, &caller, report.id)
         .await
-        .map_err(|e| e.into_api(ctx.lang))?;
+        .map_err(|e| e.into_api(ctx.lang));
+    audited(&ctx, &caller, AuditAction::ReportHandled, None, done).await?;
     super::view::reports(&ctx.state)
         .await
         .map_err(|e| unexpected(&ctx, e))
@@ -201,29 +250,34 @@ pub async fn create_invitation(form: InvitationForm) -> Result<Vec<InvitationRow
     use crate::i18n::Msg;
     use crate::register::invitations::{create, InvitationError};
     let (_, caller) = admin_caller(&ctx, true).await?;
-    let new = form
-        .validate()
-        .map_err(|e| ApiError::invalid(e, ctx.lang))?;
-    let expiry_past = || ApiError::field(Field::Expiry, Msg::ExpiryPast, ctx.lang);
-    let expires_at = crate::server::cli::parse_expiry(&new.expires)
-        .map_err(|_| ApiError::field(Field::Expiry, Msg::ExpiryInvalid, ctx.lang))?;
-    match create(
-        &ctx.state,
-        &caller,
-        new.quota,
-        expires_at,
-        new.note.as_deref(),
-    )
-    .await
-    {
-        Ok(_) => {}
-        Err(InvitationError::ExpiryPast) => return Err(expiry_past()),
-        Err(InvitationError::NoUses) => {
-            return Err(ApiError::field(Field::Quota, Msg::QuotaInvalid, ctx.lang))
+    let done = async {
+        let new = form
+            .validate()
+            .map_err(|e| ApiError::invalid(e, ctx.lang))?;
+        let expires_at = crate::server::cli::parse_expiry(&new.expires)
+            .map_err(|_| ApiError::field(Field::Expiry, Msg::ExpiryInvalid, ctx.lang))?;
+        let created = create(
+            &ctx.state,
+            &caller,
+            new.quota,
+            expires_at,
+            new.note.as_deref(),
+        );
+        match created.await {
+            Ok(_) => Ok(()),
+            Err(InvitationError::ExpiryPast) => {
+                Err(ApiError::field(Field::Expiry, Msg::ExpiryPast, ctx.lang))
+            }
+            Err(InvitationError::NoUses) => {
+                Err(ApiError::field(Field::Quota, Msg::QuotaInvalid, ctx.lang))
+            }
+            Err(InvitationError::NotFound) => Err(ApiError::unexpected(ctx.lang)),
+            Err(InvitationError::Unexpected(e)) => Err(unexpected(&ctx, e)),
         }
-        Err(InvitationError::NotFound) => return Err(ApiError::unexpected(ctx.lang)),
-        Err(InvitationError::Unexpected(e)) => return Err(unexpected(&ctx, e)),
-    }
+    };
+    let done = done.await;
+    let action = crate::server::audit::AuditAction::InvitationCreated;
+    audited(&ctx, &caller, action, None, done).await?;
     super::view::invitations(&ctx.state)
         .await
         .map_err(|e| unexpected(&ctx, e))
@@ -269,12 +323,18 @@ pub async fn withdraw_invitation(
             ctx.lang,
         )
     };
-    let code = crate::domain::InvitationCode::parse(&invitation.code).map_err(|_| not_found())?;
-    match withdraw(&ctx.state, &caller, &code).await {
-        Ok(()) => {}
-        Err(InvitationError::Unexpected(e)) => return Err(unexpected(&ctx, e)),
-        Err(_) => return Err(not_found()),
-    }
+    let done = async {
+        let code =
+            crate::domain::InvitationCode::parse(&invitation.code).map_err(|_| not_found())?;
+        match withdraw(&ctx.state, &caller, &code).await {
+            Ok(()) => Ok(()),
+            Err(InvitationError::Unexpected(e)) => Err(unexpected(&ctx, e)),
+            Err(_) => Err(not_found()),
+        }
+    };
+    let done = done.await;
+    let action = crate::server::audit::AuditAction::InvitationWithdrawn;
+    audited(&ctx, &caller, action, None, done).await?;
     super::view::invitations(&ctx.state)
         .await
         .map_err(|e| unexpected(&ctx, e))
@@ -353,11 +413,16 @@ pub async fn preview_document(form: PublishForm) -> Result<DocumentPreview, ApiE
 #[post("/api/admin/documents/publish", ctx: RequestContext)]
 pub async fn publish_document(form: PublishForm) -> Result<Published, ApiError> {
     let (_, caller) = admin_caller(&ctx, true).await?;
-    form.validate()
-        .map_err(|e| ApiError::invalid(e, ctx.lang))?;
-    let version = crate::legal::server::publish(&ctx.state, &caller, publication(&form))
-        .await
-        .map_err(|e| publish_refused(&ctx, e))?;
+    let done = async {
+        form.validate()
+            .map_err(|e| ApiError::invalid(e, ctx.lang))?;
+        crate::legal::server::publish(&ctx.state, &caller, publication(&form))
+            .await
+            .map_err(|e| publish_refused(&ctx, e))
+    };
+    let done = done.await;
+    let action = crate::server::audit::AuditAction::DocumentPublished;
+    let version = audited(&ctx, &caller, action, None, done).await?;
     Ok(Published {
         kind: form.kind,
         version,

@@ -23,7 +23,8 @@ fn has_control(text: &str) -> bool {
 }
 
 /// A short one-line text (a reason, a note, a summary): trimmed, at most
-/// [`SHORT_TEXT_MAX_CHARS`], no control characters; `empty` when it must be given.
+/// [`SHORT_TEXT_MAX_CHARS`], no control characters nor line breaks (`\r`, `\n`,
+/// U+2028, U+2029); `empty` when it must be given.
 fn short_text(text: &str, empty: Option<Msg>) -> Result<String, Msg> {
     let text = text.trim();
     if text.is_empty() {
@@ -31,7 +32,8 @@ fn short_text(text: &str, empty: Option<Msg>) -> Result<String, Msg> {
             return Err(msg);
         }
     }
-    if has_control(text) || text.contains('\n') {
+    let line_break = |c: char| matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}');
+    if has_control(text) || text.contains(line_break) {
         return Err(Msg::ProfileControlCharacters);
     }
     if text.chars().count() > SHORT_TEXT_MAX_CHARS {
@@ -451,7 +453,9 @@ mod tests {
         assert_eq!(refused("   "), Some(Msg::ReasonEmpty));
         assert_eq!(refused(&"字".repeat(201)), Some(Msg::ShortTextTooLong));
         assert_eq!(refused("a\u{7}b"), Some(Msg::ProfileControlCharacters));
-        assert_eq!(refused("two\nlines"), Some(Msg::ProfileControlCharacters));
+        for broken in ["two\nlines", "two\rlines", "two\u{2028}lines", "two\u{2029}lines"] {
+            assert_eq!(refused(broken), Some(Msg::ProfileControlCharacters), "{broken:?}");
+        }
         assert!(form(&"字".repeat(200)).validate().is_ok());
     }
 

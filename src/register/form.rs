@@ -70,6 +70,9 @@ pub struct NewAccount {
     pub marketing: bool,
     /// The (kind, version) pairs the consent agrees to, sorted.
     pub documents: Vec<(DocumentKind, u32)>,
+    /// The invitation mode the form was judged under; the server refuses the
+    /// sign-up when another is in force by the time it writes (docs/DESIGN.md §6).
+    pub invitation_mode: InvitationMode,
 }
 
 impl RegisterForm {
@@ -99,6 +102,7 @@ impl RegisterForm {
                     code,
                     password,
                     invitation,
+                    invitation_mode: mode,
                     marketing: self.marketing,
                     documents: {
                         let mut documents = self.documents.clone();

@@ -172,7 +172,8 @@ pub async fn register(
 }
 
 /// Writes the account in one transaction locking its phone: consumes the code,
-/// refuses a number taken meanwhile, uses the invitation (`used < quota`), inserts
+/// refuses an invitation mode changed since the form was judged and a number
+/// taken meanwhile, uses the invitation (`used < quota`), inserts
 /// the account, its consent records and the sign-in that follows. Nothing is
 /// written when any step refuses.
 async fn create(
@@ -184,6 +185,11 @@ async fn create(
     now: i64,
 ) -> Result<accounts::AccountId, RegisterError> {
     let mut tx = state.db.write(&[Lock::Phone(&row.phone_index)]).await?;
+    // An admin may have changed the mode while the code was checked and the
+    // password hashed: judged under the old one, the form is refused whole.
+    if state.site.invitation_mode_in(&mut tx).await? != account.invitation_mode {
+        return Err(RegisterError::InvitationModeChanged);
+    }
     if !otp_codes::consume(&mut tx, otp, now).await? {
         return Err(RegisterError::Otp(OtpRejected::Expired));
     }

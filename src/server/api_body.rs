@@ -22,15 +22,22 @@ use dioxus::server::axum::{
 /// publication is well under 2 KiB.
 pub const API_BODY_LIMIT: usize = 64 * 1024;
 
-/// The largest body of the admin area's document server functions
-/// (`/api/admin/documents/`), in bytes (512 KiB): two texts of up to 128 KiB
+/// The largest body of the admin area's two document server functions
+/// ([`DOCUMENT_PATHS`]), in bytes (512 KiB): two texts of up to 128 KiB
 /// each ([`crate::domain::DOCUMENT_TEXT_MAX_BYTES`]), which JSON escaping can
 /// make up to twice as long, and the rest of the form.
 pub const DOCUMENT_BODY_LIMIT: usize = 512 * 1024;
 
+/// The only paths that take [`DOCUMENT_BODY_LIMIT`]: exactly these, so no other
+/// path under the prefix makes the server hold half a MiB.
+pub const DOCUMENT_PATHS: [&str; 2] = [
+    "/api/admin/documents/preview",
+    "/api/admin/documents/publish",
+];
+
 /// The body limit of a request to `path`.
 pub fn body_limit(path: &str) -> usize {
-    if path.starts_with("/api/admin/documents/") {
+    if DOCUMENT_PATHS.contains(&path) {
         DOCUMENT_BODY_LIMIT
     } else {
         API_BODY_LIMIT

@@ -181,13 +181,15 @@ pub async fn account_id(session: &Session) -> anyhow::Result<Option<AccountId>> 
 }
 
 /// Signs `account_id` in: a new session id (no fixation), then the account and
-/// the address and browser it signed in from (`meta`).
+/// the address and browser it signed in from (`meta`). An admin confirmation
+/// left by an earlier account of the same browser does not carry over.
 pub async fn sign_in(
     session: &Session,
     account_id: AccountId,
     meta: &RequestMeta,
 ) -> anyhow::Result<()> {
     session.cycle_id().await?;
+    session.remove_value(ADMIN_CONFIRMED_KEY).await?;
     session.insert(ACCOUNT_KEY, account_id.0).await?;
     session.insert(IP_KEY, &meta.ip).await?;
     session.insert(USER_AGENT_KEY, &meta.user_agent).await?;

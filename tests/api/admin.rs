@@ -147,6 +147,18 @@ async fn every_admin_server_function_needs_the_role_and_a_fresh_confirmation() {
     .await
     .unwrap();
     assert_eq!((actor.as_str(), subject), ("admin", None));
+    // A path nothing answers is refused too, and its row names no text of the
+    // caller's choosing (the log is append-only).
+    let probe = app.get(&user, "/api/admin/13912345678-zhang").await;
+    assert_eq!(probe.status, 403, "{}", probe.body);
+    let details: String = sqlx::query_scalar(
+        "SELECT details FROM audit_events WHERE action = 'admin-refused' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&mut db)
+    .await
+    .unwrap();
+    assert!(details.contains("unregistered"), "{details}");
+    assert!(!details.contains("13912345678"), "{details}");
 
     // Confirmed, the admin gets past the guard everywhere...
     confirm(&app, &admin).await;
@@ -248,6 +260,12 @@ async fn the_confirmation_takes_the_password_or_an_sms_code_and_renews_the_sessi
     .unwrap();
     let results: Vec<&str> = rows.iter().map(|(r, _)| r.as_str()).collect();
     assert_eq!(results, ["refused", "success", "refused"], "{rows:?}");
+    // Another admin signing in on this confirmed browser starts unconfirmed.
+    grant(&app, USER).await;
+    assert_eq!(login(&app, &admin, USER).await.status, 200);
+    let other = app.get(&admin, "/api/admin/settings").await;
+    assert_eq!(other.status, 403, "{}", other.body);
+    assert_eq!(key(&other), "AdminConfirmRequired");
 }
 
 /// The session cookie's value the client holds now.
@@ -378,32 +396,48 @@ async fn an_admin_finds_suspends_reinstates_and_cancels_an_account() {
         200
     );
 
-    // Every step is the admin's in the audit log, with its reason.
+    // Every step is the admin's in the audit log, with its reason, and so is every
+    // refused attempt (the reason's key, never the text typed).
     let mut db = app.db().await;
-    let rows: Vec<(String, String, Option<i64>, String)> = sqlx::query_as(
-        "SELECT action, actor_kind, actor_id, details FROM audit_events \
+    let rows: Vec<(String, String, String, Option<i64>, String)> = sqlx::query_as(
+        "SELECT action, result, actor_kind, actor_id, details FROM audit_events \
          WHERE subject_id = $1 AND actor_kind = 'admin' ORDER BY id",
     )
     .bind(id)
     .fetch_all(&mut db)
     .await
     .unwrap();
-    let actions: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    let actions: Vec<String> = rows.iter().map(|r| format!("{} {}", r.0, r.1)).collect();
     assert_eq!(
         actions,
         [
-            "account-looked-up",
-            "account-suspended",
-            "sessions-ended",
-            "account-reinstated",
-            "sessions-ended",
-            "account-erased",
+            "account-looked-up success",
+            "account-viewed success",
+            "account-suspended refused",
+            "account-suspended refused",
+            "account-suspended success",
+            "sessions-ended success",
+            "account-reinstated success",
+            "sessions-ended success",
+            "account-erased success",
+            "account-suspended refused",
         ],
         "{rows:?}"
     );
-    assert!(rows.iter().all(|r| r.2 == Some(1)), "actor is the admin");
-    assert!(rows[1].3.contains("spam complaint 2026-118"));
-    assert!(rows[5].3.contains("court order 42"));
+    assert!(rows.iter().all(|r| r.3 == Some(1)), "actor is the admin");
+    assert!(rows[2].4.contains(r#""reason":"ReasonEmpty""#), "{}", rows[2].4);
+    assert!(rows[4].4.contains("spam complaint 2026-118"));
+    assert!(rows[8].4.contains("court order 42"));
+    assert!(rows[9].4.contains("AccountIsDeleted"), "{}", rows[9].4);
+    // The unknown id's refusal is about no account.
+    let unknown: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'account-suspended' \
+         AND result = 'refused' AND subject_id IS NULL AND details LIKE '%AccountNotFound%'",
+    )
+    .fetch_one(&mut db)
+    .await
+    .unwrap();
+    assert_eq!(unknown, 1);
 }
 
 async fn create_code(
@@ -531,13 +565,24 @@ async fn invitation_codes_are_created_listed_traced_and_withdrawn() {
     assert_eq!(twice.status, 404);
     assert_eq!(key(&twice), "InvitationNotFound");
     let actions: Vec<String> = sqlx::query_scalar(
-        "SELECT action FROM audit_events WHERE actor_kind = 'admin' \
+        "SELECT action || ' ' || result FROM audit_events WHERE actor_kind = 'admin' \
          AND action LIKE 'invitation-%' ORDER BY id",
     )
     .fetch_all(&mut db)
     .await
     .unwrap();
-    assert_eq!(actions, ["invitation-created", "invitation-withdrawn"]);
+    // The refused attempts are there too: quota, expiry, then withdrawing twice.
+    assert_eq!(
+        actions,
+        [
+            "invitation-created refused",
+            "invitation-created refused",
+            "invitation-created refused",
+            "invitation-created success",
+            "invitation-withdrawn success",
+            "invitation-withdrawn refused",
+        ]
+    );
 }
 
 fn publication(effective: &str, material: bool) -> Value {
@@ -659,8 +704,21 @@ async fn documents_are_previewed_and_published_with_the_refusals_of_the_command_
     // The admin too, before the admin area opens again.
     let refused = app.get(&admin, "/api/admin/settings").await;
     assert_eq!(key(&refused), "ReconsentRequired");
+    let (actor, details): (String, String) = sqlx::query_as(
+        "SELECT actor_kind, details FROM audit_events WHERE action = 'admin-refused' \
+         ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&mut db)
+    .await
+    .unwrap();
+    assert_eq!(actor, "admin");
+    assert!(details.contains("documents-due"), "{details}");
     let accepted = app
-        .post(&admin, "/api/consent", json!({"accepted": [["privacy", 2]]}))
+        .post(
+            &admin,
+            "/api/consent",
+            json!({"accepted": [["privacy", 2]]}),
+        )
         .await;
     assert_eq!(accepted.status, 200, "{}", accepted.body);
     // The next preview is numbered after it.

@@ -116,3 +116,35 @@ async fn suspending_through_the_service_refuses_the_next_sign_in() {
     assert_eq!(actor, "operator");
     assert_eq!(details, r#"{"reason":"abuse report"}"#);
 }
+
+/// A sign-up judged under one invitation mode while an admin switches to another
+/// (between the code check and the write) is refused whole: no account, and the
+/// code is still good for a new try (docs/DESIGN.md §6).
+#[tokio::test]
+async fn a_sign_up_judged_under_a_mode_no_longer_in_force_writes_nothing() {
+    use gatehouse::domain::InvitationMode;
+    let app = spawn_app().await;
+    let state = &app.state;
+    let phone = PhoneNumber::parse("13800138000").unwrap();
+    register::send_code(state, &caller("send-1"), &phone, Lang::En)
+        .await
+        .unwrap();
+    let code = app.last_code(phone.as_str(), "register").await;
+    let form: RegisterForm =
+        serde_json::from_value(good_form(phone.as_str(), &code, json!({}))).unwrap();
+    let judged = form.validate(InvitationMode::Optional).unwrap();
+    let admin = Caller {
+        actor: Actor::Operator,
+        ..caller("mode-1")
+    };
+    gatehouse::admin::service::set_invitation_mode(state, &admin, InvitationMode::Required)
+        .await
+        .unwrap();
+    let refused = register::register(state, &caller("sign-up-1"), judged).await;
+    assert!(
+        matches!(refused, Err(register::RegisterError::InvitationModeChanged)),
+        "{refused:?}"
+    );
+    assert_eq!(app.count("accounts").await, 0);
+    assert_eq!(app.count_where("otp_codes", "consumed_at IS NULL").await, 1);
+}

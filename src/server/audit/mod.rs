@@ -71,6 +71,8 @@ pub enum AuditAction {
     AdminRefused,
     /// An admin looked an account up by its number (the subject when found).
     AccountLookedUp,
+    /// An admin opened an account's page (its sign-ins, sessions, consents).
+    AccountViewed,
     /// An invitation code was withdrawn (details: the code's row id).
     InvitationWithdrawn,
     /// A misuse report was marked handled (details: report id).
@@ -104,6 +106,7 @@ stored_names!(AuditAction {
     AdminConfirmed => "admin-confirmed",
     AdminRefused => "admin-refused",
     AccountLookedUp => "account-looked-up",
+    AccountViewed => "account-viewed",
     InvitationWithdrawn => "invitation-withdrawn",
     ReportHandled => "report-handled",
     SettingChanged => "setting-changed",

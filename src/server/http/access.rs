@@ -115,32 +115,44 @@ impl RequestContext {
     }
 
     /// Writes the audit row of a refused admin request to `path` (`why`:
-    /// `not-admin`, `confirmation-required`), with the account as actor (as an
-    /// admin when it holds the role). A visitor without a session is refused
-    /// without a row: nothing names who asked, and a row per anonymous request
-    /// would let anyone fill the log.
+    /// `not-admin`, `confirmation-required`, `documents-due`), with the account as
+    /// actor (as an admin when it holds the role). The row names the server
+    /// function only when Dioxus registered one at `path` (else `unregistered`),
+    /// so a caller cannot write text of its choosing into the append-only log. A
+    /// visitor without a session is refused without a row: nothing names who
+    /// asked, and a row per anonymous request would let anyone fill the log.
     pub async fn record_admin_refusal(&self, account: &Account, path: &str, why: &str) {
-        use crate::server::audit::{self, AuditAction, AuditEvent};
+        use crate::server::audit::{AuditAction, AuditEvent};
         let caller = if account.admin {
             self.visitor().as_admin(account.id)
         } else {
             self.visitor().as_account(account.id)
         };
-        let path: String = path.chars().take(200).collect();
         let event = AuditEvent::refused(
             AuditAction::AdminRefused,
             None,
-            serde_json::json!({ "path": path, "reason": why }),
+            serde_json::json!({ "path": registered_admin_path(path), "reason": why }),
         );
+        self.record_apart(&caller, event).await;
+    }
+
+    /// Writes `event` by `caller` in a transaction of its own: the audit row of a
+    /// refusal, where there is no change to share a transaction with. A failure is
+    /// logged, not answered: the refusal stands either way.
+    pub async fn record_apart(
+        &self,
+        caller: &crate::server::caller::Caller,
+        event: crate::server::audit::AuditEvent,
+    ) {
         let written = async {
             let mut tx = self.state.db.write(&[]).await?;
             let now = self.state.clock.unix();
-            audit::record(&mut tx, &self.state.keys, now, &caller, event).await?;
+            crate::server::audit::record(&mut tx, &self.state.keys, now, caller, event).await?;
             tx.commit().await?;
             anyhow::Ok(())
         };
         if let Err(e) = written.await {
-            tracing::error!(error = %format!("{e:#}"), "recording a refused admin request failed");
+            tracing::error!(error = %format!("{e:#}"), "recording a refusal in the audit log failed");
         }
     }
 
@@ -148,4 +160,22 @@ impl RequestContext {
         tracing::error!(error = %format!("{e:#}"), "session check failed");
         ApiError::unexpected(self.lang)
     }
+}
+
+/// `path` when Dioxus registered a server function there, else `unregistered`.
+fn registered_admin_path(path: &str) -> &'static str {
+    use std::sync::OnceLock;
+    static PATHS: OnceLock<Vec<&'static str>> = OnceLock::new();
+    let paths = PATHS.get_or_init(|| {
+        dioxus::server::ServerFunction::collect()
+            .into_iter()
+            .map(|f| f.path())
+            .filter(|p| p.starts_with("/api/admin/"))
+            .collect()
+    });
+    paths
+        .iter()
+        .find(|p| **p == path)
+        .copied()
+        .unwrap_or("unregistered")
 }

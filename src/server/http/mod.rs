@@ -187,7 +187,15 @@ async fn guard_areas(request: Request, next: Next) -> Response {
                 }
             }
         }
-        Err(e) => Some(e),
+        Err(e) => {
+            // An admin with a document due is refused too: audited like the rest.
+            if api && area == Area::Admin && e.key == Msg::ReconsentRequired {
+                if let Ok(account) = ctx.require_signed_in().await {
+                    ctx.record_admin_refusal(&account, &here, "documents-due").await;
+                }
+            }
+            Some(e)
+        }
     };
     let Some(refused) = refused else {
         return next.run(Request::from_parts(parts, body)).await;
