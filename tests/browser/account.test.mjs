@@ -4,20 +4,9 @@
 // second browser, the phone change, the download, deletion and signing up again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { useApp, hydrated, ARTIFACTS, PHONE_VIEWPORT, DESKTOP_VIEWPORT } from './harness.mjs';
+import { useApp, hydrated, shots, PHONE_VIEWPORT, DESKTOP_VIEWPORT } from './harness.mjs';
 
 const app = useApp();
-
-/** Screenshots of the page at both sizes, back at `viewport` after. */
-async function shots(page, name, lang, viewport) {
-  for (const [size, vp] of [['390x844', PHONE_VIEWPORT], ['1280x800', DESKTOP_VIEWPORT]]) {
-    await page.setViewportSize(vp);
-    await page.waitForTimeout(100);
-    await page.screenshot({ path: join(ARTIFACTS, `${name}-${lang}-${size}.png`), fullPage: true });
-  }
-  await page.setViewportSize(viewport);
-}
 
 async function codeFrom(page, button, phone, purpose, resend) {
   await page.click(button);

@@ -112,6 +112,17 @@ export async function launchBrowser() {
 export const PHONE_VIEWPORT = { width: 390, height: 844 };
 export const DESKTOP_VIEWPORT = { width: 1280, height: 800 };
 
+/** Screenshots of `page` at both sizes (`{name}-{lang}-390x844.png` and
+ *  `-1280x800.png` in ARTIFACTS), back at `viewport` after. */
+export async function shots(page, name, lang, viewport) {
+  for (const [size, vp] of [['390x844', PHONE_VIEWPORT], ['1280x800', DESKTOP_VIEWPORT]]) {
+    await page.setViewportSize(vp);
+    await page.waitForTimeout(100);
+    await page.screenshot({ path: join(ARTIFACTS, `${name}-${lang}-${size}.png`), fullPage: true });
+  }
+  await page.setViewportSize(viewport);
+}
+
 /**
  * One server and one browser for a test file: started before its tests, stopped
  * after. `app.newPage(locale, viewport)` opens a fresh context that sends that
