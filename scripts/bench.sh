@@ -5,7 +5,10 @@
 #   against a bare axum server of the same bytes;
 # - the release wasm, raw / gzip / brotli, against a Dioxus 0.7 fullstack hello
 #   world (benches/hello: Dioxus 0.7.10's own examples/07-fullstack/hello-world)
-#   built the same way, both without debug symbols.
+#   built the same way, both without debug symbols;
+# - what a first-time visitor of the sign-up page downloads, brotli as the
+#   server sends it, file by file (scripts/page_weight.py), to see what the
+#   public pages carry as the admin area and the account center grow.
 # BENCH_SECONDS sets each rate phase's length (default 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +36,8 @@ app, hello = sizes(sys.argv[1]), sizes(sys.argv[2])
 for name, a, h in zip(("raw", "gzip -9", "brotli (dx)"), app, hello):
     print(f"wasm {name}: Gatehouse {a:,} bytes, hello world {h:,} bytes -> ratio {a / h:.2f} (target <= 2)")
 PY
+
+python3 scripts/page_weight.py "$bundle/server" /register
 
 source scripts/postgres.sh
 trap stop_test_postgres EXIT
