@@ -29,6 +29,11 @@ const USER_AGENT_KEY: &str = "user_agent";
 /// Session key holding when the admin last confirmed the password or an SMS code
 /// for the admin area (Unix seconds; docs/DESIGN.md §6).
 const ADMIN_CONFIRMED_KEY: &str = "admin_confirmed_at";
+/// Session key holding when the account signed in (Unix seconds), set by the
+/// store when it first writes a signed-in record: a session id cycled later (an
+/// admin confirmation) keeps it, so the absolute timeout counts from the sign-in
+/// (OWASP Session Management Cheat Sheet, "Absolute Timeout").
+const SIGNED_IN_AT_KEY: &str = "signed_in_at";
 /// A session's `last_seen_at` is written at most this often, in seconds.
 const TOUCH_EVERY_SECS: i64 = 60;
 
@@ -87,9 +92,18 @@ fn backend(e: anyhow::Error) -> Error {
 
 #[async_trait]
 impl SessionStore for DbSessionStore {
+    /// Writes a new record. Its `created_at`, from which the absolute timeout
+    /// counts, is the account's sign-in time the record carries when its id was
+    /// cycled, else now (and a signed-in record carries now from here on).
     async fn create(&self, record: &mut Record) -> Result<()> {
+        let now = self.clock.unix();
+        let signed_in_at = record.data.get(SIGNED_IN_AT_KEY).and_then(|v| v.as_i64());
+        let created_at = signed_in_at.unwrap_or(now);
+        if signed_in_at.is_none() && record.data.contains_key(ACCOUNT_KEY) {
+            record.data.insert(SIGNED_IN_AT_KEY.to_owned(), now.into());
+        }
         loop {
-            let row = self.row(record, self.clock.unix())?;
+            let row = self.row(record, created_at)?;
             let mut conn = self.db.write_one().await.map_err(backend)?;
             if sessions::insert(&mut conn, &id_hash(&record.id), &row)
                 .await
@@ -181,8 +195,9 @@ pub async fn account_id(session: &Session) -> anyhow::Result<Option<AccountId>> 
 }
 
 /// Signs `account_id` in: a new session id (no fixation), then the account and
-/// the address and browser it signed in from (`meta`). An admin confirmation
-/// left by an earlier account of the same browser does not carry over.
+/// the address and browser it signed in from (`meta`). An admin confirmation or
+/// a sign-in time left by an earlier account of the same browser does not carry
+/// over.
 pub async fn sign_in(
     session: &Session,
     account_id: AccountId,
@@ -190,6 +205,7 @@ pub async fn sign_in(
 ) -> anyhow::Result<()> {
     session.cycle_id().await?;
     session.remove_value(ADMIN_CONFIRMED_KEY).await?;
+    session.remove_value(SIGNED_IN_AT_KEY).await?;
     session.insert(ACCOUNT_KEY, account_id.0).await?;
     session.insert(IP_KEY, &meta.ip).await?;
     session.insert(USER_AGENT_KEY, &meta.user_agent).await?;

@@ -976,3 +976,28 @@ async fn granting_needs_an_account_and_is_audited_as_the_operator() {
     .unwrap();
     assert_eq!((actor.as_str(), subject), ("operator", 1));
 }
+
+/// Each confirmation gives the session a new id, but not a new life: the absolute
+/// timeout (12 hours) still counts from the sign-in.
+#[tokio::test]
+async fn confirming_again_and_again_does_not_stretch_the_session_past_12_hours() {
+    let (app, admin, _) = app_with_admin().await;
+    let mut confirmations = 0;
+    let status = loop {
+        app.clock.advance(20 * 60);
+        let reply = app
+            .post(
+                &admin,
+                "/api/admin/confirm/password",
+                json!({"form": {"password": PASSWORD}}),
+            )
+            .await;
+        if reply.status != 200 || confirmations == 40 {
+            break reply.status;
+        }
+        confirmations += 1;
+    };
+    assert_eq!(status, 401, "ended by the absolute timeout");
+    // Signed up 60 s before the first step: the 36th step (12 h 1 min) is past it.
+    assert_eq!(confirmations, 35);
+}
