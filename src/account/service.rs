@@ -385,10 +385,11 @@ pub async fn delete_own(
 ) -> Result<(), AccountError> {
     let phone = phone_of(state, account)?;
     let otp = verify_code(state, &phone, OtpPurpose::Delete, &code, Field::Code).await?;
-    if !erase_with(state, caller, account.id, "deleted-by-owner", Some(otp)).await? {
-        return Err(AccountError::Otp(Field::Code, OtpRejected::Expired));
+    // A deletion sent twice succeeds twice; only a code used meanwhile refuses.
+    match erase_with(state, caller, account.id, "deleted-by-owner", Some(otp)).await? {
+        Erasure::CodeUsed => Err(AccountError::Otp(Field::Code, OtpRejected::Expired)),
+        Erasure::Erased | Erasure::AlreadyErased => Ok(()),
     }
-    Ok(())
 }
 
 /// Signs the caller's account out of the session stored as `session_id_hash`: the
@@ -435,27 +436,38 @@ pub async fn sign_out(
 /// data records it. One transaction, locking the number (so a sign-in of it either
 /// finishes before or finds no account). Confirming the user's wish is the door's.
 ///
+/// Returns `true` when this call erased the account, `false` when it was a
+/// tombstone already (another erasure won; nothing written).
+///
 /// Errors: storage failures.
 pub async fn erase(
     state: &AppState,
     caller: &Caller,
     account: AccountId,
     reason: &str,
-) -> anyhow::Result<()> {
-    erase_with(state, caller, account, reason, None).await?;
-    Ok(())
+) -> anyhow::Result<bool> {
+    let erasure = erase_with(state, caller, account, reason, None).await?;
+    Ok(erasure == Erasure::Erased)
 }
 
-/// [`erase`], consuming `code` in the same transaction when given. Returns `false`
-/// when the code was consumed meanwhile (nothing erased); `true` when erased or a
-/// tombstone already.
+/// How an erasure ended.
+#[derive(Debug, PartialEq, Eq)]
+enum Erasure {
+    Erased,
+    /// A tombstone already, or no such account: nothing written.
+    AlreadyErased,
+    /// The confirming code was consumed meanwhile: nothing erased.
+    CodeUsed,
+}
+
+/// [`erase`], consuming `code` in the same transaction when given.
 async fn erase_with(
     state: &AppState,
     caller: &Caller,
     account: AccountId,
     reason: &str,
     code: Option<OtpId>,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<Erasure> {
     // The number may move between reading it and locking it: read it again under
     // the lock, and lock again if it did.
     for _ in 0..3 {
@@ -463,12 +475,12 @@ async fn erase_with(
             let mut conn = state.db.read().await?;
             match accounts::by_id(&mut conn, account).await? {
                 Some(a) if a.deleted_at.is_none() => a.phone_index,
-                _ => return Ok(true),
+                _ => return Ok(Erasure::AlreadyErased),
             }
         };
         let mut tx = state.db.write(&[Lock::Phone(&index)]).await?;
         let Some(now_stored) = accounts::by_id(&mut tx, account).await? else {
-            return Ok(true);
+            return Ok(Erasure::AlreadyErased);
         };
         if now_stored.phone_index != index {
             continue;
@@ -476,11 +488,11 @@ async fn erase_with(
         let now = state.clock.unix();
         if let Some(code) = code {
             if !otp_codes::consume(&mut tx, code, now).await? {
-                return Ok(false);
+                return Ok(Erasure::CodeUsed);
             }
         }
         if !accounts::tombstone(&mut tx, account, now).await? {
-            return Ok(true);
+            return Ok(Erasure::AlreadyErased);
         }
         let ended = sessions::delete_all_of(&mut tx, account).await?;
         sign_ins::delete_all_of(&mut tx, account).await?;
@@ -510,7 +522,7 @@ async fn erase_with(
         audit::record(&mut tx, &state.keys, now, caller, erased).await?;
         account_keys::destroy(&mut tx, account).await?;
         tx.commit().await?;
-        return Ok(true);
+        return Ok(Erasure::Erased);
     }
     anyhow::bail!("account {account}'s number kept changing while it was erased")
 }

@@ -453,8 +453,17 @@ mod tests {
         assert_eq!(refused("   "), Some(Msg::ReasonEmpty));
         assert_eq!(refused(&"字".repeat(201)), Some(Msg::ShortTextTooLong));
         assert_eq!(refused("a\u{7}b"), Some(Msg::ProfileControlCharacters));
-        for broken in ["two\nlines", "two\rlines", "two\u{2028}lines", "two\u{2029}lines"] {
-            assert_eq!(refused(broken), Some(Msg::ProfileControlCharacters), "{broken:?}");
+        for broken in [
+            "two\nlines",
+            "two\rlines",
+            "two\u{2028}lines",
+            "two\u{2029}lines",
+        ] {
+            assert_eq!(
+                refused(broken),
+                Some(Msg::ProfileControlCharacters),
+                "{broken:?}"
+            );
         }
         assert!(form(&"字".repeat(200)).validate().is_ok());
     }

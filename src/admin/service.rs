@@ -305,7 +305,10 @@ pub async fn act(
             live_account(&mut conn, account).await?;
             drop(conn);
             let why = format!("cancelled-by-admin: {reason}");
-            erase(state, caller, account, &why).await?;
+            // Two admins cancelling at once: the second is told, as after it.
+            if !erase(state, caller, account, &why).await? {
+                return Err(AdminError::AccountDeleted);
+            }
             Ok(())
         }
     }

@@ -425,7 +425,11 @@ async fn an_admin_finds_suspends_reinstates_and_cancels_an_account() {
         "{rows:?}"
     );
     assert!(rows.iter().all(|r| r.3 == Some(1)), "actor is the admin");
-    assert!(rows[2].4.contains(r#""reason":"ReasonEmpty""#), "{}", rows[2].4);
+    assert!(
+        rows[2].4.contains(r#""reason":"ReasonEmpty""#),
+        "{}",
+        rows[2].4
+    );
     assert!(rows[4].4.contains("spam complaint 2026-118"));
     assert!(rows[8].4.contains("court order 42"));
     assert!(rows[9].4.contains("AccountIsDeleted"), "{}", rows[9].4);
@@ -1000,4 +1004,28 @@ async fn confirming_again_and_again_does_not_stretch_the_session_past_12_hours()
     assert_eq!(status, 401, "ended by the absolute timeout");
     // Signed up 60 s before the first step: the 36th step (12 h 1 min) is past it.
     assert_eq!(confirmations, 35);
+}
+
+/// Two cancellations of one account at once: one erases it, the other is told the
+/// account is deleted (409), and the log holds one erasure.
+#[tokio::test]
+async fn two_cancellations_at_once_erase_once_and_the_second_is_told() {
+    let (app, admin, _) = app_with_admin().await;
+    confirm(&app, &admin).await;
+    let id = find(&app, &admin, USER).await.body["id"].as_i64().unwrap();
+    let (a, b) = tokio::join!(
+        act(&app, &admin, id, "cancel", "duplicate report A"),
+        act(&app, &admin, id, "cancel", "duplicate report B"),
+    );
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, [200, 409], "{} / {}", a.body, b.body);
+    assert_eq!(
+        app.count_where(
+            "audit_events",
+            "action = 'account-erased' AND result = 'success'"
+        )
+        .await,
+        1
+    );
 }

@@ -191,7 +191,8 @@ async fn guard_areas(request: Request, next: Next) -> Response {
             // An admin with a document due is refused too: audited like the rest.
             if api && area == Area::Admin && e.key == Msg::ReconsentRequired {
                 if let Ok(account) = ctx.require_signed_in().await {
-                    ctx.record_admin_refusal(&account, &here, "documents-due").await;
+                    ctx.record_admin_refusal(&account, &here, "documents-due")
+                        .await;
                 }
             }
             Some(e)
