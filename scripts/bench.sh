@@ -8,7 +8,10 @@
 #   built the same way, both without debug symbols;
 # - what a first-time visitor of the sign-up page downloads, brotli as the
 #   server sends it, file by file (scripts/page_weight.py), to see what the
-#   public pages carry as the admin area and the account center grow.
+#   public pages carry as the admin area and the account center grow;
+# - the time from navigation to a usable sign-up form in headless Chromium on
+#   Fast 3G and Slow 3G with the CPU slowed 4x, cold and warm cache, median of 5
+#   (scripts/time_to_usable.mjs).
 # BENCH_SECONDS sets each rate phase's length (default 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +41,14 @@ for name, a, h in zip(("raw", "gzip -9", "brotli (dx)"), app, hello):
 PY
 
 python3 scripts/page_weight.py "$bundle/server" /register
+
+# Time to a usable sign-up form on a slow phone, cold and warm cache (Chromium).
+if [ ! -d node_modules/playwright-core ]; then npm ci --no-audit --no-fund --silent; fi
+if ! command -v chromium >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
+fi
+GATEHOUSE_BIN="$PWD/$bundle/server" node scripts/time_to_usable.mjs
 
 source scripts/postgres.sh
 trap stop_test_postgres EXIT

@@ -26,7 +26,7 @@ def fetch(url):
 
 
 def main():
-    binary = sys.argv[1]
+    binary = os.path.abspath(sys.argv[1])
     path = sys.argv[2] if len(sys.argv) > 2 else "/register"
     port = free_port()
     data = tempfile.mkdtemp(prefix="gatehouse-weight-")
