@@ -12,7 +12,11 @@
 // on a warm one (the same context after a first visit, as a returning visitor:
 // hashed assets are cached for a year); the median and the range are printed,
 // with first contentful paint (the form appears) beside it.
+import { resolve } from 'node:path';
 import { launchBrowser, startServer } from '../tests/browser/harness.mjs';
+
+// The server starts in its own data directory: name the binary from here.
+if (process.env.GATEHOUSE_BIN) process.env.GATEHOUSE_BIN = resolve(process.env.GATEHOUSE_BIN);
 
 // Throughput in bytes per second, latency in ms (round trip added per request).
 const PROFILES = [
