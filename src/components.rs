@@ -1,7 +1,8 @@
 //! Form widgets every page shares: a field's error line, the phone and code inputs
 //! with the send-code countdown, the password input with its checklist.
 
-use crate::domain::{PasswordChecklist, PhoneNumber};
+use crate::domain::pow::{self, PowChallenge, PowSolution};
+use crate::domain::{OtpPurpose, PasswordChecklist, PhoneNumber};
 use crate::error::ApiError;
 use crate::form::{Field, FieldErrors};
 use crate::i18n::{Lang, Msg};
@@ -154,6 +155,18 @@ pub fn SubmitButton(state: FormState, hydrated: Signal<bool>, lang: Lang, label:
     }
 }
 
+/// Shown only when scripts are off: sending an SMS code needs the proof of work the
+/// wasm solves (docs/DESIGN.md §2), so sign-up, SMS sign-in and reset cannot work.
+/// The text is set as inner HTML (a constant of the catalog): with scripts on, a
+/// `<noscript>` holds raw text, where the hydration markers of a text child would
+/// not be found.
+#[component]
+pub fn NeedsScripts(lang: Lang) -> Element {
+    rsx! {
+        noscript { class: "needs-scripts", dangerous_inner_html: Msg::NeedsScripts.text(lang) }
+    }
+}
+
 /// `true` once the wasm app has hydrated the page (never during server rendering).
 pub fn use_hydrated() -> Signal<bool> {
     let mut hydrated = use_signal(|| false);
@@ -170,13 +183,14 @@ pub fn invalid(msg: Option<Msg>) -> &'static str {
     }
 }
 
-/// The send-code button's state: the countdown, the notice after a send, and
-/// whether a send is running.
+/// The send-code button's state: the countdown, the notice after a send,
+/// whether a send is running, and how far its proof of work is (percent).
 #[derive(Clone, Copy, PartialEq)]
 pub struct CodeState {
     pub cooldown: Signal<u64>,
     pub notice: Signal<Option<Msg>>,
     pub sending: Signal<bool>,
+    pub progress: Signal<Option<u8>>,
 }
 
 /// `initial_cooldown`: seconds left from the server (a reload keeps counting).
@@ -185,6 +199,7 @@ pub fn use_code_state(initial_cooldown: u64) -> CodeState {
         cooldown: use_countdown(initial_cooldown),
         notice: use_signal(|| None),
         sending: use_signal(|| false),
+        progress: use_signal(|| None),
     }
 }
 
@@ -213,6 +228,51 @@ impl CodeState {
             }
         }
         self.sending.set(false);
+    }
+
+    /// [`Self::request`] for the public send-code functions (docs/DESIGN.md §2): asks
+    /// the server for a challenge for `purpose`, solves it here (the button shows
+    /// its progress), then calls `send` with the solution.
+    pub async fn request_with_pow<F, Fut>(
+        self,
+        purpose: OtpPurpose,
+        send: F,
+        form: FormState,
+        sent_notice: Msg,
+    ) where
+        F: FnOnce(Option<PowSolution>) -> Fut,
+        Fut: std::future::Future<Output = Result<CodeSent, ApiError>>,
+    {
+        let progress = self.progress;
+        let paid_send = async move {
+            let challenge = crate::register::pow_challenge(purpose).await?;
+            let nonce = solve_in_slices(&challenge, progress).await;
+            send(Some(PowSolution {
+                token: challenge.token,
+                nonce,
+            }))
+            .await
+        };
+        self.request(paid_send, form, sent_notice).await;
+    }
+}
+
+/// Searches for the challenge's nonce in slices of 4,096 hashes, yielding to the
+/// page between them and setting `progress` to the share of the expected work
+/// done (at most 99 %); `None` again when found.
+async fn solve_in_slices(challenge: &PowChallenge, mut progress: Signal<Option<u8>>) -> u64 {
+    const SLICE: u64 = 4_096;
+    let expected = pow::expected_tries(challenge.difficulty);
+    let mut from = 0;
+    loop {
+        if let Some(nonce) = pow::search(&challenge.token, challenge.difficulty, from, SLICE) {
+            progress.set(None);
+            return nonce;
+        }
+        from += SLICE;
+        progress.set(Some((from.saturating_mul(100) / expected).min(99) as u8));
+        #[cfg(feature = "web")]
+        gloo_timers::future::TimeoutFuture::new(0).await;
     }
 }
 
@@ -245,6 +305,7 @@ pub fn PhoneAndCode(
             cooldown: codes.cooldown,
             can_send: hydrated() && PhoneNumber::parse(&phone()).is_ok(),
             sending: (codes.sending)(),
+            progress: (codes.progress)(),
             notice: (codes.notice)(),
             on_send,
             on_edit: move |_| form.edited(Field::Code),
@@ -333,6 +394,9 @@ pub fn CodeInput(
     /// Whether a code may be requested now (valid number, hydrated, not sending).
     can_send: bool,
     sending: bool,
+    /// The proof of work's progress while a public send is being paid for.
+    #[props(default)]
+    progress: Option<u8>,
     notice: Option<Msg>,
     on_send: EventHandler<()>,
     on_edit: EventHandler<()>,
@@ -342,7 +406,9 @@ pub fn CodeInput(
 ) -> Element {
     let id = field.id();
     let field_label = label.unwrap_or_else(|| Msg::LabelCode.text(lang).to_owned());
-    let label = if sending {
+    let label = if let (true, Some(p)) = (sending, progress) {
+        Msg::PowSolving.format(lang, &[("p", &p.to_string())])
+    } else if sending {
         Msg::Sending.text(lang).to_owned()
     } else if cooldown() > 0 {
         Msg::ResendIn.format(lang, &[("n", &cooldown().to_string())])
@@ -387,7 +453,8 @@ pub fn CodeInput(
 }
 
 /// A password input with a show/hide toggle; `new_password` adds the live
-/// checklist of the rule and `autocomplete="new-password"`.
+/// checklist of the rule and `autocomplete="new-password"`. `phone` is what was
+/// typed in the form's number field, for the rule against carrying it.
 #[component]
 pub fn PasswordInput(
     value: Signal<String>,
@@ -398,9 +465,11 @@ pub fn PasswordInput(
     on_edit: EventHandler<()>,
     on_leave: EventHandler<()>,
     #[props(default = Field::Password)] field: Field,
+    #[props(default)] phone: Option<String>,
 ) -> Element {
     let mut shown = use_signal(|| false);
-    let checklist = PasswordChecklist::of(&value());
+    let phone = phone.and_then(|p| PhoneNumber::parse(&p).ok());
+    let checklist = PasswordChecklist::of(&value(), phone.as_ref());
     let id = field.id();
     let described = if new_password {
         format!("{id}-error {id}-rules")
@@ -440,6 +509,7 @@ pub fn PasswordInput(
                     Check { ok: checklist.length, text: Msg::CheckLength.text(lang) }
                     Check { ok: checklist.kinds, text: Msg::CheckKinds.text(lang) }
                     Check { ok: checklist.charset && !value().is_empty(), text: Msg::CheckCharset.text(lang) }
+                    Check { ok: checklist.uncommon, text: Msg::CheckUncommon.text(lang) }
                 }
             }
             FieldMessage { field, msg: error, lang }

@@ -241,9 +241,15 @@ mod tests {
         let errors = form.validate().unwrap_err();
         assert_eq!(errors.get(Field::CurrentPassword), Some(Msg::PasswordEmpty));
         assert_eq!(errors.get(Field::Password), Some(Msg::PasswordRule));
-        let ok = ChangePasswordForm {
+        let common = ChangePasswordForm {
             current_password: "anything".into(),
             password: "abc12345".into(),
+        };
+        let errors = common.validate().unwrap_err();
+        assert_eq!(errors.get(Field::Password), Some(Msg::PasswordCommon));
+        let ok = ChangePasswordForm {
+            current_password: "anything".into(),
+            password: "kqzv2345".into(),
         };
         assert!(ok.validate().is_ok());
     }

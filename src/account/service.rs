@@ -35,8 +35,14 @@ pub enum AccountError {
     Otp(Field, OtpRejected),
     #[error(transparent)]
     Send(#[from] SendError),
+    /// A send to the new number of a phone change failed.
+    #[error("sending to the new number: {0}")]
+    SendToNewPhone(SendError),
     #[error("the new number is the current one")]
     NewPhoneSame,
+    /// The new password carries the account's number (docs/DESIGN.md §1).
+    #[error("the new password carries the phone number")]
+    PasswordHasPhone,
     #[error("the new number has an account")]
     PhoneTaken,
     #[error("no such session of the account")]
@@ -69,7 +75,9 @@ impl AccountError {
             Self::Login(e) => e.into_api(lang),
             Self::Otp(field, r) => r.into_api_on(field, lang),
             Self::Send(e) => e.into_api(lang),
+            Self::SendToNewPhone(e) => e.into_api_on(Field::NewPhone, lang),
             Self::NewPhoneSame => ApiError::field(Field::NewPhone, Msg::NewPhoneSame, lang),
+            Self::PasswordHasPhone => ApiError::field(Field::Password, Msg::PasswordHasPhone, lang),
             Self::PhoneTaken => ApiError {
                 status: StatusCode::CONFLICT.as_u16(),
                 ..ApiError::field(Field::NewPhone, Msg::PhoneTaken, lang)
@@ -165,7 +173,8 @@ pub async fn set_marketing(
 /// keeping the one stored as `keep`. Returns how many sessions ended.
 ///
 /// Errors: [`AccountError::CurrentPasswordWrong`]; [`AccountError::Login`] when
-/// throttled; storage failures.
+/// throttled; [`AccountError::PasswordHasPhone`] (checked here: the page knows
+/// only the masked number); storage failures.
 pub async fn change_password(
     state: &AppState,
     caller: &Caller,
@@ -175,6 +184,8 @@ pub async fn change_password(
     keep: &[u8],
 ) -> Result<u64, AccountError> {
     confirm_password(state, caller, account, current).await?;
+    new.check_phone(&phone_of(state, account)?)
+        .map_err(|_| AccountError::PasswordHasPhone)?;
     let hash = state
         .hasher
         .hash(SecretString::from(new.expose_secret().to_owned()))
@@ -212,7 +223,7 @@ pub async fn send_code_to_own_phone(
 /// Sends a `change-phone` code to the number the account would move to. Whether
 /// that number has an account is not told here (only after its code verified).
 ///
-/// Errors: [`AccountError::NewPhoneSame`]; [`AccountError::Send`]; storage.
+/// Errors: [`AccountError::NewPhoneSame`]; [`AccountError::SendToNewPhone`] (a refused number on `new_phone`); storage.
 pub async fn send_code_to_new_phone(
     state: &AppState,
     caller: &Caller,
@@ -224,7 +235,9 @@ pub async fn send_code_to_new_phone(
         return Err(AccountError::NewPhoneSame);
     }
     let purpose = OtpPurpose::ChangePhone;
-    otp::send(state, caller, new_phone, purpose, lang, Delivery::Wait).await?;
+    otp::send(state, caller, new_phone, purpose, lang, Delivery::Wait)
+        .await
+        .map_err(AccountError::SendToNewPhone)?;
     Ok(())
 }
 

@@ -6,13 +6,14 @@ mod document;
 mod invitation_code;
 mod password;
 mod phone;
+pub mod pow;
 mod profile;
 mod sms_code;
 mod typed_input;
 
 pub use document::{check_document_text, DocumentKind, UnknownDocument, DOCUMENT_TEXT_MAX_BYTES};
 pub use invitation_code::{InvitationCode, InvitationMode};
-pub use password::{Password, PasswordChecklist};
+pub use password::{contains_phone, is_common_password, Password, PasswordChecklist};
 pub use phone::PhoneNumber;
 pub use profile::{CompanyName, ContactAddress, ContactEmail, Profile, RealName};
 pub use sms_code::{OtpPurpose, SmsCode};

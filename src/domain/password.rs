@@ -1,9 +1,35 @@
+use super::PhoneNumber;
 use crate::i18n::Msg;
 use secrecy::{ExposeSecret, SecretString};
 
+/// The common passwords refused (docs/DESIGN.md §1; NIST SP 800-63B §5.1.1.2): one per
+/// line, lower case, sorted by byte, each one the rest of the rule would accept. Built
+/// by `scripts/common_passwords.py` from zxcvbn's list of leaked passwords (MIT) and
+/// the habits of Chinese users (`5201314`, `woaini`, `qq123456`, pinyin surnames with
+/// digits, keyboard walks, repeated digits). About 11,400 entries, 117 KB raw.
+const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
+
+/// Whether `input`, lower-cased, is on the common-password list. A scan of the sorted
+/// list that stops at the first entry past `input`.
+pub fn is_common_password(input: &str) -> bool {
+    let lowered = input.to_ascii_lowercase();
+    COMMON_PASSWORDS
+        .lines()
+        .take_while(|entry| *entry <= lowered.as_str())
+        .any(|entry| entry == lowered)
+}
+
+/// Whether `input` carries the account's phone number: its last 8 digits (and so the
+/// whole 11) anywhere in the password (docs/DESIGN.md §1).
+pub fn contains_phone(input: &str, phone: &PhoneNumber) -> bool {
+    input.contains(&phone.as_str()[3..])
+}
+
 /// A password that meets the sign-up rule (docs/DESIGN.md §1): 8–16 characters, each a
 /// printable ASCII character other than space (letter, digit or ASCII punctuation),
-/// with at least two of the three kinds. Nothing is ever truncated.
+/// with at least two of the three kinds, not on the common-password list
+/// ([`is_common_password`]) and, where the account's number is known, not carrying it
+/// ([`contains_phone`]). Nothing is ever truncated.
 ///
 /// Held as a [`SecretString`]: `Debug` prints no characters.
 #[derive(Debug, Clone)]
@@ -18,6 +44,8 @@ pub struct PasswordChecklist {
     pub kinds: bool,
     /// No character outside printable ASCII (no space, no Chinese, no emoji).
     pub charset: bool,
+    /// Something typed, not a common password and not carrying the phone number.
+    pub uncommon: bool,
 }
 
 impl PasswordChecklist {
@@ -26,8 +54,9 @@ impl PasswordChecklist {
     /// Longest allowed password, in characters.
     pub const MAX: usize = 16;
 
-    /// Checks each part of the rule on what was typed so far.
-    pub fn of(input: &str) -> Self {
+    /// Checks each part of the rule on what was typed so far; `phone` is the number
+    /// the account has or will have, when the page knows it.
+    pub fn of(input: &str, phone: Option<&PhoneNumber>) -> Self {
         let length = (Self::MIN..=Self::MAX).contains(&input.chars().count());
         let charset = input.chars().all(|c| c.is_ascii_graphic());
         let kinds = [
@@ -39,31 +68,60 @@ impl PasswordChecklist {
         .filter(|present| *present)
         .count()
             >= 2;
+        let uncommon = !input.is_empty()
+            && !is_common_password(input)
+            && !phone.is_some_and(|p| contains_phone(input, p));
         Self {
             length,
             kinds,
             charset,
+            uncommon,
         }
     }
 
     /// Whether the whole rule is met.
     pub fn passes(self) -> bool {
-        self.length && self.kinds && self.charset
+        self.length && self.kinds && self.charset && self.uncommon
     }
 }
 
 impl Password {
-    /// Parses a new password.
+    /// Parses a new password where the account's number is not known (the account
+    /// center knows only the masked number: the server checks it with
+    /// [`Self::check_phone`]).
     ///
-    /// Errors: [`Msg::PasswordEmpty`] when empty, [`Msg::PasswordRule`] when any part of
-    /// the rule fails.
+    /// Errors: [`Msg::PasswordEmpty`] when empty, [`Msg::PasswordRule`] when length,
+    /// kinds or characters fail, [`Msg::PasswordCommon`] for a common password.
     pub fn parse(input: &str) -> Result<Self, Msg> {
+        let checklist = PasswordChecklist::of(input, None);
         if input.is_empty() {
             Err(Msg::PasswordEmpty)
-        } else if PasswordChecklist::of(input).passes() {
-            Ok(Self(SecretString::from(input.to_owned())))
-        } else {
+        } else if !(checklist.length && checklist.kinds && checklist.charset) {
             Err(Msg::PasswordRule)
+        } else if !checklist.uncommon {
+            Err(Msg::PasswordCommon)
+        } else {
+            Ok(Self(SecretString::from(input.to_owned())))
+        }
+    }
+
+    /// Parses a new password for the account of `phone` (sign-up, reset).
+    ///
+    /// Errors: as [`Self::parse`], then [`Msg::PasswordHasPhone`].
+    pub fn parse_for(input: &str, phone: Option<&PhoneNumber>) -> Result<Self, Msg> {
+        let password = Self::parse(input)?;
+        match phone {
+            Some(phone) => password.check_phone(phone).map(|()| password),
+            None => Ok(password),
+        }
+    }
+
+    /// Errors: [`Msg::PasswordHasPhone`] when the password carries `phone`.
+    pub fn check_phone(&self, phone: &PhoneNumber) -> Result<(), Msg> {
+        if contains_phone(self.expose_secret(), phone) {
+            Err(Msg::PasswordHasPhone)
+        } else {
+            Ok(())
         }
     }
 
@@ -83,8 +141,8 @@ mod tests {
 
     #[test]
     fn length_boundaries() {
-        assert!(!accepted("abc1234")); // 7
-        assert!(accepted("abcd1234")); // 8
+        assert!(!accepted("kqzv123")); // 7
+        assert!(accepted("kqzv1234")); // 8
         assert!(accepted("abcdefgh12345678")); // 16
         assert!(!accepted("abcdefgh123456789")); // 17
         assert_eq!(
@@ -95,9 +153,9 @@ mod tests {
 
     #[test]
     fn every_pair_of_kinds_is_enough() {
-        assert!(accepted("abcd1234")); // letter + digit
-        assert!(accepted("abcd!@#$")); // letter + symbol
-        assert!(accepted("1234!@#$")); // digit + symbol
+        assert!(accepted("kqzv1234")); // letter + digit
+        assert!(accepted("kqzv!@#$")); // letter + symbol
+        assert!(accepted("1739!@#$")); // digit + symbol
         assert!(accepted("Ab1!Ab1!")); // all three
     }
 
@@ -111,11 +169,11 @@ mod tests {
 
     #[test]
     fn spaces_and_non_ascii_are_refused() {
-        assert!(!accepted("abcd 1234"));
-        assert!(!accepted("密码abcd1234"));
-        assert!(!accepted("abcd1234😀"));
-        assert!(!accepted("abcd1234\t"));
-        assert!(!PasswordChecklist::of("abcd 1234").charset);
+        assert!(!accepted("kqzv 1234"));
+        assert!(!accepted("密码kqzv1234"));
+        assert!(!accepted("kqzv1234😀"));
+        assert!(!accepted("kqzv1234\t"));
+        assert!(!PasswordChecklist::of("kqzv 1234", None).charset);
     }
 
     #[test]
@@ -125,16 +183,91 @@ mod tests {
 
     #[test]
     fn checklist_reports_each_part() {
-        let c = PasswordChecklist::of("abc");
-        assert!(!c.length && !c.kinds && c.charset);
-        let c = PasswordChecklist::of("abc1");
+        let c = PasswordChecklist::of("abc", None);
+        assert!(!c.length && !c.kinds && c.charset && c.uncommon);
+        let c = PasswordChecklist::of("abc1", None);
         assert!(!c.length && c.kinds && c.charset);
-        assert!(PasswordChecklist::of("abcd1234").passes());
+        assert!(PasswordChecklist::of("kqzv1234", None).passes());
+        assert!(!PasswordChecklist::of("", None).uncommon);
+        let c = PasswordChecklist::of("qq123456", None);
+        assert!(c.length && c.kinds && c.charset && !c.uncommon && !c.passes());
+    }
+
+    #[test]
+    fn common_passwords_are_refused_in_any_case() {
+        for p in [
+            "abcd1234",
+            "Abcd1234",
+            "password1",
+            "P@ssw0rd",
+            "qq123456",
+            "1qaz2wsx",
+            "1QAZ2WSX",
+            "1q2w3e4r",
+            "qwer1234",
+            "woaini1314",
+            "5201314a",
+            "a5201314",
+            "wang123456",
+            "123456zhang",
+            "88888888a",
+            "111111111a",
+            "1qaz@wsx",
+        ] {
+            assert_eq!(Password::parse(p).unwrap_err(), Msg::PasswordCommon, "{p}");
+        }
+        // The first and last entries of the sorted list are found.
+        let first = COMMON_PASSWORDS.lines().next().unwrap();
+        let last = COMMON_PASSWORDS.lines().last().unwrap();
+        assert!(is_common_password(first) && is_common_password(last));
+        assert!(!is_common_password("kqzv1234") && !is_common_password(""));
+    }
+
+    #[test]
+    fn the_list_is_sorted_lower_case_and_within_the_rule() {
+        let entries: Vec<&str> = COMMON_PASSWORDS.lines().collect();
+        assert!(entries.len() > 10_000);
+        assert!(
+            entries.windows(2).all(|w| w[0] < w[1]),
+            "sorted, no repeats"
+        );
+        for e in entries {
+            let c = PasswordChecklist::of(e, None);
+            assert!(c.length && c.kinds && c.charset, "{e}");
+            assert_eq!(e, e.to_ascii_lowercase());
+        }
+    }
+
+    #[test]
+    fn the_phone_number_or_its_last_8_digits_are_refused() {
+        let phone = PhoneNumber::parse("13812345678").unwrap();
+        for p in [
+            "a13812345678",
+            "12345678kq!",
+            "kq!12345678",
+            "Zz13812345678!",
+        ] {
+            assert_eq!(
+                Password::parse_for(p, Some(&phone)).unwrap_err(),
+                Msg::PasswordHasPhone,
+                "{p}"
+            );
+            assert!(!PasswordChecklist::of(p, Some(&phone)).uncommon);
+        }
+        // Seven of its digits, or another number, are fine.
+        assert!(Password::parse_for("kq!2345678", Some(&phone)).is_ok());
+        assert!(Password::parse_for("a13912345679", Some(&phone)).is_ok());
+        assert!(Password::parse_for("a13812345678", None).is_ok());
+        // The list is checked first: a common password gets its own message.
+        assert_eq!(
+            Password::parse_for("qq123456", Some(&phone)).unwrap_err(),
+            Msg::PasswordCommon
+        );
     }
 
     #[test]
     fn debug_hides_the_password() {
-        let p = Password::parse("abcd1234").unwrap();
-        assert!(!format!("{p:?}").contains("abcd"));
+        let p = Password::parse("kqzv1234").unwrap();
+        assert!(!format!("{p:?}").contains("kqzv"));
     }
 }

@@ -120,6 +120,8 @@ pub enum Msg {
     CodeInvalid,
     PasswordEmpty,
     PasswordRule,
+    PasswordCommon,
+    PasswordHasPhone,
     InvitationIncorrect,
     ConsentRequired,
     // Outcomes the server reports (docs/DESIGN.md §1–2).
@@ -134,6 +136,10 @@ pub enum Msg {
     SendGlobalCap,
     PhoneTaken,
     SmsFailed,
+    PowFailed,
+    /// The SMS provider said the number cannot receive messages (invalid, or on a
+    /// do-not-disturb list).
+    SmsNumberRejected,
     CodeSent,
     SmsText,
     SessionRequired,
@@ -158,6 +164,8 @@ pub enum Msg {
     SendCode,
     ResendIn,
     Sending,
+    PowSolving,
+    NeedsScripts,
     LabelPassword,
     PlaceholderPassword,
     ShowPassword,
@@ -165,6 +173,7 @@ pub enum Msg {
     CheckLength,
     CheckKinds,
     CheckCharset,
+    CheckUncommon,
     LabelInvitation,
     InvitationOptional,
     PlaceholderInvitation,

@@ -42,13 +42,17 @@ pub async fn login_with_password(form: PasswordLoginForm) -> Result<SignedIn, Ap
 /// `POST /api/login/code/send`: a sign-in code. The same answer, cooldown and caps
 /// whether or not the number has an account; nothing is sent to one without.
 ///
-/// Errors: 422 bad phone; 429 rate limits; 502 SMS provider failure.
+/// Errors: 422 bad phone; 403 no valid proof of work; 429 rate limits; 502 SMS
+/// provider failure.
 #[post("/api/login/code/send", ctx: crate::server::http::context::RequestContext)]
 pub async fn send_login_code(form: SendCodeForm) -> Result<CodeSent, ApiError> {
     let phone = form
         .validate()
         .map_err(|e| ApiError::invalid(e, ctx.lang))?;
     let purpose = crate::domain::OtpPurpose::Login;
+    let solution = form.pow.as_ref();
+    crate::server::otp::pow::require(&ctx.state, &ctx.visitor(), purpose, solution, ctx.lang)
+        .await?;
     super::service::send_code(&ctx.state, &ctx.visitor(), &phone, purpose, ctx.lang)
         .await
         .map_err(|e| e.into_api(ctx.lang))?;
@@ -72,13 +76,17 @@ pub async fn login_with_code(form: CodeLoginForm) -> Result<SignedIn, ApiError> 
     signed_in(&ctx, account, &phone).await
 }
 
-/// `POST /api/reset/code/send`: a reset code, answered like a sign-in code.
+/// `POST /api/reset/code/send`: a reset code, answered like a sign-in code (a
+/// proof of work required the same way).
 #[post("/api/reset/code/send", ctx: crate::server::http::context::RequestContext)]
 pub async fn send_reset_code(form: SendCodeForm) -> Result<CodeSent, ApiError> {
     let phone = form
         .validate()
         .map_err(|e| ApiError::invalid(e, ctx.lang))?;
     let purpose = crate::domain::OtpPurpose::Reset;
+    let solution = form.pow.as_ref();
+    crate::server::otp::pow::require(&ctx.state, &ctx.visitor(), purpose, solution, ctx.lang)
+        .await?;
     super::service::send_code(&ctx.state, &ctx.visitor(), &phone, purpose, ctx.lang)
         .await
         .map_err(|e| e.into_api(ctx.lang))?;

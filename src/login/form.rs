@@ -87,7 +87,10 @@ impl ResetForm {
         let mut errors = FieldErrors::default();
         let phone = errors.check(Field::Phone, PhoneNumber::parse(&self.phone));
         let code = errors.check(Field::Code, SmsCode::parse(&self.code));
-        let password = errors.check(Field::Password, Password::parse(&self.password));
+        let password = errors.check(
+            Field::Password,
+            Password::parse_for(&self.password, phone.as_ref()),
+        );
         match (phone, code, password) {
             (Some(phone), Some(code), Some(password)) => Ok((phone, code, password)),
             _ => Err(errors),

@@ -6,9 +6,10 @@ use super::api::{
 use super::form::{safe_next, CodeLoginForm, PasswordLoginForm, ResetForm};
 use crate::app::{use_lang, Route};
 use crate::components::{
-    take_form_values, use_code_state, use_form_state, use_hydrated, Outcome, PasswordInput,
-    PhoneAndCode, PhoneInput, SubmitButton,
+    take_form_values, use_code_state, use_form_state, use_hydrated, NeedsScripts, Outcome,
+    PasswordInput, PhoneAndCode, PhoneInput, SubmitButton,
 };
+use crate::domain::OtpPurpose;
 use crate::form::{Field, FieldErrors};
 use crate::i18n::Msg;
 use crate::register::SendCodeForm;
@@ -136,6 +137,7 @@ pub fn LoginPage(next: String) -> Element {
                 {tab(Method::Password, Msg::TabPassword, "tab-password")}
                 {tab(Method::Code, Msg::TabCode, "tab-code")}
             }
+            NeedsScripts { lang: l }
             form { novalidate: true, onsubmit: submit,
                 if method() == Method::Password {
                     PhoneInput {
@@ -168,8 +170,10 @@ pub fn LoginPage(next: String) -> Element {
                         codes,
                         hydrated,
                         on_send: move |_| {
-                            spawn(codes.request(
-                                send_login_code(SendCodeForm { phone: phone() }),
+                            let phone = phone();
+                            spawn(codes.request_with_pow(
+                                OtpPurpose::Login,
+                                move |pow| send_login_code(SendCodeForm { phone, pow }),
                                 state,
                                 Msg::CodeSentIfAccount,
                             ));
@@ -237,6 +241,7 @@ pub fn ResetPasswordPage() -> Element {
             p { class: "subtitle",
                 Link { to: Route::Login { next: String::new() }, {Msg::BackToLogin.text(l)} }
             }
+            NeedsScripts { lang: l }
             form { novalidate: true, onsubmit: submit,
                 PhoneAndCode {
                     phone,
@@ -248,8 +253,10 @@ pub fn ResetPasswordPage() -> Element {
                     codes,
                     hydrated,
                     on_send: move |_| {
-                        spawn(codes.request(
-                            send_reset_code(SendCodeForm { phone: phone() }),
+                        let phone = phone();
+                        spawn(codes.request_with_pow(
+                            OtpPurpose::Reset,
+                            move |pow| send_reset_code(SendCodeForm { phone, pow }),
                             state,
                             Msg::CodeSentIfAccount,
                         ));
@@ -261,6 +268,7 @@ pub fn ResetPasswordPage() -> Element {
                     lang: l,
                     label: Msg::LabelNewPassword,
                     new_password: true,
+                    phone: phone(),
                     on_edit: move |_| state.edited(Field::Password),
                     on_leave: move |_| state.touch(Field::Password),
                 }

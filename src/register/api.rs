@@ -3,6 +3,8 @@
 
 use super::form::{RegisterForm, SendCodeForm};
 use super::types::{CodeSent, RegisterStatus, Registered};
+use crate::domain::pow::PowChallenge;
+use crate::domain::OtpPurpose;
 use crate::error::ApiError;
 use dioxus::prelude::*;
 
@@ -15,15 +17,40 @@ fn session_failed(lang: crate::i18n::Lang) -> impl Fn(tower_sessions::session::E
     move |e| super::service::RegisterError::Unexpected(e.into()).into_api(lang)
 }
 
+/// `POST /api/pow/challenge`: a proof-of-work challenge for one public send-code
+/// request of `purpose` (`register`, `login` or `reset`) from this client, valid
+/// five minutes (src/server/otp/pow.rs).
+///
+/// Errors: 422 [`crate::i18n::Msg::PowFailed`] for another purpose; 500 storage.
+#[post("/api/pow/challenge", ctx: crate::server::http::context::RequestContext)]
+pub async fn pow_challenge(purpose: OtpPurpose) -> Result<PowChallenge, ApiError> {
+    use crate::server::otp::{pow, SendError};
+    if !matches!(
+        purpose,
+        OtpPurpose::Register | OtpPurpose::Login | OtpPurpose::Reset
+    ) {
+        let status = dioxus::fullstack::StatusCode::UNPROCESSABLE_ENTITY;
+        return Err(ApiError::new(status, crate::i18n::Msg::PowFailed, ctx.lang));
+    }
+    pow::issue(&ctx.state, &ctx.visitor(), purpose)
+        .await
+        .map_err(|e| SendError::Unexpected(e).into_api(ctx.lang))
+}
+
 /// `POST /api/register/code`: sends a sign-up code.
 ///
-/// Errors: 422 bad phone; 429 cooldown (with seconds left), hourly, daily, per-IP or
-/// global cap; 502 the SMS could not be sent (no cooldown started).
+/// Errors: 422 bad phone; 403 no valid proof of work ([`pow_challenge`]); 429
+/// cooldown (with seconds left), hourly, daily, per-IP or global cap; 502 the SMS
+/// could not be sent (no cooldown started).
 #[post("/api/register/code", ctx: crate::server::http::context::RequestContext)]
 pub async fn send_register_code(form: SendCodeForm) -> Result<CodeSent, ApiError> {
     let phone = form
         .validate()
         .map_err(|e| ApiError::invalid(e, ctx.lang))?;
+    let purpose = crate::domain::OtpPurpose::Register;
+    let solution = form.pow.as_ref();
+    crate::server::otp::pow::require(&ctx.state, &ctx.visitor(), purpose, solution, ctx.lang)
+        .await?;
     super::service::send_code(&ctx.state, &ctx.visitor(), &phone, ctx.lang)
         .await
         .map_err(|e| e.into_api(ctx.lang))?;

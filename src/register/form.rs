@@ -1,6 +1,7 @@
 //! The sign-up form's payloads and their `validate()` (docs/DESIGN.md §1), run by the page
 //! as the user types and by the server functions on every request.
 
+use crate::domain::pow::PowSolution;
 use crate::domain::DocumentKind;
 use crate::domain::{InvitationCode, InvitationMode, Password, PhoneNumber, SmsCode};
 use crate::form::{Field, FieldErrors};
@@ -11,6 +12,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SendCodeForm {
     pub phone: String,
+    /// The solved challenge the public send-code functions require (docs/DESIGN.md
+    /// §2); the account center's, behind a session, take none.
+    #[serde(default)]
+    pub pow: Option<PowSolution>,
 }
 
 impl SendCodeForm {
@@ -84,7 +89,10 @@ impl RegisterForm {
         let mut errors = FieldErrors::default();
         let phone = errors.check(Field::Phone, PhoneNumber::parse(&self.phone));
         let code = errors.check(Field::Code, SmsCode::parse(&self.code));
-        let password = errors.check(Field::Password, Password::parse(&self.password));
+        let password = errors.check(
+            Field::Password,
+            Password::parse_for(&self.password, phone.as_ref()),
+        );
         let invitation = match mode {
             InvitationMode::Off => Some(None),
             InvitationMode::Optional if self.invitation.trim().is_empty() => Some(None),
@@ -125,7 +133,7 @@ mod tests {
         RegisterForm {
             phone: "138 0013 8000".into(),
             code: "123456".into(),
-            password: "abcd1234".into(),
+            password: "kqzv1234".into(),
             invitation: String::new(),
             consent: true,
             marketing: false,
@@ -197,6 +205,6 @@ mod tests {
 
     #[test]
     fn debug_hides_the_password() {
-        assert!(!format!("{:?}", form()).contains("abcd1234"));
+        assert!(!format!("{:?}", form()).contains("kqzv1234"));
     }
 }

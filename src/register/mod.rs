@@ -10,7 +10,7 @@ mod page;
 pub mod service;
 mod types;
 
-pub use api::{register, register_status, send_register_code};
+pub use api::{pow_challenge, register, register_status, send_register_code};
 pub use form::{NewAccount, RegisterForm, SendCodeForm};
 pub use page::RegisterPage;
 pub use types::{CodeSent, RegisterStatus, Registered};

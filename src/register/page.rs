@@ -5,10 +5,10 @@ use super::api::{register, register_status, send_register_code};
 use super::form::{RegisterForm, SendCodeForm};
 use crate::app::{use_lang, use_site, Route};
 use crate::components::{
-    invalid, take_form_values, use_code_state, use_form_state, use_hydrated, FieldMessage, Outcome,
-    PasswordInput, PhoneAndCode, SubmitButton,
+    invalid, take_form_values, use_code_state, use_form_state, use_hydrated, FieldMessage,
+    NeedsScripts, Outcome, PasswordInput, PhoneAndCode, SubmitButton,
 };
-use crate::domain::InvitationMode;
+use crate::domain::{InvitationMode, OtpPurpose};
 use crate::form::Field;
 use crate::i18n::Msg;
 use crate::legal::{DocumentKind, LegalDialog};
@@ -121,6 +121,7 @@ pub fn RegisterPage() -> Element {
                 " "
                 Link { to: Route::Login { next: String::new() }, {Msg::LogIn.text(l)} }
             }
+            NeedsScripts { lang: l }
             form {
                 novalidate: true,
                 "aria-busy": if (state.busy)() { "true" } else { "false" },
@@ -136,8 +137,10 @@ pub fn RegisterPage() -> Element {
                     codes,
                     hydrated,
                     on_send: move |_| {
-                        spawn(codes.request(
-                            send_register_code(SendCodeForm { phone: phone() }),
+                        let phone = phone();
+                        spawn(codes.request_with_pow(
+                            OtpPurpose::Register,
+                            move |pow| send_register_code(SendCodeForm { phone, pow }),
                             state,
                             Msg::CodeSent,
                         ));
@@ -149,6 +152,7 @@ pub fn RegisterPage() -> Element {
                     lang: l,
                     label: Msg::LabelPassword,
                     new_password: true,
+                    phone: phone(),
                     on_edit: move |_| state.edited(Field::Password),
                     on_leave: move |_| state.touch(Field::Password),
                 }

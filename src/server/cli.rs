@@ -15,7 +15,9 @@ use crate::server::db::accounts::AccountId;
 use crate::server::db::Db;
 use crate::server::hashing::{HashCost, PasswordHasher};
 use crate::server::otp::rules::SendLimits;
-use crate::server::sms::{DevOutbox, SmsProvider, Webhook};
+use crate::server::sms::{
+    Aliyun, AliyunConfig, DevOutbox, SmsProvider, Templates, Tencent, TencentConfig, Webhook,
+};
 use crate::server::state::{AppState, Inner};
 use anyhow::{bail, Context};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -290,6 +292,16 @@ async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// The configured vendor template ids by purpose (`GATEHOUSE_SMS_TEMPLATE_*`).
+fn sms_templates(settings: &Settings) -> Templates {
+    Templates::new(
+        settings
+            .sms_templates()
+            .into_iter()
+            .map(|(purpose, _, id)| (purpose, id)),
+    )
+}
+
 /// Opens everything the app needs: storage (migrated), keys, hasher, SMS provider.
 ///
 /// Errors: unreadable database or key, or a development-only part in production.
@@ -336,6 +348,33 @@ pub async fn open_state(
                 std::time::Duration::from_secs(settings.sms_webhook_timeout_seconds.into()),
             )?)
         }
+        SmsProviderKind::Aliyun => Arc::new(Aliyun::new(AliyunConfig {
+            endpoint: settings.sms_aliyun_endpoint.clone(),
+            access_key_id: settings
+                .sms_aliyun_access_key_id
+                .clone()
+                .unwrap_or_default(),
+            access_key_secret: settings
+                .sms_aliyun_access_key_secret
+                .clone()
+                .unwrap_or_else(|| secrecy::SecretString::from(String::new())),
+            sign_name: settings.sms_sign_name.clone().unwrap_or_default(),
+            templates: sms_templates(&settings),
+            timeout: std::time::Duration::from_secs(settings.sms_timeout_seconds.into()),
+        })?),
+        SmsProviderKind::Tencent => Arc::new(Tencent::new(TencentConfig {
+            endpoint: settings.sms_tencent_endpoint.clone(),
+            region: settings.sms_tencent_region.clone(),
+            secret_id: settings.sms_tencent_secret_id.clone().unwrap_or_default(),
+            secret_key: settings
+                .sms_tencent_secret_key
+                .clone()
+                .unwrap_or_else(|| secrecy::SecretString::from(String::new())),
+            sdk_app_id: settings.sms_tencent_sdk_app_id.clone().unwrap_or_default(),
+            sign_name: settings.sms_sign_name.clone().unwrap_or_default(),
+            templates: sms_templates(&settings),
+            timeout: std::time::Duration::from_secs(settings.sms_timeout_seconds.into()),
+        })?),
     };
     let hasher = PasswordHasher::new(cost, settings.hash_permits())?;
     let random: String = (0..24)

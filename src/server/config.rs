@@ -28,8 +28,26 @@ pub enum SmsProviderKind {
     #[default]
     Development,
     /// POSTs each message to `sms_webhook_url`, signed with `sms_webhook_secret`
-    /// (see `sms::Webhook`): the production provider.
+    /// (see `sms::Webhook`).
     Webhook,
+    /// Alibaba Cloud SMS `SendSms` (see `sms::Aliyun`): `sms_aliyun_*`, the sign name
+    /// and the code templates.
+    Aliyun,
+    /// Tencent Cloud SMS `SendSms` (see `sms::Tencent`): `sms_tencent_*`, the sign
+    /// name and the code templates.
+    Tencent,
+}
+
+impl SmsProviderKind {
+    /// The value of `GATEHOUSE_SMS_PROVIDER` that selects it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Development => "development",
+            Self::Webhook => "webhook",
+            Self::Aliyun => "aliyun",
+            Self::Tencent => "tencent",
+        }
+    }
 }
 
 /// Every setting, after layering. Field `x` is set by `GATEHOUSE_X` or by `x` in the file.
@@ -70,6 +88,50 @@ pub struct Settings {
     pub sms_webhook_secret: Option<SecretString>,
     /// Seconds the webhook may take before the send counts as failed.
     pub sms_webhook_timeout_seconds: u32,
+    /// Seconds the Alibaba Cloud or Tencent Cloud API may take before the send
+    /// counts as failed (not sent, no cooldown).
+    pub sms_timeout_seconds: u32,
+    /// Alibaba Cloud AccessKey ID (RAM user with `AliyunDysmsFullAccess` or a
+    /// `dysms:SendSms` policy).
+    pub sms_aliyun_access_key_id: Option<String>,
+    /// Alibaba Cloud AccessKey secret.
+    #[serde(skip_serializing)]
+    pub sms_aliyun_access_key_secret: Option<SecretString>,
+    /// Alibaba Cloud SMS endpoint, `scheme://host[:port]`; `https://` in production.
+    pub sms_aliyun_endpoint: String,
+    /// Tencent Cloud SecretId.
+    pub sms_tencent_secret_id: Option<String>,
+    /// Tencent Cloud SecretKey.
+    #[serde(skip_serializing)]
+    pub sms_tencent_secret_key: Option<SecretString>,
+    /// Tencent Cloud SMS application id (`SmsSdkAppId`, e.g. `1400006666`).
+    pub sms_tencent_sdk_app_id: Option<String>,
+    /// Tencent Cloud region of the API (`X-TC-Region`).
+    pub sms_tencent_region: String,
+    /// Tencent Cloud SMS endpoint, `scheme://host[:port]`; `https://` in production.
+    pub sms_tencent_endpoint: String,
+    /// The approved SMS sign name (签名), e.g. `示例云`; required by `aliyun` and
+    /// `tencent`.
+    pub sms_sign_name: Option<String>,
+    /// Vendor template id of `register` codes (Aliyun `SMS_…`, Tencent a number);
+    /// the code templates are required by `aliyun` and `tencent`.
+    pub sms_template_register: Option<String>,
+    /// Template id of `login` codes.
+    pub sms_template_login: Option<String>,
+    /// Template id of `reset` codes.
+    pub sms_template_reset: Option<String>,
+    /// Template id of `change-phone` codes.
+    pub sms_template_change_phone: Option<String>,
+    /// Template id of `delete` codes.
+    pub sms_template_delete: Option<String>,
+    /// Template id of `admin-confirm` codes.
+    pub sms_template_admin_confirm: Option<String>,
+    /// Template id of the "password changed" notice; unset: the notice is not sent.
+    pub sms_template_password_changed: Option<String>,
+    /// Template id of the "phone number changed" notice; unset: not sent.
+    pub sms_template_phone_changed: Option<String>,
+    /// Template id of the "sign-in from a new browser" notice; unset: not sent.
+    pub sms_template_new_browser: Option<String>,
     /// Reverse proxies whose `X-Forwarded-For` is believed, comma-separated addresses
     /// or CIDR blocks (`10.0.0.0/8, ::1`). Empty: the client IP is the socket's peer.
     pub trusted_proxies: String,
@@ -77,6 +139,13 @@ pub struct Settings {
     pub sms_ip_hourly: u32,
     /// Codes sent in total per rolling hour.
     pub sms_global_hourly: u32,
+    /// The proof of work before a public send-code request, in leading zero bits of
+    /// SHA-256 (about 2^n hashes; src/server/otp/pow.rs): 0 to 28, default 16.
+    pub pow_difficulty: u8,
+    /// The difficulty once the client's sends in the last hour reach half of
+    /// `sms_ip_hourly` or all sends half of `sms_global_hourly`; at least
+    /// `pow_difficulty`, at most 28, default 20.
+    pub pow_raised_difficulty: u8,
     /// Failed sign-ins per client IP per rolling hour.
     pub login_ip_hourly: u32,
     /// Concurrent argon2 hashes (each holds 19 MiB); default: the number of cores.
@@ -114,9 +183,30 @@ impl Default for Settings {
             sms_webhook_url: None,
             sms_webhook_secret: None,
             sms_webhook_timeout_seconds: 5,
+            sms_timeout_seconds: 5,
+            sms_aliyun_access_key_id: None,
+            sms_aliyun_access_key_secret: None,
+            sms_aliyun_endpoint: "https://dysmsapi.aliyuncs.com".into(),
+            sms_tencent_secret_id: None,
+            sms_tencent_secret_key: None,
+            sms_tencent_sdk_app_id: None,
+            sms_tencent_region: "ap-guangzhou".into(),
+            sms_tencent_endpoint: "https://sms.tencentcloudapi.com".into(),
+            sms_sign_name: None,
+            sms_template_register: None,
+            sms_template_login: None,
+            sms_template_reset: None,
+            sms_template_change_phone: None,
+            sms_template_delete: None,
+            sms_template_admin_confirm: None,
+            sms_template_password_changed: None,
+            sms_template_phone_changed: None,
+            sms_template_new_browser: None,
             trusted_proxies: String::new(),
             sms_ip_hourly: 30,
             sms_global_hourly: 2000,
+            pow_difficulty: 16,
+            pow_raised_difficulty: 20,
             login_ip_hourly: 100,
             hash_permits: None,
             session_idle_minutes: 30,
@@ -142,7 +232,7 @@ pub enum ConfigError {
 
 impl Settings {
     /// Every setting's key; `GATEHOUSE_` + the upper-case key is its variable.
-    pub const KEYS: [&'static str; 25] = [
+    pub const KEYS: [&'static str; 46] = [
         "mode",
         "public_url",
         "brand",
@@ -158,9 +248,30 @@ impl Settings {
         "sms_webhook_url",
         "sms_webhook_secret",
         "sms_webhook_timeout_seconds",
+        "sms_timeout_seconds",
+        "sms_aliyun_access_key_id",
+        "sms_aliyun_access_key_secret",
+        "sms_aliyun_endpoint",
+        "sms_tencent_secret_id",
+        "sms_tencent_secret_key",
+        "sms_tencent_sdk_app_id",
+        "sms_tencent_region",
+        "sms_tencent_endpoint",
+        "sms_sign_name",
+        "sms_template_register",
+        "sms_template_login",
+        "sms_template_reset",
+        "sms_template_change_phone",
+        "sms_template_delete",
+        "sms_template_admin_confirm",
+        "sms_template_password_changed",
+        "sms_template_phone_changed",
+        "sms_template_new_browser",
         "trusted_proxies",
         "sms_ip_hourly",
         "sms_global_hourly",
+        "pow_difficulty",
+        "pow_raised_difficulty",
         "login_ip_hourly",
         "hash_permits",
         "session_idle_minutes",
@@ -275,6 +386,9 @@ impl Settings {
                 return invalid("GATEHOUSE_SMS_WEBHOOK_TIMEOUT_SECONDS", "must be 1 to 60");
             }
         }
+        if let Some((setting, reason)) = self.vendor_problem() {
+            return invalid(setting, &reason);
+        }
         if self.legal_notice_days > 365 {
             return invalid("GATEHOUSE_LEGAL_NOTICE_DAYS", "must be 0 to 365");
         }
@@ -284,6 +398,16 @@ impl Settings {
         }
         if self.hash_permits == Some(0) {
             return invalid("GATEHOUSE_HASH_PERMITS", "must be at least 1");
+        }
+        let max = crate::domain::pow::MAX_DIFFICULTY;
+        if self.pow_difficulty > max {
+            return invalid("GATEHOUSE_POW_DIFFICULTY", "must be 0 to 28 (bits)");
+        }
+        if !(self.pow_difficulty..=max).contains(&self.pow_raised_difficulty) {
+            return invalid(
+                "GATEHOUSE_POW_RAISED_DIFFICULTY",
+                "must be GATEHOUSE_POW_DIFFICULTY to 28 (bits)",
+            );
         }
         if self.session_idle_minutes == 0 || self.session_absolute_hours == 0 {
             return invalid(
@@ -318,6 +442,132 @@ impl Settings {
             }
         }
         Ok(())
+    }
+
+    /// What stops the chosen Alibaba Cloud or Tencent Cloud provider: the setting
+    /// and why. Keys, sign name and every code template are required; the endpoint
+    /// is an origin, `https://` in production.
+    fn vendor_problem(&self) -> Option<(&'static str, String)> {
+        use secrecy::ExposeSecret;
+        let missing = |value: Option<&str>| value.is_none_or(|v| v.trim().is_empty());
+        let secret_missing =
+            |value: &Option<SecretString>| missing(value.as_ref().map(|s| s.expose_secret()));
+        let required: Vec<(&'static str, bool)> = match self.sms_provider {
+            SmsProviderKind::Aliyun => vec![
+                (
+                    "GATEHOUSE_SMS_ALIYUN_ACCESS_KEY_ID",
+                    missing(self.sms_aliyun_access_key_id.as_deref()),
+                ),
+                (
+                    "GATEHOUSE_SMS_ALIYUN_ACCESS_KEY_SECRET",
+                    secret_missing(&self.sms_aliyun_access_key_secret),
+                ),
+            ],
+            SmsProviderKind::Tencent => vec![
+                (
+                    "GATEHOUSE_SMS_TENCENT_SECRET_ID",
+                    missing(self.sms_tencent_secret_id.as_deref()),
+                ),
+                (
+                    "GATEHOUSE_SMS_TENCENT_SECRET_KEY",
+                    secret_missing(&self.sms_tencent_secret_key),
+                ),
+                (
+                    "GATEHOUSE_SMS_TENCENT_SDK_APP_ID",
+                    missing(self.sms_tencent_sdk_app_id.as_deref()),
+                ),
+                (
+                    "GATEHOUSE_SMS_TENCENT_REGION",
+                    missing(Some(&self.sms_tencent_region)),
+                ),
+            ],
+            SmsProviderKind::Development | SmsProviderKind::Webhook => return None,
+        };
+        let templates = self
+            .sms_templates()
+            .into_iter()
+            .filter(|(purpose, ..)| !crate::server::sms::NOTICE_PURPOSES.contains(purpose))
+            .map(|(_, setting, id)| (setting, missing(id)));
+        let sign_name = (
+            "GATEHOUSE_SMS_SIGN_NAME",
+            missing(self.sms_sign_name.as_deref()),
+        );
+        if let Some((setting, _)) = required
+            .into_iter()
+            .chain([sign_name])
+            .chain(templates)
+            .find(|(_, missing)| *missing)
+        {
+            let provider = self.sms_provider.name();
+            return Some((setting, format!("the {provider} SMS provider needs it")));
+        }
+        let (setting, endpoint) = match self.sms_provider {
+            SmsProviderKind::Aliyun => ("GATEHOUSE_SMS_ALIYUN_ENDPOINT", &self.sms_aliyun_endpoint),
+            _ => ("GATEHOUSE_SMS_TENCENT_ENDPOINT", &self.sms_tencent_endpoint),
+        };
+        if let Err(reason) = origin_of(endpoint) {
+            return Some((setting, reason));
+        }
+        if self.mode == Mode::Production && !endpoint.trim().starts_with("https://") {
+            return Some((setting, "must be https:// in production".into()));
+        }
+        if !(1..=60).contains(&self.sms_timeout_seconds) {
+            return Some(("GATEHOUSE_SMS_TIMEOUT_SECONDS", "must be 1 to 60".into()));
+        }
+        None
+    }
+
+    /// Every template setting: (purpose, variable, template id if set), the code
+    /// purposes first, then the notices of `sms::NOTICE_PURPOSES`.
+    pub fn sms_templates(&self) -> [(&'static str, &'static str, Option<&str>); 9] {
+        [
+            (
+                "register",
+                "GATEHOUSE_SMS_TEMPLATE_REGISTER",
+                &self.sms_template_register,
+            ),
+            (
+                "login",
+                "GATEHOUSE_SMS_TEMPLATE_LOGIN",
+                &self.sms_template_login,
+            ),
+            (
+                "reset",
+                "GATEHOUSE_SMS_TEMPLATE_RESET",
+                &self.sms_template_reset,
+            ),
+            (
+                "change-phone",
+                "GATEHOUSE_SMS_TEMPLATE_CHANGE_PHONE",
+                &self.sms_template_change_phone,
+            ),
+            (
+                "delete",
+                "GATEHOUSE_SMS_TEMPLATE_DELETE",
+                &self.sms_template_delete,
+            ),
+            (
+                "admin-confirm",
+                "GATEHOUSE_SMS_TEMPLATE_ADMIN_CONFIRM",
+                &self.sms_template_admin_confirm,
+            ),
+            (
+                "password-changed",
+                "GATEHOUSE_SMS_TEMPLATE_PASSWORD_CHANGED",
+                &self.sms_template_password_changed,
+            ),
+            (
+                "phone-changed",
+                "GATEHOUSE_SMS_TEMPLATE_PHONE_CHANGED",
+                &self.sms_template_phone_changed,
+            ),
+            (
+                "new-browser",
+                "GATEHOUSE_SMS_TEMPLATE_NEW_BROWSER",
+                &self.sms_template_new_browser,
+            ),
+        ]
+        .map(|(purpose, setting, id)| (purpose, setting, id.as_deref()))
     }
 
     /// The origin of `public_url` (`https://account.example.com`, lower case), when
@@ -406,7 +656,12 @@ mod tests {
         .unwrap();
         let mut fields: Vec<String> = json.as_object().unwrap().keys().cloned().collect();
         // The secrets are never serialized.
-        fields.extend(["data_key".into(), "sms_webhook_secret".into()]);
+        fields.extend([
+            "data_key".into(),
+            "sms_webhook_secret".into(),
+            "sms_aliyun_access_key_secret".into(),
+            "sms_tencent_secret_key".into(),
+        ]);
         fields.sort();
         let mut keys: Vec<String> = Settings::KEYS.iter().map(|k| k.to_string()).collect();
         keys.sort();
@@ -496,6 +751,123 @@ mod tests {
         ] {
             let err = production_with(&pairs).unwrap_err().to_string();
             assert!(err.contains(setting), "{err}");
+        }
+    }
+
+    /// Production with `provider` and `pairs` over the webhook defaults of
+    /// [`production_with`].
+    fn vendor_with(provider: &str, pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let mut all = vec![("sms_provider", provider)];
+        all.extend_from_slice(pairs);
+        production_with(&all)
+    }
+
+    const CODE_TEMPLATES: [(&str, &str); 7] = [
+        ("sms_sign_name", "示例云"),
+        ("sms_template_register", "SMS_1"),
+        ("sms_template_login", "SMS_2"),
+        ("sms_template_reset", "SMS_3"),
+        ("sms_template_change_phone", "SMS_4"),
+        ("sms_template_delete", "SMS_5"),
+        ("sms_template_admin_confirm", "SMS_6"),
+    ];
+
+    #[test]
+    fn every_code_purpose_has_a_template_setting() {
+        let s = Settings::default();
+        let purposes: Vec<&str> = s.sms_templates().iter().map(|(p, ..)| *p).collect();
+        for purpose in crate::domain::OtpPurpose::ALL {
+            assert!(purposes.contains(&purpose.as_str()), "{purpose:?}");
+        }
+        for notice in crate::server::sms::NOTICE_PURPOSES {
+            assert!(purposes.contains(&notice), "{notice}");
+        }
+        for (_, setting, _) in s.sms_templates() {
+            let key = setting
+                .strip_prefix("GATEHOUSE_")
+                .unwrap()
+                .to_ascii_lowercase();
+            assert!(Settings::KEYS.contains(&key.as_str()), "{setting}");
+        }
+    }
+
+    #[test]
+    fn the_aliyun_provider_needs_its_keys_sign_name_and_code_templates() {
+        let keys = [
+            ("sms_aliyun_access_key_id", "LTAI5tExample"),
+            ("sms_aliyun_access_key_secret", "example-secret"),
+        ];
+        let all: Vec<_> = keys.iter().chain(CODE_TEMPLATES.iter()).copied().collect();
+        let ok = vendor_with("aliyun", &all);
+        assert!(ok.is_ok(), "{ok:?}");
+        let ok = ok.unwrap();
+        assert_eq!(ok.sms_aliyun_endpoint, "https://dysmsapi.aliyuncs.com");
+        assert_eq!(ok.sms_template_new_browser, None, "notices are optional");
+        for skip in 0..all.len() {
+            let mut pairs = all.clone();
+            let (key, _) = pairs.remove(skip);
+            let err = vendor_with("aliyun", &pairs).unwrap_err().to_string();
+            let setting = format!("GATEHOUSE_{}", key.to_ascii_uppercase());
+            assert!(err.contains(&setting), "{key}: {err}");
+        }
+        let mut plain = all.clone();
+        plain.push(("sms_aliyun_endpoint", "http://dysmsapi.aliyuncs.com"));
+        let err = vendor_with("aliyun", &plain).unwrap_err().to_string();
+        assert!(
+            err.contains("GATEHOUSE_SMS_ALIYUN_ENDPOINT") && err.contains("https://"),
+            "{err}"
+        );
+        let mut path = all.clone();
+        path.push(("sms_aliyun_endpoint", "https://dysmsapi.aliyuncs.com/x"));
+        let err = vendor_with("aliyun", &path).unwrap_err().to_string();
+        assert!(err.contains("GATEHOUSE_SMS_ALIYUN_ENDPOINT"), "{err}");
+    }
+
+    #[test]
+    fn the_tencent_provider_needs_its_keys_sign_name_and_code_templates() {
+        let keys = [
+            ("sms_tencent_secret_id", "AKIDExample"),
+            ("sms_tencent_secret_key", "example-secret"),
+            ("sms_tencent_sdk_app_id", "1400006666"),
+        ];
+        let all: Vec<_> = keys.iter().chain(CODE_TEMPLATES.iter()).copied().collect();
+        let ok = vendor_with("tencent", &all);
+        assert!(ok.is_ok(), "{ok:?}");
+        assert_eq!(ok.unwrap().sms_tencent_region, "ap-guangzhou");
+        for skip in 0..all.len() {
+            let mut pairs = all.clone();
+            let (key, _) = pairs.remove(skip);
+            let err = vendor_with("tencent", &pairs).unwrap_err().to_string();
+            let setting = format!("GATEHOUSE_{}", key.to_ascii_uppercase());
+            assert!(err.contains(&setting), "{key}: {err}");
+        }
+        let mut plain = all.clone();
+        plain.push(("sms_tencent_endpoint", "http://127.0.0.1:9000"));
+        let err = vendor_with("tencent", &plain).unwrap_err().to_string();
+        assert!(err.contains("GATEHOUSE_SMS_TENCENT_ENDPOINT"), "{err}");
+        plain.push(("mode", "development"));
+        assert!(
+            vendor_with("tencent", &plain).is_ok(),
+            "http is fine in development"
+        );
+        let mut slow = all.clone();
+        slow.push(("sms_timeout_seconds", "0"));
+        let err = vendor_with("tencent", &slow).unwrap_err().to_string();
+        assert!(err.contains("GATEHOUSE_SMS_TIMEOUT_SECONDS"), "{err}");
+    }
+
+    #[test]
+    fn vendor_secrets_are_never_serialized_or_printed() {
+        let s = Settings {
+            sms_aliyun_access_key_secret: Some("aliyun-secret-value".into()),
+            sms_tencent_secret_key: Some("tencent-secret-value".into()),
+            ..Settings::default()
+        };
+        let json = serde_json::to_string(&s).unwrap();
+        let debug = format!("{s:?}");
+        for secret in ["aliyun-secret-value", "tencent-secret-value"] {
+            assert!(!json.contains(secret), "{json}");
+            assert!(!debug.contains(secret), "{debug}");
         }
     }
 

@@ -91,6 +91,7 @@ pub struct DataKeys {
     cipher: Aes256Gcm,
     blind_index: [u8; 32],
     otp: [u8; 32],
+    pow: [u8; 32],
 }
 
 impl std::fmt::Debug for DataKeys {
@@ -113,6 +114,7 @@ impl DataKeys {
             cipher: Aes256Gcm::new(&derive(b"aes-256-gcm personal data").into()),
             blind_index: derive(b"hmac-sha256 blind index"),
             otp: derive(b"hmac-sha256 otp"),
+            pow: derive(b"hmac-sha256 proof-of-work challenge"),
         }
     }
 
@@ -188,6 +190,18 @@ impl DataKeys {
         )
         .verify_slice(stored)
         .is_ok()
+    }
+
+    /// The tag of a proof-of-work challenge over its `parts` (its text and the
+    /// client's rate-limit key): HMAC-SHA256 under its own key, 32 bytes. Any
+    /// instance checks a challenge another issued (src/server/otp/pow.rs).
+    pub fn pow_tag(&self, parts: &[&[u8]]) -> Vec<u8> {
+        keyed(&self.pow, parts)
+    }
+
+    /// Compares a challenge's tag with [`Self::pow_tag`] of `parts` in constant time.
+    pub fn pow_tag_matches(&self, parts: &[&[u8]], tag: &[u8]) -> bool {
+        mac(&self.pow, parts).verify_slice(tag).is_ok()
     }
 }
 

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 const PHONE: &str = "13800138000";
 const OTHER: &str = "13900139000";
-const PASSWORD: &str = "abcd1234";
+const PASSWORD: &str = "kqzv1234";
 
 /// An app with one account (PHONE / PASSWORD), signed in on the returned client.
 async fn signed_up() -> (TestApp, reqwest::Client) {
@@ -143,6 +143,20 @@ async fn a_password_change_needs_the_current_one_and_ends_the_other_sessions() {
         .post(&c, "/api/account/password", change(PASSWORD, "short"))
         .await;
     assert_eq!(field_key(&weak, "password"), "PasswordRule");
+    let common = app
+        .post(&c, "/api/account/password", change(PASSWORD, "1qaz2wsx"))
+        .await;
+    assert_eq!(field_key(&common, "password"), "PasswordCommon");
+    // The page knows only the masked number: the server refuses the own number.
+    let own = app
+        .post(&c, "/api/account/password", change(PASSWORD, "pw00138000!"))
+        .await;
+    assert_eq!(own.status, 422, "{}", own.body);
+    assert_eq!(field_key(&own, "password"), "PasswordHasPhone");
+    assert_eq!(
+        error(&own)["fields"]["password"],
+        "The password must not contain your phone number"
+    );
     assert_eq!(
         app.get(&other, "/api/account").await.status,
         200,

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 const ADMIN: &str = "13700137000";
 const USER: &str = "13800138000";
-const PASSWORD: &str = "abcd1234";
+const PASSWORD: &str = "kqzv1234";
 
 async fn login(app: &TestApp, c: &reqwest::Client, phone: &str) -> Reply {
     app.post(

@@ -9,7 +9,7 @@ use gatehouse::server::db::Backend;
 use serde_json::{json, Value};
 
 const PHONE: &str = "13800138000";
-const PASSWORD: &str = "abcd1234";
+const PASSWORD: &str = "kqzv1234";
 
 /// (action, result, details) of every event, oldest first.
 async fn events(app: &TestApp) -> Vec<(String, String, Value)> {

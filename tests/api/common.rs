@@ -73,14 +73,42 @@ pub async fn fresh_database(dir: &std::path::Path) -> String {
 
 static PUBLIC: Once = Once::new();
 
-/// Settings for a test: a temp data dir, generous IP and global caps.
+/// Settings for a test: a temp data dir, generous IP and global caps, the proof of
+/// work at 1 bit (the puzzle's own tests set theirs).
 pub fn test_settings(dir: &std::path::Path) -> Settings {
     Settings {
         data_dir: dir.to_path_buf(),
         sms_ip_hourly: 10_000,
         sms_global_hourly: 100_000,
+        pow_difficulty: 1,
+        pow_raised_difficulty: 1,
         ..Settings::default()
     }
+}
+
+/// The public send-code paths, with the purpose their proof of work is for.
+pub const SEND_PATHS: [(&str, &str); 3] = [
+    ("/api/register/code", "register"),
+    ("/api/login/code/send", "login"),
+    ("/api/reset/code/send", "reset"),
+];
+
+/// A challenge for `purpose` from the server at `base`, as `http` (its address),
+/// solved: the `pow` a send-code form carries.
+pub async fn pow_solution(http: &reqwest::Client, base: &str, purpose: &str) -> Value {
+    let challenge: Value = http
+        .post(format!("{base}/api/pow/challenge"))
+        .json(&json!({ "purpose": purpose }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = challenge["token"].as_str().expect("a challenge token");
+    let difficulty = challenge["difficulty"].as_u64().unwrap() as u8;
+    let nonce = gatehouse::domain::pow::solve(token, difficulty);
+    json!({ "token": token, "nonce": nonce })
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -165,7 +193,17 @@ impl TestApp {
         .await
     }
 
-    pub async fn post(&self, c: &reqwest::Client, path: &str, body: Value) -> Reply {
+    /// POSTs `body` as JSON. To a public send-code path (as a browser does) a form
+    /// without a `pow` gets one solved first; the tests of the puzzle give their own.
+    pub async fn post(&self, c: &reqwest::Client, path: &str, mut body: Value) -> Reply {
+        if let Some((_, purpose)) = SEND_PATHS.iter().find(|(p, _)| *p == path) {
+            if let Some(form) = body.get_mut("form").and_then(Value::as_object_mut) {
+                if !form.contains_key("pow") {
+                    let pow = pow_solution(c, &self.base, purpose).await;
+                    form.insert("pow".into(), pow);
+                }
+            }
+        }
         let res = c
             .post(format!("{}{path}", self.base))
             .json(&body)
@@ -290,7 +328,7 @@ pub fn good_form(phone: &str, code: &str, extra: Value) -> Value {
     let mut form = json!({
         "phone": phone,
         "code": code,
-        "password": "abcd1234",
+        "password": "kqzv1234",
         "invitation": "",
         "consent": true,
         "marketing": false,

@@ -39,7 +39,7 @@ fn assert_refused(reply: &Reply, status: u16, key: &str) {
 
 /// What a malicious page's auto-submitted `<form enctype="text/plain">` sends.
 fn text_plain_login() -> String {
-    format!(r#"{{"form":{{"phone":"{PHONE}","password":"abcd1234"}},"x":"=y"}}"#)
+    format!(r#"{{"form":{{"phone":"{PHONE}","password":"kqzv1234"}},"x":"=y"}}"#)
 }
 
 #[tokio::test]
@@ -83,7 +83,7 @@ async fn login_csrf_from_another_site_signs_no_one_in() {
             ("content-type", "application/json"),
             ("origin", "https://evil.example"),
         ],
-        json!({"form": {"phone": PHONE, "password": "abcd1234"}}).to_string(),
+        json!({"form": {"phone": PHONE, "password": "kqzv1234"}}).to_string(),
     )
     .await;
     assert_refused(&r, 403, "CrossSiteRefused");
@@ -126,7 +126,8 @@ async fn another_site_cannot_send_sms_and_the_own_origin_can() {
     assert!(app.outbox().is_empty());
     assert_eq!(app.count("otp_codes").await, 0);
     // The site's own page, and a client without Origin (curl), are served.
-    let json_body = json!({"form": {"phone": PHONE}}).to_string();
+    let pow = pow_solution(&c, &app.base, "register").await;
+    let json_body = json!({"form": {"phone": PHONE, "pow": pow}}).to_string();
     let r = raw_post(
         &app,
         &c,
@@ -140,6 +141,8 @@ async fn another_site_cannot_send_sms_and_the_own_origin_can() {
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.body);
+    let pow = pow_solution(&c, &app.base, "login").await;
+    let json_body = json!({"form": {"phone": PHONE, "pow": pow}}).to_string();
     let r = raw_post(
         &app,
         &client("en"),
@@ -186,8 +189,9 @@ async fn oversized_bodies_answer_413_with_and_without_content_length() {
     let r = raw_post(&app, &c, "/api/register/code", json_ct, stream).await;
     assert_refused(&r, 413, "BodyTooLarge");
     // Just under the limit is read (and answered by the server function).
+    let pow = pow_solution(&c, &app.base, "register").await;
     let padded = format!(
-        r#"{{"form":{{"phone":"{PHONE}"}},"pad":"{}"}}"#,
+        r#"{{"form":{{"phone":"{PHONE}","pow":{pow}}},"pad":"{}"}}"#,
         "x".repeat(60 * 1024)
     );
     let r = raw_post(&app, &c, "/api/register/code", json_ct, padded).await;

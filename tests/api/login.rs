@@ -3,7 +3,7 @@ use gatehouse::server::db::accounts::AccountId;
 use serde_json::{json, Value};
 
 const PHONE: &str = "13800138000";
-const PASSWORD: &str = "abcd1234";
+const PASSWORD: &str = "kqzv1234";
 
 /// An app with one account (PHONE / PASSWORD), signed out.
 async fn app_with_account() -> TestApp {
@@ -229,6 +229,20 @@ async fn reset_password_ends_old_sessions_and_signs_in_afresh() {
         )
         .await;
     assert_eq!(bad.status, 422);
+    for (password, message) in [
+        ("Woaini1314", "该密码过于常见，容易被猜到，请换一个"),
+        ("x13800138000", "密码不能包含手机号"),
+    ] {
+        let refused = app
+            .post(
+                &client("zh-CN"),
+                "/api/reset",
+                json!({"form": {"phone": PHONE, "code": code, "password": password}}),
+            )
+            .await;
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        assert_eq!(error(&refused)["fields"]["password"], message);
+    }
     let done = app
         .post(
             &c,

@@ -114,6 +114,42 @@ async fn every_bad_field_is_answered_at_once_localized_and_writes_nothing() {
 }
 
 #[tokio::test]
+async fn common_passwords_and_the_own_number_are_refused_with_their_own_message() {
+    let app = spawn_app().await;
+    let c = client("en");
+    assert_eq!(app.send_code(&c, PHONE).await.status, 200);
+    let code = app.last_code(PHONE, "register").await;
+    for (password, key, message) in [
+        (
+            "QQ123456",
+            "PasswordCommon",
+            "This password is too common and easy to guess; please choose another",
+        ),
+        (
+            "5201314abc",
+            "PasswordCommon",
+            "This password is too common and easy to guess; please choose another",
+        ),
+        (
+            "ab00138000",
+            "PasswordHasPhone",
+            "The password must not contain your phone number",
+        ),
+    ] {
+        let r = app
+            .register(&c, good_form(PHONE, &code, json!({ "password": password })))
+            .await;
+        assert_eq!(r.status, 422, "{password}: {}", r.body);
+        assert_eq!(error(&r)["field_keys"]["password"], key);
+        assert_eq!(error(&r)["fields"]["password"], message);
+    }
+    assert_eq!(app.count("accounts").await, 0, "nothing was created");
+    // The code was not used up: a good password still signs up.
+    let r = app.register(&c, good_form(PHONE, &code, json!({}))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+#[tokio::test]
 async fn cooldown_answers_429_until_the_clock_passes_60_seconds() {
     let app = spawn_app().await;
     let c = client("en");

@@ -41,7 +41,7 @@ async fn sign_up_and_sign_in_as_plain_function_calls() {
         .await
         .unwrap();
 
-    let password = || SecretString::from("abcd1234".to_owned());
+    let password = || SecretString::from("kqzv1234".to_owned());
     let signed_in = login::with_password(state, &caller("login-1"), &phone, password())
         .await
         .unwrap();
@@ -103,7 +103,7 @@ async fn suspending_through_the_service_refuses_the_next_sign_in() {
         .await
         .unwrap();
     let phone = PhoneNumber::parse("13800138000").unwrap();
-    let password = SecretString::from("abcd1234".to_owned());
+    let password = SecretString::from("kqzv1234".to_owned());
     let refused = login::with_password(state, &caller("after"), &phone, password).await;
     assert!(matches!(refused, Err(LoginError::Suspended)), "{refused:?}");
     let mut db = app.db().await;

@@ -189,7 +189,7 @@ async fn erasing_an_account_leaves_a_tombstone_and_frees_the_number() {
 
     // Signed out everywhere, unknown to sign-in, free to sign up again.
     assert_eq!(app.get(&c, "/api/account").await.status, 401);
-    let form = json!({ "form": { "phone": "13800138000", "password": "abcd1234" } });
+    let form = json!({ "form": { "phone": "13800138000", "password": "kqzv1234" } });
     let refused = app.post(&client("en"), "/api/login/password", form).await;
     assert_eq!(refused.status, 401, "{}", refused.body);
     app.clock.advance(60);

@@ -17,6 +17,7 @@ const PHONE: &str = "13800138000";
 const OK: u8 = 0;
 const SLOW: u8 = 1;
 const BROKEN: u8 = 2;
+const THROTTLED: u8 = 3;
 
 /// One request as the gateway received it: headers and body.
 type Received = (HeaderMap, Vec<u8>);
@@ -46,6 +47,7 @@ impl Gateway {
                             StatusCode::OK
                         }
                         BROKEN => StatusCode::INTERNAL_SERVER_ERROR,
+                        THROTTLED => StatusCode::TOO_MANY_REQUESTS,
                         _ => StatusCode::OK,
                     }
                 }
@@ -186,4 +188,9 @@ async fn a_gateway_timeout_fails_the_send_without_a_cooldown() {
 #[tokio::test]
 async fn a_gateway_error_fails_the_send_without_a_cooldown() {
     failed_send_starts_no_cooldown_and_only_the_next_code_counts(BROKEN).await;
+}
+
+#[tokio::test]
+async fn a_throttled_gateway_fails_the_send_without_a_cooldown() {
+    failed_send_starts_no_cooldown_and_only_the_next_code_counts(THROTTLED).await;
 }

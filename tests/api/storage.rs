@@ -77,9 +77,10 @@ async fn on_postgres_a_transaction_on_one_phone_does_not_hold_up_another_phones_
     // The held phone's own send waits for the lock, and goes through once it ends.
     let base = app.base.clone();
     let send = tokio::spawn(async move {
-        client("en")
-            .post(format!("{base}/api/register/code"))
-            .json(&json!({ "form": { "phone": "13800138000" } }))
+        let http = client("en");
+        let pow = pow_solution(&http, &base, "register").await;
+        http.post(format!("{base}/api/register/code"))
+            .json(&json!({ "form": { "phone": "13800138000", "pow": pow } }))
             .send()
             .await
             .unwrap()

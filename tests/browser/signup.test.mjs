@@ -34,6 +34,21 @@ test('validation answers before any request, then sign up, account, sign out (�
   await page.fill('#password', 'abc');
   await page.press('#password', 'Tab');
   await page.waitForSelector('#password-error:has-text("8~16")');
+  // A common password: its own message, and the checklist's last line not ticked.
+  await page.fill('#password', 'QQ123456');
+  await page.press('#password', 'Tab');
+  await page.waitForSelector('#password-error:has-text("该密码过于常见")');
+  const commonLine = page.locator('#password-rules li').last();
+  assert.equal(await commonLine.getAttribute('class'), 'todo');
+  assert.match(await commonLine.textContent(), /不是常见密码/);
+  // The number typed above the password, carried in it.
+  await page.fill('#phone', '13800138000');
+  await page.fill('#password', 'ab00138000');
+  await page.press('#password', 'Tab');
+  await page.waitForSelector('#password-error:has-text("密码不能包含手机号")');
+  await page.fill('#password', 'kq!2345678');
+  await page.waitForSelector('#password-rules li:last-child.ok');
+  await page.fill('#phone', '123');
   assert.equal(api.length, before, 'instant validation sent no request');
   await page.screenshot({ path: join(ARTIFACTS, 'register-errors-390x844.png'), fullPage: true });
 
@@ -45,6 +60,34 @@ test('validation answers before any request, then sign up, account, sign out (�
   await page.waitForURL('**/register');
   const me = await page.request.get(`${app.server.base}/api/account`);
   assert.equal(me.status(), 401, 'the session ended on the server');
+  await context.close();
+});
+
+test('with scripts off the sign-up and sign-in pages say that sending a code needs them', async () => {
+  for (const [locale, text, viewport] of [
+    ['zh-CN', '获取短信验证码需要 JavaScript', PHONE_VIEWPORT],
+    ['en-US', 'Sending SMS codes needs JavaScript', DESKTOP_VIEWPORT],
+  ]) {
+    const context = await app.browser.newContext({
+      locale, viewport, javaScriptEnabled: false, extraHTTPHeaders: { 'accept-language': locale },
+    });
+    const page = await context.newPage();
+    for (const path of ['/register', '/login', '/reset-password']) {
+      await page.goto(`${app.server.base}${path}`);
+      // (Playwright's text selectors skip <noscript>: read its text instead.)
+      const note = page.locator('noscript.needs-scripts');
+      assert.ok(await note.isVisible(), `${locale} ${path}`);
+      assert.match(await note.textContent(), new RegExp(text), `${locale} ${path}`);
+    }
+    await page.goto(`${app.server.base}/register`);
+    await page.screenshot({ path: join(ARTIFACTS, `register-noscript-${locale}.png`), fullPage: true });
+    await context.close();
+  }
+  // With scripts on, the note is not shown.
+  const { context, page } = await newPage('en-US', DESKTOP_VIEWPORT);
+  await page.goto(`${app.server.base}/register`);
+  await hydrated(page);
+  assert.equal(await page.isVisible('noscript.needs-scripts'), false);
   await context.close();
 });
 

@@ -23,6 +23,7 @@ pub mod documents;
 pub mod invitations;
 pub mod misuse_reports;
 pub mod otp_codes;
+pub mod pow_redemptions;
 pub mod profiles;
 pub mod sessions;
 pub mod sign_ins;

@@ -10,11 +10,12 @@ use crate::i18n::{Lang, Msg};
 use crate::server::caller::Caller;
 use crate::server::db::otp_codes::{self, NewOtp, OtpId};
 use crate::server::db::Lock;
-use crate::server::sms::SmsMessage;
+use crate::server::sms::{SmsError, SmsMessage};
 use crate::server::state::AppState;
 use dioxus::fullstack::StatusCode;
 use rand::Rng;
 
+pub mod pow;
 pub mod rules;
 
 pub use rules::*;
@@ -62,18 +63,31 @@ pub fn generate_code() -> SmsCode {
 pub enum SendError {
     #[error("send refused: {0:?}")]
     Refused(SendRefused),
+    /// Not sent (throttled by the vendor, misconfigured, failed, timed out): "try
+    /// again later".
     #[error("the SMS provider failed")]
     SmsFailed,
+    /// The vendor says the number cannot receive SMS.
+    #[error("the SMS provider refused the number")]
+    InvalidNumber,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
 
 impl SendError {
-    /// The one mapping of send outcomes: 429 refused, 502 provider failed, 500.
+    /// The one mapping of send outcomes: 429 refused, 502 provider failed, 422 on
+    /// the phone field for a number the provider refused, 500.
     pub fn into_api(self, lang: Lang) -> ApiError {
+        self.into_api_on(Field::Phone, lang)
+    }
+
+    /// As [`Self::into_api`], a refused number's message on `field` (the new number
+    /// of a phone change).
+    pub fn into_api_on(self, field: Field, lang: Lang) -> ApiError {
         match self {
             Self::Refused(r) => r.into_api(lang),
             Self::SmsFailed => ApiError::new(StatusCode::BAD_GATEWAY, Msg::SmsFailed, lang),
+            Self::InvalidNumber => ApiError::field(field, Msg::SmsNumberRejected, lang),
             Self::Unexpected(e) => {
                 tracing::error!(error = %format!("{e:#}"), "sending a code failed");
                 ApiError::unexpected(lang)
@@ -119,7 +133,8 @@ pub async fn send(
                 ("code", code.expose_secret()),
             ],
         ),
-        code: code.expose_secret().to_owned(),
+        code: Some(code.expose_secret().to_owned()),
+        params: Vec::new(),
         sent_at: state.clock.now().to_rfc3339(),
     };
     match delivery {
@@ -152,14 +167,25 @@ async fn deliver(
     id: OtpId,
     message: SmsMessage,
 ) -> Result<(), SendError> {
-    if let Err(e) = state.sms.send(&message).await {
-        tracing::warn!(error = %e, "SMS not sent; the code is withdrawn");
-        let mut tx = state.db.write(&[Lock::Phone(phone_index)]).await?;
-        otp_codes::withdraw(&mut tx, id, state.clock.unix()).await?;
-        tx.commit().await.map_err(anyhow::Error::from)?;
-        return Err(SendError::SmsFailed);
+    let Err(e) = state.sms.send(&message).await else {
+        return Ok(());
+    };
+    let purpose = message.purpose;
+    match &e {
+        SmsError::Misconfigured(_) => {
+            tracing::error!(error = %e, purpose, "SMS not sent; the code is withdrawn");
+        }
+        _ => tracing::warn!(error = %e, purpose, "SMS not sent; the code is withdrawn"),
     }
-    Ok(())
+    let mut tx = state.db.write(&[Lock::Phone(phone_index)]).await?;
+    otp_codes::withdraw(&mut tx, id, state.clock.unix()).await?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    Err(match e {
+        SmsError::InvalidNumber(_) => SendError::InvalidNumber,
+        SmsError::RateLimited(_) | SmsError::Misconfigured(_) | SmsError::Failed(_) => {
+            SendError::SmsFailed
+        }
+    })
 }
 
 /// A code that verified; the action that uses it consumes it by id.
