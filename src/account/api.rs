@@ -120,9 +120,11 @@ pub async fn change_password(form: ChangePasswordForm) -> Result<u64, ApiError> 
         .validate()
         .map_err(|e| ApiError::invalid(e, ctx.lang))?;
     let keep = current_session(&ctx);
-    let ended = super::service::change_password(&ctx.state, &caller, &account, current, new, &keep)
-        .await
-        .map_err(|e| e.into_api(ctx.lang))?;
+    let ended = super::service::change_password(
+        &ctx.state, &caller, &account, current, new, &keep, ctx.lang,
+    )
+    .await
+    .map_err(|e| e.into_api(ctx.lang))?;
     Ok(ended)
 }
 
@@ -164,15 +166,15 @@ pub async fn send_new_phone_code(form: NewPhoneForm) -> Result<CodeSent, ApiErro
 #[post("/api/account/phone", ctx: RequestContext)]
 pub async fn change_phone(form: ChangePhoneForm) -> Result<PhoneChanged, ApiError> {
     let (account, caller) = account_caller(&ctx).await?;
-    let (code, phone, new_code) = form
+    let change = form
         .validate()
         .map_err(|e| ApiError::invalid(e, ctx.lang))?;
+    let phone = change.new_phone.clone();
     let keep = current_session(&ctx);
     let state = &ctx.state;
-    let ended =
-        super::service::change_phone(state, &caller, &account, code, &phone, new_code, &keep)
-            .await
-            .map_err(|e| e.into_api(ctx.lang))?;
+    let ended = super::service::change_phone(state, &caller, &account, change, &keep, ctx.lang)
+        .await
+        .map_err(|e| e.into_api(ctx.lang))?;
     Ok(PhoneChanged {
         masked_phone: phone.masked(),
         sessions_ended: ended,

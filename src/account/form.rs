@@ -104,15 +104,29 @@ impl std::fmt::Debug for ChangePhoneForm {
     }
 }
 
+/// A phone change whose fields passed their rules.
+#[derive(Debug, Clone)]
+pub struct PhoneChange {
+    /// The code sent to the account's current number.
+    pub code: SmsCode,
+    pub new_phone: PhoneNumber,
+    /// The code sent to the new number.
+    pub new_code: SmsCode,
+}
+
 impl ChangePhoneForm {
     /// Errors: a code that is not 6 digits; the new number empty or malformed.
-    pub fn validate(&self) -> Result<(SmsCode, PhoneNumber, SmsCode), FieldErrors> {
+    pub fn validate(&self) -> Result<PhoneChange, FieldErrors> {
         let mut errors = FieldErrors::default();
         let code = errors.check(Field::Code, SmsCode::parse(&self.code));
         let phone = errors.check(Field::NewPhone, PhoneNumber::parse(&self.new_phone));
         let new_code = errors.check(Field::NewCode, SmsCode::parse(&self.new_code));
         match (code, phone, new_code) {
-            (Some(code), Some(phone), Some(new_code)) => Ok((code, phone, new_code)),
+            (Some(code), Some(new_phone), Some(new_code)) => Ok(PhoneChange {
+                code,
+                new_phone,
+                new_code,
+            }),
             _ => Err(errors),
         }
     }

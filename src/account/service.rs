@@ -2,7 +2,7 @@
 //! §5, §6): plain async functions over the state and a [`Caller`], free of HTTP and
 //! sessions, each writing its audit rows in the transaction of the change.
 
-use super::form::ReportAbout;
+use super::form::{PhoneChange, ReportAbout};
 use crate::domain::{OtpPurpose, Password, PhoneNumber, Profile, SmsCode};
 use crate::error::ApiError;
 use crate::form::Field;
@@ -14,7 +14,10 @@ use crate::server::db::accounts::{self, Account, AccountId};
 use crate::server::db::consents::{self, ConsentMethod, MarketingChoice};
 use crate::server::db::misuse_reports::{self, NewReport, ReportSubject};
 use crate::server::db::otp_codes::{self, OtpId};
-use crate::server::db::{account_keys, profiles, sessions, sign_ins, throttles, Lock};
+use crate::server::db::{
+    account_keys, known_browsers, profiles, sessions, sign_ins, throttles, Lock,
+};
+use crate::server::notices::{self, Notice};
 use crate::server::otp::{self, Delivery, OtpRejected, SendError};
 use crate::server::session;
 use crate::server::state::AppState;
@@ -182,9 +185,11 @@ pub async fn change_password(
     current: SecretString,
     new: Password,
     keep: &[u8],
+    lang: Lang,
 ) -> Result<u64, AccountError> {
     confirm_password(state, caller, account, current).await?;
-    new.check_phone(&phone_of(state, account)?)
+    let phone = phone_of(state, account)?;
+    new.check_phone(&phone)
         .map_err(|_| AccountError::PasswordHasPhone)?;
     let hash = state
         .hasher
@@ -201,6 +206,7 @@ pub async fn change_password(
     let events = std::iter::once(changed).chain(ended_event);
     audit::record_all(&mut tx, &state.keys, now, caller, events).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
+    notices::send(state, &phone, Notice::PasswordChanged, lang);
     Ok(ended)
 }
 
@@ -267,11 +273,16 @@ pub async fn change_phone(
     state: &AppState,
     caller: &Caller,
     account: &Account,
-    code: SmsCode,
-    new_phone: &PhoneNumber,
-    new_code: SmsCode,
+    change: PhoneChange,
     keep: &[u8],
+    lang: Lang,
 ) -> Result<u64, AccountError> {
+    let PhoneChange {
+        code,
+        new_phone,
+        new_code,
+    } = change;
+    let new_phone = &new_phone;
     let phone = phone_of(state, account)?;
     if phone == *new_phone {
         return Err(AccountError::NewPhoneSame);
@@ -305,6 +316,8 @@ pub async fn change_phone(
     let events = std::iter::once(changed).chain(ended_event);
     audit::record_all(&mut tx, &state.keys, now, caller, events).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
+    // To the number the account left: its owner learns of the move.
+    notices::send(state, &phone, Notice::PhoneChanged, lang);
     Ok(ended)
 }
 
@@ -509,6 +522,7 @@ async fn erase_with(
         }
         let ended = sessions::delete_all_of(&mut tx, account).await?;
         sign_ins::delete_all_of(&mut tx, account).await?;
+        known_browsers::delete_all_of(&mut tx, account).await?;
         profiles::delete(&mut tx, account).await?;
         otp_codes::anonymize_phone(&mut tx, &index).await?;
         throttles::clear(&mut tx, &index, None).await?;

@@ -142,6 +142,9 @@ pub enum Msg {
     SmsNumberRejected,
     CodeSent,
     SmsText,
+    NoticePasswordChanged,
+    NoticePhoneChanged,
+    NoticeNewBrowser,
     SessionRequired,
     /// The admin area (`/admin`, `/api/admin/`) refused a non-admin.
     AdminRequired,

@@ -7,17 +7,30 @@ use crate::error::ApiError;
 use crate::register::{CodeSent, SendCodeForm};
 use dioxus::prelude::*;
 
-/// Signs the browser in to `account` (a new session id, no fixation) and answers
-/// with the number as pages show it.
+/// Signs the browser in to `account` (a new session id, no fixation), records the
+/// browser (a new one gets the account a notice when `tell_new_browser`; a reset
+/// has sent its own) and answers with the number as pages show it.
 #[cfg(feature = "server")]
 async fn signed_in(
     ctx: &crate::server::http::context::RequestContext,
     account: crate::server::db::accounts::AccountId,
     phone: &crate::domain::PhoneNumber,
+    tell_new_browser: bool,
 ) -> Result<SignedIn, ApiError> {
     crate::server::session::sign_in(&ctx.session, account, &ctx.meta)
         .await
         .map_err(|e| super::service::LoginError::Unexpected(e).into_api(ctx.lang))?;
+    let (state, browser) = (&ctx.state, ctx.browser.as_deref());
+    crate::server::notices::signed_in_from(
+        state,
+        account,
+        phone,
+        browser,
+        tell_new_browser,
+        ctx.lang,
+    )
+    .await
+    .map_err(|e| super::service::LoginError::Unexpected(e).into_api(ctx.lang))?;
     Ok(SignedIn {
         masked_phone: phone.masked(),
     })
@@ -36,7 +49,7 @@ pub async fn login_with_password(form: PasswordLoginForm) -> Result<SignedIn, Ap
     let account = super::service::with_password(&ctx.state, &ctx.visitor(), &phone, password)
         .await
         .map_err(|e| ctx.with_site_facts(e.into_api(ctx.lang)))?;
-    signed_in(&ctx, account, &phone).await
+    signed_in(&ctx, account, &phone, true).await
 }
 
 /// `POST /api/login/code/send`: a sign-in code. The same answer, cooldown and caps
@@ -73,7 +86,7 @@ pub async fn login_with_code(form: CodeLoginForm) -> Result<SignedIn, ApiError> 
     let account = super::service::with_code(&ctx.state, &ctx.visitor(), &phone, code)
         .await
         .map_err(|e| ctx.with_site_facts(e.into_api(ctx.lang)))?;
-    signed_in(&ctx, account, &phone).await
+    signed_in(&ctx, account, &phone, true).await
 }
 
 /// `POST /api/reset/code/send`: a reset code, answered like a sign-in code (a
@@ -104,8 +117,9 @@ pub async fn reset_password(form: ResetForm) -> Result<SignedIn, ApiError> {
     let (phone, code, password) = form
         .validate()
         .map_err(|e| ApiError::invalid(e, ctx.lang))?;
-    let account = super::service::reset(&ctx.state, &ctx.visitor(), &phone, code, password)
-        .await
-        .map_err(|e| ctx.with_site_facts(e.into_api(ctx.lang)))?;
-    signed_in(&ctx, account, &phone).await
+    let account =
+        super::service::reset(&ctx.state, &ctx.visitor(), &phone, code, password, ctx.lang)
+            .await
+            .map_err(|e| ctx.with_site_facts(e.into_api(ctx.lang)))?;
+    signed_in(&ctx, account, &phone, false).await
 }

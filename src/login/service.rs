@@ -10,6 +10,7 @@ use crate::server::caller::Caller;
 use crate::server::db::accounts::{self, Account, AccountId};
 use crate::server::db::sign_ins::{self, SignInAttempt, SignInMethod, SignInOutcome};
 use crate::server::db::{otp_codes, sessions, throttles, Conn, Lock};
+use crate::server::notices::{self, Notice};
 use crate::server::otp::{self, OtpRejected, SendError};
 use crate::server::state::AppState;
 use crate::server::throttle::Throttled;
@@ -389,6 +390,7 @@ pub async fn reset(
     phone: &PhoneNumber,
     code: SmsCode,
     password: Password,
+    lang: Lang,
 ) -> Result<AccountId, LoginError> {
     let ctx = (state, caller);
     let verified = otp::verify(state, phone, OtpPurpose::Reset, &code)
@@ -422,5 +424,6 @@ pub async fn reset(
     audit::record_all(&mut tx, &state.keys, now, caller, events).await?;
     settle_success(&mut tx, ctx, &index, None, &account, SignInMethod::Reset).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
+    notices::send(state, phone, Notice::PasswordChanged, lang);
     Ok(account.id)
 }

@@ -87,14 +87,23 @@ pub async fn register(form: RegisterForm) -> Result<Registered, ApiError> {
     let account = form
         .validate(mode)
         .map_err(|e| ApiError::invalid(e, ctx.lang))?;
-    let masked_phone = account.phone.masked();
+    let phone = account.phone.clone();
     let account_id = super::service::register(&ctx.state, &ctx.visitor(), account)
         .await
         .map_err(|e| e.into_api(ctx.lang))?;
     crate::server::session::sign_in(&ctx.session, account_id, &ctx.meta)
         .await
         .map_err(|e| super::service::RegisterError::Unexpected(e).into_api(ctx.lang))?;
-    Ok(Registered { masked_phone })
+    // The account's first browser: later sign-ins from others get a notice.
+    let browser = ctx.browser.as_deref();
+    crate::server::notices::signed_in_from(
+        &ctx.state, account_id, &phone, browser, false, ctx.lang,
+    )
+    .await
+    .map_err(|e| super::service::RegisterError::Unexpected(e).into_api(ctx.lang))?;
+    Ok(Registered {
+        masked_phone: phone.masked(),
+    })
 }
 
 /// `GET /api/register/status`: the number last sent a code from this browser and its

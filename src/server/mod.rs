@@ -14,6 +14,7 @@ pub mod csp;
 pub mod db;
 pub mod hashing;
 pub mod http;
+pub mod notices;
 pub mod origin;
 pub mod otp;
 pub mod page_cache;

@@ -1,12 +1,12 @@
-//! Retention (docs/DESIGN.md §7; Privacy Policy §4): sign-in history, SMS code rows
-//! and sessions not seen for `GATEHOUSE_RETENTION_DAYS` (default 180) are deleted
-//! by a periodic purge. Safe with several instances: each run is a few `DELETE …
+//! Retention (docs/DESIGN.md §7; Privacy Policy §4): sign-in history, SMS code rows,
+//! and sessions and known browsers not seen for `GATEHOUSE_RETENTION_DAYS` (default
+//! 180) are deleted by a periodic purge. Safe with several instances: each run is a few `DELETE …
 //! WHERE time < cutoff` statements, which any instance may run at any time, in any
 //! order, any number of times, with the same end state. The consent ledger and the
 //! audit log are kept (they are the proof of what was agreed and done).
 
 use crate::server::clock::Clock;
-use crate::server::db::{otp_codes, pow_redemptions, sessions, sign_ins, Db};
+use crate::server::db::{known_browsers, otp_codes, pow_redemptions, sessions, sign_ins, Db};
 use std::time::Duration;
 
 /// How often a running server purges.
@@ -19,13 +19,16 @@ pub struct Purged {
     /// Code rows and wrong-try rows together.
     pub otp_rows: u64,
     pub sessions: u64,
+    /// Browsers an account has not used since the cutoff.
+    pub known_browsers: u64,
     /// Redeemed proof-of-work challenges past their expiry (kept only that long).
     pub pow_redemptions: u64,
 }
 
 /// Deletes what is older than `days` days at the clock's now: sign-in attempts
 /// made, codes sent and wrong tries made before the cutoff, and sessions last seen
-/// before it; redeemed proof-of-work challenges once expired. One transaction.
+/// before it, browsers not used since; redeemed proof-of-work challenges once
+/// expired. One transaction.
 ///
 /// Errors: storage failures (nothing is deleted then).
 pub async fn purge(db: &Db, clock: &dyn Clock, days: u32) -> anyhow::Result<Purged> {
@@ -35,6 +38,7 @@ pub async fn purge(db: &Db, clock: &dyn Clock, days: u32) -> anyhow::Result<Purg
         sign_ins: sign_ins::delete_before(&mut tx, cutoff).await?,
         otp_rows: otp_codes::delete_before(&mut tx, cutoff).await?,
         sessions: sessions::delete_unseen_since(&mut tx, cutoff).await?,
+        known_browsers: known_browsers::delete_unseen_since(&mut tx, cutoff).await?,
         pow_redemptions: pow_redemptions::delete_expired(&mut tx, clock.unix()).await?,
     };
     tx.commit().await?;
@@ -53,6 +57,7 @@ pub async fn purge_forever(db: Db, clock: std::sync::Arc<dyn Clock>, days: u32) 
                 sign_ins = p.sign_ins,
                 otp_rows = p.otp_rows,
                 sessions = p.sessions,
+                known_browsers = p.known_browsers,
                 pow_redemptions = p.pow_redemptions,
                 "retention purge"
             ),

@@ -594,6 +594,7 @@ async fn deleting_erases_the_account_and_the_number_can_sign_up_again() {
     assert_eq!(app.count("sessions").await, 0);
     assert_eq!(app.count("profiles").await, 0);
     assert_eq!(app.count("account_keys").await, 0);
+    assert_eq!(app.count("known_browsers").await, 0);
     assert_eq!(
         app.count_where("sign_in_attempts", "account_id = 1").await,
         0
@@ -708,6 +709,8 @@ async fn retention_deletes_old_history_codes_and_sessions_only() {
         purged.sessions, 1,
         "the sign-up's session, unseen for 181 days"
     );
+    assert_eq!(purged.known_browsers, 1, "the sign-up's browser, likewise");
+    assert_eq!(app.count("known_browsers").await, 1, "the recent one stays");
     assert_eq!(
         app.count("sign_in_attempts").await,
         1,
@@ -756,12 +759,33 @@ async fn a_change_still_in_flight_when_the_account_is_erased_writes_nothing() {
         .is_err());
     let current = secrecy::SecretString::from(PASSWORD.to_owned());
     let new = Password::parse("newpass123").unwrap();
-    let changed = service::change_password(state, &caller, &stale, current, new, b"x").await;
+    let changed = service::change_password(
+        state,
+        &caller,
+        &stale,
+        current,
+        new,
+        b"x",
+        gatehouse::i18n::Lang::En,
+    )
+    .await;
     assert!(changed.is_err(), "{changed:?}");
     let code = SmsCode::parse("123456").unwrap();
     let phone = PhoneNumber::parse(OTHER).unwrap();
-    let moved =
-        service::change_phone(state, &caller, &stale, code.clone(), &phone, code, b"x").await;
+    let change = gatehouse::account::form::PhoneChange {
+        code: code.clone(),
+        new_phone: phone,
+        new_code: code,
+    };
+    let moved = service::change_phone(
+        state,
+        &caller,
+        &stale,
+        change,
+        b"x",
+        gatehouse::i18n::Lang::En,
+    )
+    .await;
     assert!(moved.is_err(), "{moved:?}");
     assert_eq!(app.count("profiles").await, 0);
     assert_eq!(app.count("account_keys").await, 0, "no key made again");

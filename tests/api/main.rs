@@ -10,6 +10,7 @@ mod consent;
 mod http_surface;
 mod instances;
 mod login;
+mod notices;
 mod pow;
 mod register;
 mod services;

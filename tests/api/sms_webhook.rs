@@ -194,3 +194,38 @@ async fn a_gateway_error_fails_the_send_without_a_cooldown() {
 async fn a_throttled_gateway_fails_the_send_without_a_cooldown() {
     failed_send_starts_no_cooldown_and_only_the_next_code_counts(THROTTLED).await;
 }
+
+/// A security notice goes to the gateway with `code: null` after the answer: a
+/// gateway that hangs past the timeout neither fails nor delays the password
+/// change that caused it (docs/DESIGN.md §2).
+#[tokio::test]
+async fn a_notice_goes_out_after_the_answer_and_a_slow_gateway_cannot_hold_it() {
+    let (app, gateway) = app_with_gateway().await;
+    let c = client("en");
+    let sent = app.send_code(&c, PHONE).await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let code = gateway.bodies()[0]["code"].as_str().unwrap().to_owned();
+    let done = app.register(&c, good_form(PHONE, &code, json!({}))).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+
+    gateway.set(SLOW);
+    let change = json!({"form": {"current_password": "kqzv1234", "password": "kqzv-2345"}});
+    let started = std::time::Instant::now();
+    let r = app.post(&c, "/api/account/password", change).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(900),
+        "the answer did not wait for the gateway's 3 s (took {:?})",
+        started.elapsed()
+    );
+    for _ in 0..100 {
+        if gateway.bodies().len() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let notice = &gateway.bodies()[1];
+    assert_eq!(notice["template"], "password-changed");
+    assert_eq!(notice["phone"], PHONE);
+    assert_eq!(notice["code"], Value::Null);
+}

@@ -82,6 +82,10 @@ export async function startServer(env = {}) {
     if (Date.now() > deadline) throw new Error(`server did not start:\n${log}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+  /** Every message the development provider wrote, oldest first. */
+  const readOutbox = () => (existsSync(outbox)
+    ? readFileSync(outbox, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l))
+    : []);
   return {
     base,
     dataDir,
@@ -93,13 +97,20 @@ export async function startServer(env = {}) {
      *  sign-in and reset codes are sent after the answer). */
     async lastCode(phone, purpose = 'register') {
       for (let i = 0; i < 100; i++) {
-        const lines = existsSync(outbox) ? readFileSync(outbox, 'utf8').trim().split('\n').filter(Boolean) : [];
-        const found = lines.map((l) => JSON.parse(l)).reverse()
-          .find((m) => m.to === phone && m.purpose === purpose);
+        const found = readOutbox().reverse().find((m) => m.to === phone && m.purpose === purpose);
         if (found) return found.code;
         await new Promise((r) => setTimeout(r, 50));
       }
       throw new Error(`no ${purpose} code for ${phone} in the outbox`);
+    },
+    /** The messages sent to `phone` for `purpose` (a code's or a security
+     *  notice's), waiting up to 5 s for at least `atLeast` of them. */
+    async messages(phone, purpose, atLeast = 0) {
+      for (let i = 0; ; i++) {
+        const found = readOutbox().filter((m) => m.to === phone && m.purpose === purpose);
+        if (found.length >= atLeast || i >= 100) return found;
+        await new Promise((r) => setTimeout(r, 50));
+      }
     },
     async stop() {
       child.kill('SIGTERM');

@@ -94,6 +94,12 @@ for (const { locale, viewport, t } of [
     await page.click('#submit');
     await page.waitForURL('**/account');
     assert.match(await page.textContent('#masked-phone'), /\*\*\*\*/);
+    // Security notices: the reset told the number; every sign-in was in the
+    // sign-up's browser, so none was "new".
+    const changed = await app.server.messages(phone, 'password-changed', 1);
+    assert.equal(changed.length, 1);
+    assert.equal(changed[0].code, null);
+    assert.deepEqual(await app.server.messages(phone, 'new-browser'), []);
     await context.close();
   });
 }
@@ -106,5 +112,9 @@ test('next= leading off-site is ignored', async () => {
   await page.fill('#password', 'second-pass2');
   await page.click('#submit');
   await page.waitForURL(`${app.server.base}/account`);
+  // Another browser than the one the account was used in: its number is told.
+  const told = await app.server.messages('13833334444', 'new-browser', 1);
+  assert.equal(told.length, 1);
+  assert.match(told[0].text, /browser it has not used before/);
   await context.close();
 });

@@ -21,6 +21,7 @@ pub mod audit;
 pub mod consents;
 pub mod documents;
 pub mod invitations;
+pub mod known_browsers;
 pub mod misuse_reports;
 pub mod otp_codes;
 pub mod pow_redemptions;

@@ -156,7 +156,7 @@ pub async fn send(
 
 /// 128 random bits in hex: names one message, so a gateway can drop a repeat.
 /// (Not the code's row id: SQLite reuses the id of a withdrawn code.)
-fn message_id() -> String {
+pub fn message_id() -> String {
     let bytes: [u8; 16] = rand::rngs::OsRng.gen();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
