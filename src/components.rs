@@ -257,22 +257,58 @@ impl CodeState {
     }
 }
 
-/// Searches for the challenge's nonce in slices of 4,096 hashes, yielding to the
-/// page between them and setting `progress` to the share of the expected work
-/// done (at most 99 %); `None` again when found.
+/// Searches for the challenge's nonce in turns of about [`TURN_MS`], each made of
+/// slices of 1,024 hashes, yielding to the page between turns and setting
+/// `progress` to the share of the expected work done (at most 99 %); `None` again
+/// when found. Turns, not single slices: a browser delays each `setTimeout(0)` by
+/// at least 4 ms, which would otherwise cost more than the hashing.
 async fn solve_in_slices(challenge: &PowChallenge, mut progress: Signal<Option<u8>>) -> u64 {
-    const SLICE: u64 = 4_096;
+    const SLICE: u64 = 1_024;
     let expected = pow::expected_tries(challenge.difficulty);
     let mut from = 0;
     loop {
-        if let Some(nonce) = pow::search(&challenge.token, challenge.difficulty, from, SLICE) {
-            progress.set(None);
-            return nonce;
+        let turn = Turn::start();
+        while !turn.over() {
+            if let Some(nonce) = pow::search(&challenge.token, challenge.difficulty, from, SLICE) {
+                progress.set(None);
+                return nonce;
+            }
+            from += SLICE;
         }
-        from += SLICE;
         progress.set(Some((from.saturating_mul(100) / expected).min(99) as u8));
         #[cfg(feature = "web")]
         gloo_timers::future::TimeoutFuture::new(0).await;
+    }
+}
+
+/// How long the proof of work computes before it lets the page draw, in ms.
+const TURN_MS: f64 = 12.0;
+
+/// One turn of [`solve_in_slices`], timed with the page's clock.
+struct Turn(f64);
+
+impl Turn {
+    fn start() -> Self {
+        Self(Self::now_ms())
+    }
+
+    /// Whether [`TURN_MS`] have passed; always without a clock (outside a
+    /// browser, where no search runs: then one slice per turn).
+    fn over(&self) -> bool {
+        let elapsed = Self::now_ms() - self.0;
+        elapsed.is_nan() || elapsed >= TURN_MS
+    }
+
+    #[cfg(feature = "web")]
+    fn now_ms() -> f64 {
+        web_sys::window()
+            .and_then(|w| w.performance())
+            .map_or(f64::INFINITY, |p| p.now())
+    }
+
+    #[cfg(not(feature = "web"))]
+    fn now_ms() -> f64 {
+        f64::INFINITY
     }
 }
 

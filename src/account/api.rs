@@ -143,14 +143,17 @@ pub async fn send_change_phone_code() -> Result<CodeSent, ApiError> {
 
 /// `POST /api/account/phone/new-code/send`: a `change-phone` code to the new number.
 ///
-/// Errors: 422 bad number, or the account's own; 429 rate limits; 502 SMS
-/// provider failure.
+/// Errors: 422 bad number, or the account's own; 403 no valid proof of work (the
+/// number is any the user types); 429 rate limits; 502 SMS provider failure.
 #[post("/api/account/phone/new-code/send", ctx: RequestContext)]
 pub async fn send_new_phone_code(form: NewPhoneForm) -> Result<CodeSent, ApiError> {
     let (account, caller) = account_caller(&ctx).await?;
     let phone = form
         .validate()
         .map_err(|e| ApiError::invalid(e, ctx.lang))?;
+    let purpose = crate::domain::OtpPurpose::ChangePhone;
+    let solution = form.pow.as_ref();
+    crate::server::otp::pow::require(&ctx.state, &caller, purpose, solution, ctx.lang).await?;
     super::service::send_code_to_new_phone(&ctx.state, &caller, &account, &phone, ctx.lang)
         .await
         .map_err(|e| e.into_api(ctx.lang))?;

@@ -77,6 +77,10 @@ impl ChangePasswordForm {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NewPhoneForm {
     pub new_phone: String,
+    /// A solved challenge (purpose `change-phone`): the number is any the user
+    /// types, so this send is paid for like the public ones (docs/DESIGN.md §2).
+    #[serde(default)]
+    pub pow: Option<crate::domain::pow::PowSolution>,
 }
 
 impl NewPhoneForm {

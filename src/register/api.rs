@@ -17,9 +17,10 @@ fn session_failed(lang: crate::i18n::Lang) -> impl Fn(tower_sessions::session::E
     move |e| super::service::RegisterError::Unexpected(e.into()).into_api(lang)
 }
 
-/// `POST /api/pow/challenge`: a proof-of-work challenge for one public send-code
-/// request of `purpose` (`register`, `login` or `reset`) from this client, valid
-/// five minutes (src/server/otp/pow.rs).
+/// `POST /api/pow/challenge`: a proof-of-work challenge for one send-code request
+/// of `purpose` from this client, valid five minutes (src/server/otp/pow.rs): the
+/// public ones (`register`, `login`, `reset`) and `change-phone`, whose new number
+/// is any the user types.
 ///
 /// Errors: 422 [`crate::i18n::Msg::PowFailed`] for another purpose; 500 storage.
 #[post("/api/pow/challenge", ctx: crate::server::http::context::RequestContext)]
@@ -27,7 +28,7 @@ pub async fn pow_challenge(purpose: OtpPurpose) -> Result<PowChallenge, ApiError
     use crate::server::otp::{pow, SendError};
     if !matches!(
         purpose,
-        OtpPurpose::Register | OtpPurpose::Login | OtpPurpose::Reset
+        OtpPurpose::Register | OtpPurpose::Login | OtpPurpose::Reset | OtpPurpose::ChangePhone
     ) {
         let status = dioxus::fullstack::StatusCode::UNPROCESSABLE_ENTITY;
         return Err(ApiError::new(status, crate::i18n::Msg::PowFailed, ctx.lang));

@@ -415,6 +415,13 @@ impl Settings {
                 "session timeouts must be positive",
             );
         }
+        if self.mode == Mode::Production && self.pow_difficulty < 10 {
+            // Below 2^10 hashes the proof of work costs a sender nothing.
+            return invalid(
+                "GATEHOUSE_POW_DIFFICULTY",
+                "must be at least 10 in production",
+            );
+        }
         if self.mode == Mode::Production {
             if self.data_key.is_none() {
                 return invalid(
@@ -711,8 +718,46 @@ mod tests {
         assert!(err.contains("GATEHOUSE_COMPANY"), "{err}");
     }
 
+    #[test]
+    fn the_proof_of_work_difficulties_are_checked() {
+        let webhook = [
+            ("sms_webhook_url", "https://sms.example/send"),
+            ("sms_webhook_secret", "0123456789abcdef0123456789abcdef"),
+        ];
+        let at = |mode: &str, low: u8, raised: u8| {
+            let mut figment = production_figment();
+            for (key, value) in webhook {
+                figment = figment.merge(Serialized::default(key, value));
+            }
+            Settings::from_figment(
+                figment
+                    .merge(Serialized::default("mode", mode))
+                    .merge(Serialized::default("pow_difficulty", low))
+                    .merge(Serialized::default("pow_raised_difficulty", raised)),
+            )
+            .map_err(|e| e.to_string())
+        };
+        assert!(at("production", 16, 20).is_ok());
+        let err = at("production", 4, 20).unwrap_err();
+        assert!(err.contains("GATEHOUSE_POW_DIFFICULTY"), "{err}");
+        assert!(at("development", 0, 0).is_ok(), "tests run at the lowest");
+        let err = at("development", 29, 29).unwrap_err();
+        assert!(err.contains("GATEHOUSE_POW_DIFFICULTY"), "{err}");
+        let err = at("development", 16, 12).unwrap_err();
+        assert!(err.contains("GATEHOUSE_POW_RAISED_DIFFICULTY"), "{err}");
+    }
+
     fn production_with(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let mut figment = Figment::from(Serialized::defaults(Settings::default()))
+        let mut figment = production_figment();
+        for (key, value) in pairs {
+            figment = figment.merge(Serialized::default(key, value));
+        }
+        Settings::from_figment(figment)
+    }
+
+    /// A production configuration that starts, but for the webhook's URL and secret.
+    fn production_figment() -> Figment {
+        Figment::from(Serialized::defaults(Settings::default()))
             .merge(Serialized::default("mode", "production"))
             .merge(Serialized::default(
                 "data_key",
@@ -723,11 +768,7 @@ mod tests {
             .merge(Serialized::default(
                 "public_url",
                 "https://account.example.com",
-            ));
-        for (key, value) in pairs {
-            figment = figment.merge(Serialized::default(key, value));
-        }
-        Settings::from_figment(figment)
+            ))
     }
 
     #[test]

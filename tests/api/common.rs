@@ -86,11 +86,13 @@ pub fn test_settings(dir: &std::path::Path) -> Settings {
     }
 }
 
-/// The public send-code paths, with the purpose their proof of work is for.
-pub const SEND_PATHS: [(&str, &str); 3] = [
+/// The send-code paths that need a proof of work (the public ones, and the one to
+/// a new number of the user's choosing), with the purpose it is for.
+pub const SEND_PATHS: [(&str, &str); 4] = [
     ("/api/register/code", "register"),
     ("/api/login/code/send", "login"),
     ("/api/reset/code/send", "reset"),
+    ("/api/account/phone/new-code/send", "change-phone"),
 ];
 
 /// A challenge for `purpose` from the server at `base`, as `http` (its address),

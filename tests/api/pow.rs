@@ -51,6 +51,18 @@ async fn a_send_without_a_valid_solution_sends_nothing() {
         let form = json!({ "form": { "phone": "13800138000", "pow": null } });
         assert_refused(&app.post(&c, path, form).await);
     }
+    // A signed-in user sending to a new number of their choosing pays too.
+    let user = client("en");
+    assert_eq!(
+        app.sign_up(&user, "13700137000", json!({})).await.status,
+        200
+    );
+    let sent_before = app.outbox().len();
+    let to_any = json!({ "form": { "new_phone": "13800138000", "pow": null } });
+    let r = app
+        .post(&user, "/api/account/phone/new-code/send", to_any)
+        .await;
+    assert_refused(&r);
     // A token with a nonce that does not solve it.
     let (token, difficulty) = challenge(&app, &c, "register").await;
     assert_eq!(difficulty, 8);
@@ -63,7 +75,7 @@ async fn a_send_without_a_valid_solution_sends_nothing() {
     )
     .await;
     assert_refused(&r);
-    assert!(app.outbox().is_empty(), "nothing was sent");
+    assert_eq!(app.outbox().len(), sent_before, "nothing was sent");
     // The right nonce for the same challenge is still good (nothing was redeemed).
     let nonce = pow::solve(&token, 8);
     let r = send_with(
@@ -74,7 +86,7 @@ async fn a_send_without_a_valid_solution_sends_nothing() {
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(app.outbox().len(), 1);
+    assert_eq!(app.outbox().len(), sent_before + 1);
 }
 
 #[tokio::test]
@@ -167,6 +179,9 @@ async fn the_difficulty_rises_near_the_per_ip_cap_and_falls_back_when_quiet() {
     })
     .await;
     let c = client("en");
+    // Fetched while quiet and kept for later.
+    let (stockpiled, d) = challenge(&app, &c, "register").await;
+    assert_eq!(d, 4);
     for phone in ["13800138000", "13800138001"] {
         let (token, d) = challenge(&app, &c, "register").await;
         assert_eq!(d, 4, "quiet: the default");
@@ -179,7 +194,17 @@ async fn the_difficulty_rises_near_the_per_ip_cap_and_falls_back_when_quiet() {
         .await;
         assert_eq!(r.status, 200, "{}", r.body);
     }
-    // Two of four sends used: half the cap, so the next costs 2^12 hashes.
+    // Two of four sends used: half the cap, so the next costs 2^12 hashes, and a
+    // challenge fetched before at the old price is not taken.
+    let nonce = pow::solve(&stockpiled, 4);
+    let r = send_with(
+        &app,
+        &c,
+        "13800138002",
+        json!({"token": stockpiled, "nonce": nonce}),
+    )
+    .await;
+    assert_refused(&r);
     let (token, d) = challenge(&app, &c, "register").await;
     assert_eq!(d, 12);
     let r = send_with(

@@ -9,7 +9,7 @@ use crate::components::{
     use_code_state, use_form_state, use_hydrated, CodeInput, Done, Outcome, PhoneInput,
     SubmitButton,
 };
-use crate::domain::PhoneNumber;
+use crate::domain::{OtpPurpose, PhoneNumber};
 use crate::form::{Field, FieldErrors};
 use crate::i18n::Msg;
 use dioxus::prelude::*;
@@ -107,10 +107,16 @@ pub fn AccountPhonePage() -> Element {
                     cooldown: new_codes.cooldown,
                     can_send: hydrated() && PhoneNumber::parse(&new_phone()).is_ok(),
                     sending: (new_codes.sending)(),
+                    progress: (new_codes.progress)(),
                     notice: (new_codes.notice)(),
                     on_send: move |_| {
-                        let request = send_new_phone_code(NewPhoneForm { new_phone: new_phone() });
-                        spawn(new_codes.request(request, state, Msg::CodeSent));
+                        let new_phone = new_phone();
+                        spawn(new_codes.request_with_pow(
+                            OtpPurpose::ChangePhone,
+                            move |pow| send_new_phone_code(NewPhoneForm { new_phone, pow }),
+                            state,
+                            Msg::CodeSent,
+                        ));
                     },
                     on_edit: move |_| state.edited(Field::NewCode),
                     on_leave: move |_| state.touch(Field::NewCode),

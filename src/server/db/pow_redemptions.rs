@@ -22,10 +22,16 @@ pub async fn redeem(
     Ok(done.rows_affected() == 1)
 }
 
-/// Deletes the rows of challenges expired before `now`; returns how many.
+/// How long after its expiry a redeemed challenge's row is kept, in seconds: an
+/// instance whose clock runs this much ahead of another's cannot purge a row the
+/// other would still accept the challenge for.
+pub const CLOCK_SKEW_MARGIN_SECS: i64 = 300;
+
+/// Deletes the rows of challenges expired more than [`CLOCK_SKEW_MARGIN_SECS`]
+/// before `now`; returns how many.
 pub async fn delete_expired(conn: &mut Conn, now: Timestamp) -> anyhow::Result<u64> {
     let done = sqlx::query("DELETE FROM pow_redemptions WHERE expires_at < $1")
-        .bind(now)
+        .bind(now - CLOCK_SKEW_MARGIN_SECS)
         .execute(&mut *conn)
         .await?;
     Ok(done.rows_affected())

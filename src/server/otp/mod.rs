@@ -103,7 +103,9 @@ pub enum Delivery {
     /// cooldown starts.
     Wait,
     /// Send after answering (sign-in and reset codes for a number with an account):
-    /// the answer and its timing match `Skip`; a provider failure withdraws the code.
+    /// the answer and its timing match `Skip`. A provider failure is logged and the
+    /// code stays, unsent, with its cooldown, exactly as `Skip` leaves one: a
+    /// withdrawal (no cooldown) would tell a prober which numbers have accounts.
     Background,
     /// Send nothing (a number without an account); the send still counts.
     Skip,
@@ -142,11 +144,12 @@ pub async fn send(
         Delivery::Wait => deliver(state, &state.phone_index(phone), id, message).await,
         Delivery::Background => {
             let state = state.clone();
-            let index = state.phone_index(phone);
             state.clone().background.spawn(async move {
-                // A provider failure is logged by `deliver`; anything else here.
-                if let Err(SendError::Unexpected(e)) = deliver(&state, &index, id, message).await {
-                    tracing::error!(error = %format!("{e:#}"), "withdrawing an unsent code failed");
+                if let Err(e) = state.sms.send(&message).await {
+                    log_failure(
+                        &e,
+                        "SMS not sent; the code stays, as for a number without an account",
+                    );
                 }
             });
             Ok(())
@@ -161,6 +164,15 @@ pub fn message_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Logs a provider failure: at `error` when the operator must act (keys,
+/// balance, sign name, template), else at `warn`.
+fn log_failure(e: &SmsError, what: &'static str) {
+    match e {
+        SmsError::Misconfigured(_) => tracing::error!(error = %e, "{what}"),
+        _ => tracing::warn!(error = %e, "{what}"),
+    }
+}
+
 async fn deliver(
     state: &AppState,
     phone_index: &[u8],
@@ -170,13 +182,7 @@ async fn deliver(
     let Err(e) = state.sms.send(&message).await else {
         return Ok(());
     };
-    let purpose = message.purpose;
-    match &e {
-        SmsError::Misconfigured(_) => {
-            tracing::error!(error = %e, purpose, "SMS not sent; the code is withdrawn");
-        }
-        _ => tracing::warn!(error = %e, purpose, "SMS not sent; the code is withdrawn"),
-    }
+    log_failure(&e, "SMS not sent; the code is withdrawn");
     let mut tx = state.db.write(&[Lock::Phone(phone_index)]).await?;
     otp_codes::withdraw(&mut tx, id, state.clock.unix()).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;

@@ -47,6 +47,10 @@ pub enum PowRefused {
     /// Already paid for a send, here or on another instance.
     #[error("the challenge was already used")]
     Used,
+    /// Issued at a lower difficulty than the client's sends cost now (fetched
+    /// before the rate rose).
+    #[error("the challenge is easier than sends cost now")]
+    TooEasy,
 }
 
 impl PowRefused {
@@ -88,6 +92,18 @@ pub fn difficulty_for(state: &AppState, from_ip: u32, total: u32) -> u8 {
     }
 }
 
+/// The difficulty `caller`'s sends cost at `now` ([`difficulty_for`] of its and
+/// the service's sends in the last hour).
+///
+/// Errors: storage failures.
+async fn current_difficulty(state: &AppState, caller: &Caller, now: i64) -> anyhow::Result<u8> {
+    let (from_ip, total) = {
+        let mut conn = state.db.read().await?;
+        otp_codes::sends_last_hour(&mut conn, &caller.meta.limit_key, now).await?
+    };
+    Ok(difficulty_for(state, from_ip, total))
+}
+
 /// Issues a challenge for a send of `purpose` by `caller`.
 ///
 /// Errors: storage failures (reading the send counts).
@@ -97,11 +113,7 @@ pub async fn issue(
     purpose: OtpPurpose,
 ) -> anyhow::Result<PowChallenge> {
     let now = state.clock.unix();
-    let (from_ip, total) = {
-        let mut conn = state.db.read().await?;
-        otp_codes::sends_last_hour(&mut conn, &caller.meta.limit_key, now).await?
-    };
-    let difficulty = difficulty_for(state, from_ip, total);
+    let difficulty = current_difficulty(state, caller, now).await?;
     let limit_key = &caller.meta.limit_key;
     Ok(challenge(&state.keys, limit_key, purpose, now, difficulty))
 }
@@ -133,7 +145,8 @@ pub fn challenge(
 /// so it pays for this one request only.
 ///
 /// Errors: the outer error is storage; the inner one says why the solution is not
-/// accepted (checked in this order: missing, tag/purpose/client, expiry, hash, used).
+/// accepted (checked in this order: missing, tag/purpose/client, expiry, hash,
+/// difficulty below what sends cost now, used).
 pub async fn redeem(
     state: &AppState,
     caller: &Caller,
@@ -145,19 +158,38 @@ pub async fn redeem(
     };
     let now = state.clock.unix();
     let checked = check(&state.keys, &caller.meta.limit_key, purpose, now, solution);
-    let (id, expires_at) = match checked {
-        Ok(parts) => parts,
+    let Checked {
+        id,
+        expires_at,
+        difficulty,
+    } = match checked {
+        Ok(checked) => checked,
         Err(refused) => return Ok(Err(refused)),
     };
+    // A challenge fetched while it was quiet pays only the price of then: one
+    // stockpiled before a burst must not dodge the raised difficulty.
+    if difficulty < current_difficulty(state, caller, now).await? {
+        return Ok(Err(PowRefused::TooEasy));
+    }
     let mut tx = state.db.write(&[]).await?;
     let fresh = pow_redemptions::redeem(&mut tx, id, expires_at).await?;
     tx.commit().await?;
     Ok(if fresh { Ok(()) } else { Err(PowRefused::Used) })
 }
 
+/// A solution that [`check`] accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checked<'a> {
+    /// The challenge's 32 hex digits: what `pow_redemptions` records.
+    pub id: &'a str,
+    /// Unix seconds.
+    pub expires_at: i64,
+    /// Leading zero bits it was issued (and solved) at.
+    pub difficulty: u8,
+}
+
 /// Everything [`redeem`] checks before it records the redemption, for the client of
-/// `limit_key` at `now`: the tag, purpose, expiry and hash, in that order. Returns
-/// the challenge's id and expiry (Unix seconds). One HMAC and one SHA-256: what a
+/// `limit_key` at `now`: the tag, purpose, expiry and hash, in that order. One HMAC and one SHA-256: what a
 /// request costs the server (`scripts/bench.sh` measures it).
 ///
 /// Errors: [`PowRefused::Invalid`], [`PowRefused::Expired`], [`PowRefused::Unsolved`].
@@ -167,7 +199,7 @@ pub fn check<'a>(
     purpose: OtpPurpose,
     now: i64,
     solution: &'a PowSolution,
-) -> Result<(&'a str, i64), PowRefused> {
+) -> Result<Checked<'a>, PowRefused> {
     let token = solution.token.as_str();
     let (text, tag) = token.rsplit_once('.').ok_or(PowRefused::Invalid)?;
     let tag = unhex(tag).ok_or(PowRefused::Invalid)?;
@@ -190,7 +222,11 @@ pub fn check<'a>(
     if !pow::solves(token, solution.nonce, difficulty) {
         return Err(PowRefused::Unsolved);
     }
-    Ok((id, expires_at))
+    Ok(Checked {
+        id,
+        expires_at,
+        difficulty,
+    })
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -210,9 +210,7 @@ fn classify(code: &str, message: &str) -> SmsError {
         | "isv.HOUR_LIMIT_CONTROL"
         | "isv.SMS_OVER_LIMIT" => SmsError::RateLimited(detail),
         c if c.starts_with("Throttling") => SmsError::RateLimited(detail),
-        "isv.MOBILE_NUMBER_ILLEGAL" | "isv.MOBILE_COUNT_OVER_LIMIT" => {
-            SmsError::InvalidNumber(detail)
-        }
+        "isv.MOBILE_NUMBER_ILLEGAL" => SmsError::InvalidNumber(detail),
         "isv.AMOUNT_NOT_ENOUGH"
         | "isv.OUT_OF_SERVICE"
         | "isv.PRODUCT_UN_SUBSCRIPT"
@@ -406,12 +404,15 @@ mod tests {
                 "{code}"
             );
         }
-        for code in ["isv.MOBILE_NUMBER_ILLEGAL", "isv.MOBILE_COUNT_OVER_LIMIT"] {
-            assert!(
-                matches!(classify(code, ""), SmsError::InvalidNumber(_)),
-                "{code}"
-            );
-        }
+        assert!(matches!(
+            classify("isv.MOBILE_NUMBER_ILLEGAL", ""),
+            SmsError::InvalidNumber(_)
+        ));
+        // Too many numbers in one request: never ours (one number each).
+        assert!(matches!(
+            classify("isv.MOBILE_COUNT_OVER_LIMIT", ""),
+            SmsError::Failed(_)
+        ));
         for code in [
             "isv.AMOUNT_NOT_ENOUGH",
             "isv.OUT_OF_SERVICE",

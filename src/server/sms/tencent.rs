@@ -201,9 +201,14 @@ struct Status {
 fn classify(code: &str, message: &str) -> SmsError {
     let detail = format!("Tencent {}", vendor_detail(code, message));
     match code {
-        "LimitExceeded.AppCountryOrRegionInBlacklist" | "LimitExceeded.PhoneNumberCountLimit" => {
-            SmsError::Misconfigured(detail)
-        }
+        // The application's own daily caps: every send fails until tomorrow, which
+        // needs the operator (raise them in the console), not a user's retry.
+        "LimitExceeded.AppCountryOrRegionInBlacklist"
+        | "LimitExceeded.PhoneNumberCountLimit"
+        | "LimitExceeded.AppDailyLimit"
+        | "LimitExceeded.AppGlobalDailyLimit"
+        | "LimitExceeded.AppMainlandChinaDailyLimit"
+        | "LimitExceeded.DailyLimit" => SmsError::Misconfigured(detail),
         c if c.starts_with("LimitExceeded") || c.starts_with("RequestLimitExceeded") => {
             SmsError::RateLimited(detail)
         }
@@ -386,6 +391,11 @@ mod tests {
             "UnauthorizedOperation.ServiceSuspendDueToArrears",
             "AuthFailure.SignatureFailure",
             "AuthFailure.SecretIdNotFound",
+            // The application's own daily caps: no retry helps until tomorrow.
+            "LimitExceeded.AppDailyLimit",
+            "LimitExceeded.AppGlobalDailyLimit",
+            "LimitExceeded.AppMainlandChinaDailyLimit",
+            "LimitExceeded.DailyLimit",
         ] {
             assert!(
                 matches!(classify(code, ""), SmsError::Misconfigured(_)),
