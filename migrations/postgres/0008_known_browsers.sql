@@ -1,6 +1,6 @@
 -- The browsers each account has signed in from (docs/DESIGN.md §3, issue 14): a
 -- sign-in from a browser not in the list sends the account a security notice. A
--- browser is named by its `gatehouse_browser` cookie, stored only as a blind index.
+-- browser is named by its User-Agent string, stored here only as a blind index.
 -- Purged with sign-in history (retention) and on erasure.
 CREATE TABLE known_browsers (
     account_id    BIGINT  NOT NULL REFERENCES accounts (id),

@@ -20,7 +20,7 @@ async fn signed_in(
     crate::server::session::sign_in(&ctx.session, account, &ctx.meta)
         .await
         .map_err(|e| super::service::LoginError::Unexpected(e).into_api(ctx.lang))?;
-    let (state, browser) = (&ctx.state, ctx.browser.as_deref());
+    let (state, browser) = (&ctx.state, ctx.meta.user_agent.as_str());
     crate::server::notices::signed_in_from(
         state,
         account,

@@ -96,7 +96,7 @@ pub async fn register(form: RegisterForm) -> Result<Registered, ApiError> {
         .await
         .map_err(|e| super::service::RegisterError::Unexpected(e).into_api(ctx.lang))?;
     // The account's first browser: later sign-ins from others get a notice.
-    let browser = ctx.browser.as_deref();
+    let browser = ctx.meta.user_agent.as_str();
     crate::server::notices::signed_in_from(
         &ctx.state, account_id, &phone, browser, false, ctx.lang,
     )

@@ -67,23 +67,22 @@ pub fn send(state: &AppState, to: &PhoneNumber, notice: Notice, lang: Lang) {
     });
 }
 
-/// After a sign-in of `account` (number `phone`) from the browser `browser` (its
-/// cookie id): records the browser and, when the account knew other browsers
-/// but not this one and `tell` is set, sends [`Notice::NewBrowser`]. The first
-/// browser an account is seen with (its sign-up) gets no notice.
+/// After a sign-in of `account` (number `phone`) from the browser whose
+/// User-Agent is `browser` (as the sign-in history records it): records the
+/// browser and, when the account knew other browsers but not this one and `tell`
+/// is set, sends [`Notice::NewBrowser`]. The first browser an account is seen with
+/// (its sign-up) gets no notice. Browsers are told apart by their User-Agent, not
+/// by a cookie of their own: the Privacy Policy (v1 §2) names two cookies only.
 ///
 /// Errors: storage failures.
 pub async fn signed_in_from(
     state: &AppState,
     account: AccountId,
     phone: &PhoneNumber,
-    browser: Option<&str>,
+    browser: &str,
     tell: bool,
     lang: Lang,
 ) -> anyhow::Result<()> {
-    let Some(browser) = browser else {
-        return Ok(());
-    };
     let index = state.keys.blind_index("browser", browser);
     let mut tx = state.db.write(&[]).await?;
     let seen = known_browsers::remember(&mut tx, account, &index, state.clock.unix()).await?;

@@ -696,8 +696,12 @@ async fn retention_deletes_old_history_codes_and_sessions_only() {
     let days = app.state.settings.retention_days;
     assert_eq!(days, 180, "the default");
     app.clock.advance(i64::from(days - 1) * 86_400);
-    // A fresh sign-in just inside the period.
-    let recent = client("en");
+    // A fresh sign-in just inside the period, from another browser.
+    let recent = reqwest::Client::builder()
+        .cookie_store(true)
+        .user_agent("Another browser/1.0")
+        .build()
+        .unwrap();
     assert_eq!(login(&app, &recent, PHONE, PASSWORD).await.status, 200);
     app.clock.advance(2 * 86_400);
     let purged = gatehouse::server::retention::purge(&app.state.db, &app.clock, days)

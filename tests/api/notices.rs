@@ -30,6 +30,23 @@ async fn notices(app: &TestApp, phone: &str, purpose: &str, count: usize) -> Vec
     of(app)
 }
 
+/// A browser: its own cookies, its language and its User-Agent (what tells two
+/// browsers apart).
+fn browser(lang: &str, user_agent: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("accept-language", lang.parse().unwrap());
+    headers.insert("user-agent", user_agent.parse().unwrap());
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+const PHONE_BROWSER: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) Mobile/15E148";
+const DESKTOP_BROWSER: &str =
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/131.0 Safari/537.36";
+
 async fn login(app: &TestApp, c: &reqwest::Client, phone: &str, password: &str) -> Reply {
     let form = json!({"form": {"phone": phone, "password": password}});
     app.post(c, "/api/login/password", form).await
@@ -38,15 +55,15 @@ async fn login(app: &TestApp, c: &reqwest::Client, phone: &str, password: &str) 
 #[tokio::test]
 async fn a_sign_in_from_a_browser_the_account_has_not_used_is_told_once() {
     let app = spawn_app().await;
-    let first = client("zh-CN");
+    let first = browser("zh-CN", PHONE_BROWSER);
     assert_eq!(app.sign_up(&first, PHONE, json!({})).await.status, 200);
     // The sign-up's browser is the account's first: signing in there again is quiet.
     app.post(&first, "/api/session/sign-out", json!({})).await;
     assert_eq!(login(&app, &first, PHONE, PASSWORD).await.status, 200);
     assert!(notices(&app, PHONE, "new-browser", 0).await.is_empty());
 
-    // Another browser (its own cookie jar): one notice, in its language.
-    let second = client("en");
+    // Another browser: one notice, in its language.
+    let second = browser("en", DESKTOP_BROWSER);
     let r = login(&app, &second, PHONE, PASSWORD).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let sent = notices(&app, PHONE, "new-browser", 1).await;
@@ -66,10 +83,10 @@ async fn a_sign_in_from_a_browser_the_account_has_not_used_is_told_once() {
     assert_eq!(login(&app, &second, PHONE, PASSWORD).await.status, 200);
     assert_eq!(notices(&app, PHONE, "new-browser", 2).await.len(), 1);
     // A wrong password from a third browser tells nothing.
-    let third = client("en");
+    let third = browser("en", "curl/8.5.0");
     assert_eq!(login(&app, &third, PHONE, "wrong-pass1").await.status, 401);
     assert_eq!(notices(&app, PHONE, "new-browser", 2).await.len(), 1);
-    // Only the cookie's blind index is kept, per account.
+    // Only the User-Agent's blind index is kept, per account.
     assert_eq!(app.count("known_browsers").await, 2);
 }
 
@@ -88,7 +105,7 @@ async fn a_password_change_and_a_reset_tell_the_account_s_number() {
         .unwrap()
         .contains("您的账号密码刚刚被修改"));
 
-    let stranger = client("en");
+    let stranger = browser("en", DESKTOP_BROWSER);
     let r = app
         .post(
             &stranger,

@@ -104,15 +104,20 @@ for (const { locale, viewport, t } of [
   });
 }
 
-test('next= leading off-site is ignored', async () => {
-  const { context, page } = await newPage('en-US', DESKTOP_VIEWPORT);
+test('next= leading off-site is ignored; a browser the account has not used is told', async () => {
+  // Another browser than the account's own (browsers are told apart by User-Agent).
+  const context = await app.browser.newContext({
+    locale: 'en-US', viewport: DESKTOP_VIEWPORT, extraHTTPHeaders: { 'accept-language': 'en-US' },
+    userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Version/17.5 Safari/605.1.15',
+  });
+  const page = await context.newPage();
   await page.goto(`${app.server.base}/login?next=${encodeURIComponent('//evil.example')}`);
   await hydrated(page);
   await page.fill('#phone', '13833334444');
   await page.fill('#password', 'second-pass2');
   await page.click('#submit');
   await page.waitForURL(`${app.server.base}/account`);
-  // Another browser than the one the account was used in: its number is told.
+  // Its number is told, once.
   const told = await app.server.messages('13833334444', 'new-browser', 1);
   assert.equal(told.length, 1);
   assert.match(told[0].text, /browser it has not used before/);

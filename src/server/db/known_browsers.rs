@@ -1,5 +1,5 @@
 //! The `known_browsers` table: the browsers each account has signed in from, each
-//! named by the blind index of its `gatehouse_browser` cookie (docs/DESIGN.md §3).
+//! named by the blind index of its User-Agent string (docs/DESIGN.md §3).
 //! A sign-in from a browser the account has not used before sends it a security
 //! notice (src/server/notices.rs).
 

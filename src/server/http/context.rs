@@ -19,8 +19,6 @@ pub struct RequestContext {
     pub lang: Lang,
     /// Where the request came from: address, rate-limit key, browser, request id.
     pub meta: RequestMeta,
-    /// The `gatehouse_browser` cookie's id (`super::browser`); `None` outside `/api/`.
-    pub browser: Option<String>,
 }
 
 impl RequestContext {
@@ -92,14 +90,9 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_owned();
-        let browser = parts
-            .extensions
-            .get::<super::browser::BrowserId>()
-            .map(|b| b.0.clone());
         Ok(Self {
             state: app,
             session,
-            browser,
             lang: Lang::of_headers(&parts.headers),
             meta: RequestMeta {
                 ip,

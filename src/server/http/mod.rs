@@ -5,7 +5,6 @@
 //! (cache and security headers), [`listen`] (the listener).
 
 pub mod access;
-pub mod browser;
 pub mod context;
 pub mod headers;
 pub mod listen;
@@ -59,10 +58,6 @@ pub fn router(state: AppState) -> Router {
         .route("/api/account/export", get(crate::account::api::export))
         .layer(middleware::from_fn(guard_areas))
         .layer(session::layer(store, production))
-        .layer(middleware::from_fn_with_state(
-            production,
-            browser::browser_cookie,
-        ))
         .layer(Extension(state))
         .layer(middleware::from_fn_with_state(pages, serve_cached))
         .layer(middleware::from_fn(read_api_body))
