@@ -57,7 +57,7 @@ impl Caller {
                 ip: "cli".into(),
                 limit_key: "cli".into(),
                 user_agent: "gatehouse-cli".into(),
-                request_id: id.iter().map(|b| format!("{b:02x}")).collect(),
+                request_id: hex::encode(id),
             },
         }
     }

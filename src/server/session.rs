@@ -235,7 +235,7 @@ pub fn public_id(id_hash: &[u8]) -> String {
         .chain_update(b"gatehouse session public id\0")
         .chain_update(id_hash)
         .finalize();
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(&digest[..16])
 }
 
 /// What a stored session's data says of where it signed in: `(ip, user_agent)`,

@@ -161,7 +161,7 @@ pub async fn send(
 /// (Not the code's row id: SQLite reuses the id of a withdrawn code.)
 pub fn message_id() -> String {
     let bytes: [u8; 16] = rand::rngs::OsRng.gen();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(bytes)
 }
 
 /// Logs a provider failure: at `error` when the operator must act (keys,

@@ -132,11 +132,11 @@ pub fn challenge(
         "v1.{}.{}.{difficulty}.{}",
         purpose.as_str(),
         now + CHALLENGE_TTL_SECS,
-        hex(&id)
+        hex::encode(id)
     );
     let tag = keys.pow_tag(&[text.as_bytes(), limit_key.as_bytes()]);
     PowChallenge {
-        token: format!("{text}.{}", hex(&tag)),
+        token: format!("{text}.{}", hex::encode(tag)),
         difficulty,
     }
 }
@@ -202,7 +202,7 @@ pub fn check<'a>(
 ) -> Result<Checked<'a>, PowRefused> {
     let token = solution.token.as_str();
     let (text, tag) = token.rsplit_once('.').ok_or(PowRefused::Invalid)?;
-    let tag = unhex(tag).ok_or(PowRefused::Invalid)?;
+    let tag = hex::decode(tag).map_err(|_| PowRefused::Invalid)?;
     if !keys.pow_tag_matches(&[text.as_bytes(), limit_key.as_bytes()], &tag) {
         return Err(PowRefused::Invalid);
     }
@@ -227,17 +227,4 @@ pub fn check<'a>(
         expires_at,
         difficulty,
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    (0..text.len() / 2)
-        .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok())
-        .collect()
 }

@@ -6,8 +6,8 @@
 //! (help.aliyun.com/document_detail/101346.html).
 
 use super::{
-    hex, hmac_sha256, host_of, http_client, nonce, sha256_hex, transport_error, vendor_detail,
-    SmsError, SmsMessage, SmsProvider, Templates,
+    hmac_sha256, host_of, http_client, nonce, sha256_hex, transport_error, vendor_detail, SmsError,
+    SmsMessage, SmsProvider, Templates,
 };
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
@@ -154,7 +154,7 @@ impl Acs3Request<'_> {
             "{ALGORITHM}\n{}",
             sha256_hex(self.canonical_request().as_bytes())
         );
-        hex(&hmac_sha256(access_key_secret, to_sign.as_bytes()))
+        hex::encode(hmac_sha256(access_key_secret, to_sign.as_bytes()))
     }
 
     /// The `Authorization` header:

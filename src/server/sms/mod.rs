@@ -221,20 +221,9 @@ fn host_of(endpoint: &reqwest::Url) -> anyhow::Result<String> {
     })
 }
 
-/// Lower-case hex.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
-}
-
 /// Hex SHA-256 of `data`.
 fn sha256_hex(data: &[u8]) -> String {
-    hex(&Sha256::digest(data))
+    hex::encode(Sha256::digest(data))
 }
 
 /// HMAC-SHA256 of `data` under `key`.
@@ -266,7 +255,7 @@ fn vendor_detail(code: &str, message: &str) -> String {
 fn nonce() -> String {
     use rand::Rng;
     let bytes: [u8; 16] = rand::rngs::OsRng.gen();
-    hex(&bytes)
+    hex::encode(bytes)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! cloud.tencent.com/document/api/382/59177.
 
 use super::{
-    hex, hmac_sha256, host_of, http_client, sha256_hex, transport_error, vendor_detail, SmsError,
+    hmac_sha256, host_of, http_client, sha256_hex, transport_error, vendor_detail, SmsError,
     SmsMessage, SmsProvider, Templates,
 };
 use async_trait::async_trait;
@@ -149,7 +149,7 @@ impl Tc3Request<'_> {
         let key = hmac_sha256(&key, date.as_bytes());
         let key = hmac_sha256(&key, self.service.as_bytes());
         let key = hmac_sha256(&key, b"tc3_request");
-        hex(&hmac_sha256(&key, self.string_to_sign().as_bytes()))
+        hex::encode(hmac_sha256(&key, self.string_to_sign().as_bytes()))
     }
 
     /// The `Authorization` header: `TC3-HMAC-SHA256 Credential={id}/{scope},

@@ -49,7 +49,7 @@ impl Webhook {
         signed.extend_from_slice(body);
         format!(
             "sha256={}",
-            super::hex(&super::hmac_sha256(secret, &signed))
+            hex::encode(super::hmac_sha256(secret, &signed))
         )
     }
 }
