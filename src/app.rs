@@ -5,12 +5,13 @@ use crate::account::{
     AccountDeletePage, AccountDevicesPage, AccountPage, AccountPasswordPage, AccountPhonePage,
 };
 use crate::admin::{
-    AdminAccountPage, AdminAuditPage, AdminDocumentsPage, AdminHomePage, AdminInvitationsPage,
-    AdminSettingsPage,
+    AdminAccountPage, AdminAuditPage, AdminClientsPage, AdminDocumentsPage, AdminHomePage,
+    AdminInvitationsPage, AdminSettingsPage,
 };
 use crate::i18n::{Lang, Msg};
 use crate::legal::{ConsentPage, DocumentKind, LegalPage, NoticeBanner};
 use crate::login::{LoginPage, ResetPasswordPage};
+use crate::oidc::{OidcConsentPage, OidcErrorPage};
 use crate::register::RegisterPage;
 use dioxus::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -48,12 +49,18 @@ pub enum Route {
         AdminInvitations {},
         #[route("/admin/documents")]
         AdminDocuments {},
+        #[route("/admin/clients")]
+        AdminClients {},
         #[route("/admin/settings")]
         AdminSettings {},
         #[route("/admin/audit")]
         AdminAudit {},
         #[route("/consent?:next")]
         Consent { next: String },
+        #[route("/authorize/consent?:request")]
+        OidcConsent { request: String },
+        #[route("/authorize/error?:reason")]
+        OidcError { reason: String },
         #[route("/legal/:kind")]
         Legal { kind: DocumentKind },
         #[route("/legal/:kind/:version")]
@@ -292,6 +299,11 @@ fn AdminDocuments() -> Element {
 }
 
 #[component]
+fn AdminClients() -> Element {
+    rsx! { AdminClientsPage {} }
+}
+
+#[component]
 fn AdminSettings() -> Element {
     rsx! { AdminSettingsPage {} }
 }
@@ -304,6 +316,16 @@ fn AdminAudit() -> Element {
 #[component]
 fn Consent(next: String) -> Element {
     rsx! { ConsentPage { next } }
+}
+
+#[component]
+fn OidcConsent(request: String) -> Element {
+    rsx! { OidcConsentPage { request } }
+}
+
+#[component]
+fn OidcError(reason: String) -> Element {
+    rsx! { OidcErrorPage { reason } }
 }
 
 #[component]

@@ -36,6 +36,9 @@ pub enum Field {
     Actor,
     From,
     To,
+    ClientName,
+    RedirectUris,
+    PostLogoutUris,
 }
 
 impl Field {
@@ -69,6 +72,9 @@ impl Field {
             Self::Actor => "actor",
             Self::From => "from",
             Self::To => "to",
+            Self::ClientName => "client-name",
+            Self::RedirectUris => "redirect-uris",
+            Self::PostLogoutUris => "post-logout-uris",
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod form;
 pub mod i18n;
 pub mod legal;
 pub mod login;
+pub mod oidc;
 pub mod register;
 #[cfg(feature = "server")]
 pub mod server;

@@ -201,6 +201,9 @@ pub async fn change_password(
         return Err(AccountError::Gone);
     }
     let ended = sessions::delete_others_of(&mut tx, account.id, keep).await?;
+    // Apps signed in through the old password sign in again (docs/DESIGN.md §11).
+    crate::server::db::oidc_grants::revoke_account(&mut tx, account.id, None, state.clock.unix())
+        .await?;
     let changed = AuditEvent::success(AuditAction::PasswordChanged, Some(account.id), json!({}));
     let ended_event = AuditEvent::sessions_ended(account.id, ended, "password-changed");
     let events = std::iter::once(changed).chain(ended_event);
@@ -435,6 +438,9 @@ pub async fn sign_out(
     let mut tx = state.db.write(&[]).await?;
     sessions::delete(&mut tx, session_id_hash).await?;
     let now = state.clock.unix();
+    // Signing out of Gatehouse signs the account out of the apps it signed in to
+    // (their refresh tokens; docs/DESIGN.md §11).
+    crate::server::db::oidc_grants::revoke_account(&mut tx, account, None, now).await?;
     let mut events = Vec::new();
     if declined {
         events.push(AuditEvent::success(
@@ -523,6 +529,7 @@ async fn erase_with(
         let ended = sessions::delete_all_of(&mut tx, account).await?;
         sign_ins::delete_all_of(&mut tx, account).await?;
         known_browsers::delete_all_of(&mut tx, account).await?;
+        crate::server::db::oidc_grants::delete_all_of(&mut tx, account).await?;
         profiles::delete(&mut tx, account).await?;
         otp_codes::anonymize_phone(&mut tx, &index).await?;
         throttles::clear(&mut tx, &index, None).await?;

@@ -21,7 +21,7 @@ fn unexpected(ctx: &RequestContext, e: anyhow::Error) -> ApiError {
 /// The signed-in admin, its confirmation checked when `fresh`, and the caller it
 /// acts as.
 #[cfg(feature = "server")]
-async fn admin_caller(
+pub(crate) async fn admin_caller(
     ctx: &RequestContext,
     fresh: bool,
 ) -> Result<
@@ -41,7 +41,7 @@ async fn admin_caller(
 /// the fields at fault, never their values (docs/DESIGN.md §6: every refused
 /// attempt at an admin action is in the log).
 #[cfg(feature = "server")]
-async fn audited<T>(
+pub(crate) async fn audited<T>(
     ctx: &RequestContext,
     caller: &crate::server::caller::Caller,
     action: crate::server::audit::AuditAction,

@@ -1,7 +1,8 @@
 //! What the admin area's forms post, each with the `validate()` the page and the
 //! server both run (docs/STYLE.md §2). Limits: a reason, a note and a summary 200
 //! characters, a document text [`crate::domain::DOCUMENT_TEXT_MAX_BYTES`], an
-//! invitation code's quota 1–100 000 accounts.
+//! invitation code's quota 1–100 000 accounts, an OpenID Connect client's name 64
+//! characters and each of its addresses 2,000 bytes.
 
 use crate::domain::{check_document_text, DocumentKind, InvitationMode, PhoneNumber, SmsCode};
 use crate::form::{Field, FieldErrors};
@@ -293,6 +294,105 @@ impl PublishForm {
     }
 }
 
+/// The most characters of an OpenID Connect client's name.
+pub const CLIENT_NAME_MAX_CHARS: usize = 64;
+/// The most bytes of one redirect URI (as `crate::oidc::service` stores them).
+pub const REDIRECT_URI_MAX_BYTES: usize = 2_000;
+
+/// A new OpenID Connect client, as typed on `/admin/clients` (docs/DESIGN.md §11):
+/// the addresses one per line.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClientForm {
+    /// What the consent screen and the admin area call it.
+    pub name: String,
+    /// Where codes go, one per line; at least one.
+    pub redirect_uris: String,
+    /// Where RP-initiated logout may return to, one per line (optional).
+    pub post_logout_redirect_uris: String,
+    /// A browser or native app: no secret, PKCE required.
+    pub public: bool,
+    /// The operator's own app: no consent screen.
+    pub first_party: bool,
+}
+
+/// A new client, its fields checked: what `gatehouse oidc client add` takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientRegistration {
+    pub name: String,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub public: bool,
+    pub first_party: bool,
+}
+
+/// The addresses of a text box, one per line, trimmed, blank lines and repeats
+/// left out. Each must read as an absolute `https://` or `http://` URL with a
+/// host, without spaces or control characters, at most
+/// [`REDIRECT_URI_MAX_BYTES`]; whether the server accepts it (`https`, or `http`
+/// only on a loopback host or in development, no fragment) is the server's to say
+/// (`crate::oidc::service::redirect_uri_allowed`).
+fn uri_lines(text: &str) -> Result<Vec<String>, Msg> {
+    let mut uris: Vec<String> = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let rest = line
+            .strip_prefix("https://")
+            .or_else(|| line.strip_prefix("http://"));
+        let host_given = rest.is_some_and(|r| !r.is_empty() && !r.starts_with(['/', '?', '#']));
+        let clean =
+            !line.chars().any(|c| c.is_whitespace() || c.is_control()) && !has_control(line);
+        if !host_given || !clean || line.len() > REDIRECT_URI_MAX_BYTES {
+            return Err(Msg::RedirectUriInvalid);
+        }
+        if !uris.iter().any(|u| u == line) {
+            uris.push(line.to_owned());
+        }
+    }
+    Ok(uris)
+}
+
+impl ClientForm {
+    /// Errors: [`Msg::ClientNameInvalid`] (empty or over 64 characters) or
+    /// [`Msg::ProfileControlCharacters`] on `client-name`;
+    /// [`Msg::RedirectUrisEmpty`] or [`Msg::RedirectUriInvalid`] on
+    /// `redirect-uris`; [`Msg::RedirectUriInvalid`] on `post-logout-uris`.
+    pub fn validate(&self) -> Result<ClientRegistration, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let name = self.name.trim();
+        let name = if name.is_empty() || name.chars().count() > CLIENT_NAME_MAX_CHARS {
+            Err(Msg::ClientNameInvalid)
+        } else {
+            short_text(name, None)
+        };
+        let name = errors.check(Field::ClientName, name);
+        let redirect = uri_lines(&self.redirect_uris).and_then(|uris| {
+            if uris.is_empty() {
+                Err(Msg::RedirectUrisEmpty)
+            } else {
+                Ok(uris)
+            }
+        });
+        let redirect = errors.check(Field::RedirectUris, redirect);
+        let post_logout = errors.check(
+            Field::PostLogoutUris,
+            uri_lines(&self.post_logout_redirect_uris),
+        );
+        match (name, redirect, post_logout) {
+            (Some(name), Some(redirect_uris), Some(post_logout_redirect_uris))
+                if errors.is_empty() =>
+            {
+                Ok(ClientRegistration {
+                    name,
+                    redirect_uris,
+                    post_logout_redirect_uris,
+                    public: self.public,
+                    first_party: self.first_party,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
 /// The run-time settings an admin sets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SettingsForm {
@@ -490,6 +590,72 @@ mod tests {
             assert_eq!(errors.get(Field::Quota), Some(Msg::QuotaInvalid), "{quota}");
         }
         assert!(form("100000", "2027-01-31", "").validate().is_ok());
+    }
+
+    #[test]
+    fn a_client_needs_a_name_and_absolute_redirect_uris() {
+        let form = |name: &str, redirect: &str, logout: &str| ClientForm {
+            name: name.into(),
+            redirect_uris: redirect.into(),
+            post_logout_redirect_uris: logout.into(),
+            public: true,
+            first_party: false,
+        };
+        let ok = form(
+            " Console ",
+            "https://console.example.com/cb\r\n\n  http://127.0.0.1:8080/cb \nhttps://console.example.com/cb",
+            "",
+        )
+        .validate()
+        .unwrap();
+        assert_eq!(ok.name, "Console");
+        assert_eq!(
+            ok.redirect_uris,
+            ["https://console.example.com/cb", "http://127.0.0.1:8080/cb"]
+        );
+        assert!(ok.post_logout_redirect_uris.is_empty());
+        assert!(ok.public && !ok.first_party);
+        let long = format!("https://a.example/{}", "x".repeat(REDIRECT_URI_MAX_BYTES));
+        assert!(form(&"名".repeat(64), "https://a.example/", "")
+            .validate()
+            .is_ok());
+        let errors = form(&"名".repeat(65), " \n ", "https://a.example/\nlogout")
+            .validate()
+            .unwrap_err();
+        assert_eq!(errors.get(Field::ClientName), Some(Msg::ClientNameInvalid));
+        assert_eq!(
+            errors.get(Field::RedirectUris),
+            Some(Msg::RedirectUrisEmpty)
+        );
+        assert_eq!(
+            errors.get(Field::PostLogoutUris),
+            Some(Msg::RedirectUriInvalid)
+        );
+        let name_of = |name: &str| {
+            form(name, "https://a.example/", "")
+                .validate()
+                .unwrap_err()
+                .get(Field::ClientName)
+        };
+        assert_eq!(name_of("   "), Some(Msg::ClientNameInvalid));
+        assert_eq!(name_of("a\u{202E}b"), Some(Msg::ProfileControlCharacters));
+        for bad in [
+            "console.example.com/cb",
+            "ftp://a.example/",
+            "https://",
+            "https:///path",
+            "javascript:alert(1)",
+            "https://a.example/c b",
+            "https://a.example/\u{7}",
+            long.as_str(),
+        ] {
+            let errors = form("App", bad, "").validate().unwrap_err();
+            assert_eq!(
+                errors.get(Field::RedirectUris),
+                Some(Msg::RedirectUriInvalid),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The operator's admin area (docs/DESIGN.md §6): accounts found by their exact
 //! number and acted on (suspend, reinstate, end sessions, cancel), misuse reports,
-//! invitation codes, document versions, the run-time settings and the audit log.
+//! invitation codes, document versions, OpenID Connect clients, the run-time
+//! settings and the audit log.
 //!
 //! Every page under `/admin` and every server function under `/api/admin` is for
 //! an account with the admin role (granted with `gatehouse admin grant`), and
@@ -13,7 +14,8 @@
 //! - [`api`]: the server functions; `service` (the changes) and `view` (the
 //!   reads) behind them, server only.
 //! - `pages`: `/admin` (find an account, misuse reports), `/admin/accounts/{id}`,
-//!   `/admin/invitations`, `/admin/documents`, `/admin/settings`, `/admin/audit`.
+//!   `/admin/invitations`, `/admin/documents`, `/admin/clients` (its server
+//!   functions are in `crate::oidc::api`), `/admin/settings`, `/admin/audit`.
 
 pub mod api;
 pub mod form;
@@ -21,8 +23,8 @@ mod pages;
 pub mod types;
 
 pub use pages::{
-    AdminAccountPage, AdminAuditPage, AdminDocumentsPage, AdminHomePage, AdminInvitationsPage,
-    AdminSettingsPage,
+    AdminAccountPage, AdminAuditPage, AdminClientsPage, AdminDocumentsPage, AdminHomePage,
+    AdminInvitationsPage, AdminSettingsPage,
 };
 
 /// How long a confirmation of the admin area lasts: 15 minutes, in seconds

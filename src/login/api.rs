@@ -7,17 +7,20 @@ use crate::error::ApiError;
 use crate::register::{CodeSent, SendCodeForm};
 use dioxus::prelude::*;
 
-/// Signs the browser in to `account` (a new session id, no fixation), records the
-/// browser (a new one gets the account a notice when `tell_new_browser`; a reset
-/// has sent its own) and answers with the number as pages show it.
+/// Signs the browser in to `account` by `method` (a new session id, no fixation),
+/// records the browser (a new one gets the account a notice, except after a reset,
+/// which has sent its own) and answers with the number as pages show it.
 #[cfg(feature = "server")]
 async fn signed_in(
     ctx: &crate::server::http::context::RequestContext,
     account: crate::server::db::accounts::AccountId,
     phone: &crate::domain::PhoneNumber,
-    tell_new_browser: bool,
+    method: crate::server::db::sign_ins::SignInMethod,
 ) -> Result<SignedIn, ApiError> {
-    crate::server::session::sign_in(&ctx.session, account, &ctx.meta)
+    use crate::server::db::sign_ins::SignInMethod;
+    // A reset has sent its own notice.
+    let tell_new_browser = method != SignInMethod::Reset;
+    crate::server::session::sign_in(&ctx.session, account, method, &ctx.meta)
         .await
         .map_err(|e| super::service::LoginError::Unexpected(e).into_api(ctx.lang))?;
     let (state, browser) = (&ctx.state, ctx.meta.user_agent.as_str());
@@ -49,7 +52,13 @@ pub async fn login_with_password(form: PasswordLoginForm) -> Result<SignedIn, Ap
     let account = super::service::with_password(&ctx.state, &ctx.visitor(), &phone, password)
         .await
         .map_err(|e| ctx.with_site_facts(e.into_api(ctx.lang)))?;
-    signed_in(&ctx, account, &phone, true).await
+    signed_in(
+        &ctx,
+        account,
+        &phone,
+        crate::server::db::sign_ins::SignInMethod::Password,
+    )
+    .await
 }
 
 /// `POST /api/login/code/send`: a sign-in code. The same answer, cooldown and caps
@@ -86,7 +95,13 @@ pub async fn login_with_code(form: CodeLoginForm) -> Result<SignedIn, ApiError> 
     let account = super::service::with_code(&ctx.state, &ctx.visitor(), &phone, code)
         .await
         .map_err(|e| ctx.with_site_facts(e.into_api(ctx.lang)))?;
-    signed_in(&ctx, account, &phone, true).await
+    signed_in(
+        &ctx,
+        account,
+        &phone,
+        crate::server::db::sign_ins::SignInMethod::Sms,
+    )
+    .await
 }
 
 /// `POST /api/reset/code/send`: a reset code, answered like a sign-in code (a
@@ -121,5 +136,11 @@ pub async fn reset_password(form: ResetForm) -> Result<SignedIn, ApiError> {
         super::service::reset(&ctx.state, &ctx.visitor(), &phone, code, password, ctx.lang)
             .await
             .map_err(|e| ctx.with_site_facts(e.into_api(ctx.lang)))?;
-    signed_in(&ctx, account, &phone, false).await
+    signed_in(
+        &ctx,
+        account,
+        &phone,
+        crate::server::db::sign_ins::SignInMethod::Reset,
+    )
+    .await
 }

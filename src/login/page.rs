@@ -21,13 +21,15 @@ enum Method {
     Code,
 }
 
-/// Where to go after signing in: `next` if it is a same-site path, else the account.
+/// Where to go after signing in: `next` if it is a same-site path (an app page
+/// through the router, `/authorize` with a full page load), else the account.
 fn go_next(next: &str) {
-    let nav = navigator();
     match safe_next(next) {
-        Some(path) => nav.push(path),
-        None => nav.push(Route::Account {}),
-    };
+        Some(path) => crate::components::go_to(path, false),
+        None => {
+            navigator().push(Route::Account {});
+        }
+    }
 }
 
 #[component]

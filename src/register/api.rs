@@ -92,9 +92,14 @@ pub async fn register(form: RegisterForm) -> Result<Registered, ApiError> {
     let account_id = super::service::register(&ctx.state, &ctx.visitor(), account)
         .await
         .map_err(|e| e.into_api(ctx.lang))?;
-    crate::server::session::sign_in(&ctx.session, account_id, &ctx.meta)
-        .await
-        .map_err(|e| super::service::RegisterError::Unexpected(e).into_api(ctx.lang))?;
+    crate::server::session::sign_in(
+        &ctx.session,
+        account_id,
+        crate::server::db::sign_ins::SignInMethod::SignUp,
+        &ctx.meta,
+    )
+    .await
+    .map_err(|e| super::service::RegisterError::Unexpected(e).into_api(ctx.lang))?;
     // The account's first browser: later sign-ins from others get a notice.
     let browser = ctx.meta.user_agent.as_str();
     crate::server::notices::signed_in_from(

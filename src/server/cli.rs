@@ -55,6 +55,50 @@ enum Command {
     /// Grant or revoke the admin role.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// The OpenID Connect provider: clients and signing keys.
+    #[command(subcommand)]
+    Oidc(OidcCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum OidcCommand {
+    /// Register, list or revoke relying parties.
+    #[command(subcommand)]
+    Client(ClientCommand),
+    /// Add a signing key: published at once, signing 15 minutes later; the key it
+    /// replaces stays published until the tokens it signed have expired. Prints
+    /// the new key's kid.
+    RotateKey,
+}
+
+#[derive(Subcommand, Debug)]
+enum ClientCommand {
+    /// Register a client and print its id and, for a confidential client, its
+    /// secret (shown this once), as one JSON object.
+    Add {
+        /// What the consent screen and the admin area call it.
+        #[arg(long)]
+        name: String,
+        /// Where codes may be sent, matched exactly; repeat for several.
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        /// Where RP-initiated logout may return to; repeat for several.
+        #[arg(long = "post-logout-redirect-uri")]
+        post_logout_redirect_uris: Vec<String>,
+        /// A browser or native app: no secret, PKCE required.
+        #[arg(long)]
+        public: bool,
+        /// The operator's own app: no consent screen.
+        #[arg(long)]
+        first_party: bool,
+    },
+    /// Print every client, one JSON object a line (never a secret).
+    List,
+    /// Revoke a client: no code or token from now on, its refresh tokens revoked.
+    Revoke {
+        /// The client's id.
+        client_id: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -227,6 +271,11 @@ pub fn main() -> i32 {
                 println!("account {account} ({}) {done}", parsed.masked());
                 Ok(())
             }
+            Command::Oidc(command) => {
+                let state =
+                    open_state(settings, Arc::new(SystemClock), HashCost::PRODUCTION).await?;
+                oidc_command(&state, command).await
+            }
             Command::Audit(AuditCommand::Verify) => {
                 let db = open_db(&settings).await?;
                 let sealed = audit::seal_pending(&db, &SystemClock).await?;
@@ -268,6 +317,44 @@ pub fn main() -> i32 {
             1
         }
     }
+}
+
+/// Runs `gatehouse oidc ...` through the same services as the admin area.
+async fn oidc_command(state: &AppState, command: OidcCommand) -> anyhow::Result<()> {
+    use crate::oidc::service::{self, NewClient};
+    match command {
+        OidcCommand::RotateKey => {
+            let kid = crate::oidc::keys::rotate(state, &Caller::operator()).await?;
+            println!("{kid}");
+        }
+        OidcCommand::Client(ClientCommand::Add {
+            name,
+            redirect_uris,
+            post_logout_redirect_uris,
+            public,
+            first_party,
+        }) => {
+            let new = NewClient {
+                name,
+                redirect_uris,
+                post_logout_redirect_uris,
+                public,
+                first_party,
+            };
+            let created = service::add_client(state, &Caller::operator(), new).await?;
+            println!("{}", serde_json::to_string(&created)?);
+        }
+        OidcCommand::Client(ClientCommand::List) => {
+            for client in service::list_clients(state).await? {
+                println!("{}", serde_json::to_string(&client)?);
+            }
+        }
+        OidcCommand::Client(ClientCommand::Revoke { client_id }) => {
+            service::revoke_client(state, &Caller::operator(), &client_id).await?;
+            println!("client {client_id} revoked");
+        }
+    }
+    Ok(())
 }
 
 fn init_tracing(mode: Mode) {
@@ -422,6 +509,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding {addr} (set IP and PORT)"))?;
+    crate::oidc::keys::ensure(&state).await?;
     tracing::info!(%addr, mode = ?state.settings.mode, "Gatehouse listening");
     let sealer = tokio::spawn(audit::seal_forever(state.db.clone(), state.clock.clone()));
     let purger = tokio::spawn(crate::server::retention::purge_forever(

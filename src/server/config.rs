@@ -577,6 +577,19 @@ impl Settings {
         .map(|(purpose, setting, id)| (purpose, setting, id.as_deref()))
     }
 
+    /// The OpenID Connect issuer (docs/DESIGN.md §11): `public_url` exactly as
+    /// configured, without a trailing `/`; in development without one, the
+    /// listener's `http://IP:PORT`.
+    pub fn issuer(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!(
+                "http://{}",
+                dioxus::cli_config::fullstack_address_or_localhost()
+            ),
+        }
+    }
+
     /// The origin of `public_url` (`https://account.example.com`, lower case), when
     /// set; `check` has made sure it parses.
     pub fn public_origin(&self) -> Option<String> {

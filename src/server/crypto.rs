@@ -92,6 +92,7 @@ pub struct DataKeys {
     blind_index: [u8; 32],
     otp: [u8; 32],
     pow: [u8; 32],
+    client_secret: [u8; 32],
 }
 
 impl std::fmt::Debug for DataKeys {
@@ -115,6 +116,7 @@ impl DataKeys {
             blind_index: derive(b"hmac-sha256 blind index"),
             otp: derive(b"hmac-sha256 otp"),
             pow: derive(b"hmac-sha256 proof-of-work challenge"),
+            client_secret: derive(b"hmac-sha256 oidc client secret"),
         }
     }
 
@@ -202,6 +204,26 @@ impl DataKeys {
     /// Compares a challenge's tag with [`Self::pow_tag`] of `parts` in constant time.
     pub fn pow_tag_matches(&self, parts: &[&[u8]], tag: &[u8]) -> bool {
         mac(&self.pow, parts).verify_slice(tag).is_ok()
+    }
+
+    /// The stored form of an OpenID Connect client's secret: HMAC-SHA256 under its
+    /// own key, 32 bytes. The secret is 256 random bits, so a keyed fast hash is
+    /// enough (OWASP Password Storage Cheat Sheet concerns low-entropy secrets).
+    pub fn client_secret_hash(&self, client_id: &str, secret: &str) -> Vec<u8> {
+        keyed(
+            &self.client_secret,
+            &[client_id.as_bytes(), secret.as_bytes()],
+        )
+    }
+
+    /// Compares a presented client secret with its stored hash in constant time.
+    pub fn client_secret_matches(&self, client_id: &str, secret: &str, stored: &[u8]) -> bool {
+        mac(
+            &self.client_secret,
+            &[client_id.as_bytes(), secret.as_bytes()],
+        )
+        .verify_slice(stored)
+        .is_ok()
     }
 }
 

@@ -15,9 +15,11 @@ use dioxus::server::axum::{
 };
 use std::sync::Arc;
 
-/// Paths exempt from the origin rule because other sites call them by design
-/// (OpenID Connect token, UserInfo and end-session endpoints, when they come).
-pub const ORIGIN_EXEMPT: [&str; 0] = [];
+/// Paths exempt from the origin rule because other sites call them by design:
+/// the OpenID Connect endpoints (docs/DESIGN.md §11), which a relying party's
+/// page may post to (an authorization request, RP-initiated logout) or call from
+/// its own origin (token, UserInfo; CORS answers for registered clients).
+pub const ORIGIN_EXEMPT: [&str; 4] = ["/authorize", "/token", "/userinfo", "/end-session"];
 
 /// The origins (`scheme://host[:port]`, lower case, no trailing slash) whose pages
 /// may send state-changing requests: the site's own.

@@ -6,7 +6,9 @@
 //! audit log are kept (they are the proof of what was agreed and done).
 
 use crate::server::clock::Clock;
-use crate::server::db::{known_browsers, otp_codes, pow_redemptions, sessions, sign_ins, Db};
+use crate::server::db::{
+    known_browsers, oidc_grants, otp_codes, pow_redemptions, sessions, sign_ins, Db,
+};
 use std::time::Duration;
 
 /// How often a running server purges.
@@ -23,6 +25,9 @@ pub struct Purged {
     pub known_browsers: u64,
     /// Redeemed proof-of-work challenges past their expiry (kept only that long).
     pub pow_redemptions: u64,
+    /// OpenID Connect requests, codes and refresh tokens a day past their expiry
+    /// (kept that long so a used code presented again is still recognized).
+    pub oidc: u64,
 }
 
 /// Deletes what is older than `days` days at the clock's now: sign-in attempts
@@ -40,6 +45,7 @@ pub async fn purge(db: &Db, clock: &dyn Clock, days: u32) -> anyhow::Result<Purg
         sessions: sessions::delete_unseen_since(&mut tx, cutoff).await?,
         known_browsers: known_browsers::delete_unseen_since(&mut tx, cutoff).await?,
         pow_redemptions: pow_redemptions::delete_expired(&mut tx, clock.unix()).await?,
+        oidc: oidc_grants::purge_expired(&mut tx, clock.unix() - 86_400).await?,
     };
     tx.commit().await?;
     Ok(purged)
@@ -59,6 +65,7 @@ pub async fn purge_forever(db: Db, clock: std::sync::Arc<dyn Clock>, days: u32) 
                 sessions = p.sessions,
                 known_browsers = p.known_browsers,
                 pow_redemptions = p.pow_redemptions,
+                oidc = p.oidc,
                 "retention purge"
             ),
             Ok(_) => {}

@@ -9,6 +9,7 @@ use crate::server::clock::Clock;
 use crate::server::crypto::DataKeys;
 use crate::server::db::accounts::AccountId;
 use crate::server::db::sessions::{self, SessionRow};
+use crate::server::db::sign_ins::SignInMethod;
 use crate::server::db::Db;
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
@@ -34,6 +35,12 @@ const ADMIN_CONFIRMED_KEY: &str = "admin_confirmed_at";
 /// admin confirmation) keeps it, so the absolute timeout counts from the sign-in
 /// (OWASP Session Management Cheat Sheet, "Absolute Timeout").
 const SIGNED_IN_AT_KEY: &str = "signed_in_at";
+/// Session key holding how the account signed in (a `SignInMethod`'s stored
+/// name): the OpenID Connect provider's `amr` (RFC 8176).
+const METHOD_KEY: &str = "sign_in_method";
+/// Session key holding the session's id as OpenID Connect's `sid` claim names it:
+/// 32 random hex digits set at sign-in, kept when the session id is cycled.
+const SID_KEY: &str = "sid";
 /// A session's `last_seen_at` is written at most this often, in seconds.
 const TOUCH_EVERY_SECS: i64 = 60;
 
@@ -194,22 +201,66 @@ pub async fn account_id(session: &Session) -> anyhow::Result<Option<AccountId>> 
     Ok(session.get::<i64>(ACCOUNT_KEY).await?.map(AccountId))
 }
 
-/// Signs `account_id` in: a new session id (no fixation), then the account and
-/// the address and browser it signed in from (`meta`). An admin confirmation or
-/// a sign-in time left by an earlier account of the same browser does not carry
-/// over.
+/// Signs `account_id` in by `method`: a new session id (no fixation), then the
+/// account, the method, a new `sid` and the address and browser it signed in from
+/// (`meta`). An admin confirmation or a sign-in time left by an earlier account of
+/// the same browser does not carry over.
 pub async fn sign_in(
     session: &Session,
     account_id: AccountId,
+    method: SignInMethod,
     meta: &RequestMeta,
 ) -> anyhow::Result<()> {
     session.cycle_id().await?;
     session.remove_value(ADMIN_CONFIRMED_KEY).await?;
     session.remove_value(SIGNED_IN_AT_KEY).await?;
     session.insert(ACCOUNT_KEY, account_id.0).await?;
+    session.insert(METHOD_KEY, method.as_str()).await?;
+    let sid: [u8; 16] = rand::Rng::gen(&mut rand::rngs::OsRng);
+    session.insert(SID_KEY, hex::encode(sid)).await?;
     session.insert(IP_KEY, &meta.ip).await?;
     session.insert(USER_AGENT_KEY, &meta.user_agent).await?;
     Ok(())
+}
+
+/// What a signed-in session says of its sign-in, for OpenID Connect's
+/// `auth_time`, `amr` and `sid` claims.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInFacts {
+    /// When the account signed in (Unix seconds).
+    pub signed_in_at: i64,
+    /// How; `None` for a session signed in before it was recorded.
+    pub method: Option<SignInMethod>,
+    /// 32 hex digits; a session signed in before it was recorded gets its
+    /// public id's.
+    pub sid: String,
+}
+
+/// The [`SignInFacts`] of a signed-in session (`None` without an account or a
+/// sign-in time).
+pub async fn sign_in_facts(session: &Session) -> anyhow::Result<Option<SignInFacts>> {
+    if account_id(session).await?.is_none() {
+        return Ok(None);
+    }
+    let Some(signed_in_at) = session.get::<i64>(SIGNED_IN_AT_KEY).await? else {
+        return Ok(None);
+    };
+    let method = session
+        .get::<String>(METHOD_KEY)
+        .await?
+        .and_then(|m| SignInMethod::try_from(m).ok());
+    let sid = match session.get::<String>(SID_KEY).await? {
+        Some(sid) => sid,
+        None => session
+            .id()
+            .map(|id| public_id(&id_hash(&id)))
+            .unwrap_or_default(),
+    };
+    Ok(Some(SignInFacts {
+        signed_in_at,
+        method,
+        sid,
+    }))
 }
 
 /// Records that the signed-in admin confirmed it is them at `now` (Unix seconds):

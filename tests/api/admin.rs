@@ -1029,3 +1029,212 @@ async fn two_cancellations_at_once_erase_once_and_the_second_is_told() {
         1
     );
 }
+
+fn client_form(name: &str, redirect: &str, logout: &str, public: bool) -> Value {
+    json!({"form": {
+        "name": name,
+        "redirect_uris": redirect,
+        "post_logout_redirect_uris": logout,
+        "public": public,
+        "first_party": true,
+    }})
+}
+
+/// OpenID Connect clients from the admin area (issue 15, docs/DESIGN.md §6, §11):
+/// only a confirmed admin registers one; the fields are refused by the shared
+/// `validate()` and then by the server's rule for addresses, each on its field;
+/// a confidential client's secret is in the answer once, stored only as a hash
+/// that the token endpoint's check accepts; the list never holds it; revoking
+/// works once; every step is in the audit log with the admin as actor.
+#[tokio::test]
+async fn an_admin_registers_lists_and_revokes_oidc_clients() {
+    use gatehouse::oidc::service::{authenticate, ClientCredentials};
+    let (app, admin, user) = app_with_admin().await;
+    let good = client_form(
+        "Console",
+        "https://console.example.com/cb\n\nhttp://127.0.0.1:8080/cb\n",
+        "https://console.example.com/",
+        false,
+    );
+    for (method, path) in [
+        ("GET", "/api/admin/oidc/clients"),
+        ("POST", "/api/admin/oidc/clients/add"),
+        ("POST", "/api/admin/oidc/clients/revoke"),
+    ] {
+        let reply = if method == "GET" {
+            app.get(&user, path).await
+        } else {
+            app.post(&user, path, good.clone()).await
+        };
+        assert_eq!(reply.status, 403, "user {path}: {}", reply.body);
+        assert_eq!(key(&reply), "AdminRequired", "{path}");
+    }
+    let unconfirmed = app
+        .post(&admin, "/api/admin/oidc/clients/add", good.clone())
+        .await;
+    assert_eq!(unconfirmed.status, 403);
+    assert_eq!(key(&unconfirmed), "AdminConfirmRequired");
+    assert_eq!(app.count("oidc_clients").await, 0);
+
+    confirm(&app, &admin).await;
+    let admin_id = find(&app, &admin, ADMIN).await.body["id"].as_i64().unwrap();
+    let add = |form: Value| {
+        let (app, admin) = (&app, &admin);
+        async move { app.post(admin, "/api/admin/oidc/clients/add", form).await }
+    };
+    let bad = add(client_form(" ", "console.example.com/cb", "logout", false)).await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert_eq!(field_key(&bad, "client-name"), "ClientNameInvalid");
+    assert_eq!(field_key(&bad, "redirect-uris"), "RedirectUriInvalid");
+    assert_eq!(field_key(&bad, "post-logout-uris"), "RedirectUriInvalid");
+    let none = add(client_form("Console", "\n \n", "", false)).await;
+    assert_eq!(field_key(&none, "redirect-uris"), "RedirectUrisEmpty");
+    // Past `validate()`, the server's own rule: no fragment, on the field at fault.
+    let fragment = add(client_form(
+        "Console",
+        "https://console.example.com/cb#x",
+        "",
+        false,
+    ))
+    .await;
+    assert_eq!(fragment.status, 422, "{}", fragment.body);
+    assert_eq!(field_key(&fragment, "redirect-uris"), "RedirectUriRefused");
+    assert!(error(&fragment)["fields"]["redirect-uris"]
+        .as_str()
+        .unwrap()
+        .contains("https://"));
+    let fragment = add(client_form(
+        "Console",
+        "https://console.example.com/cb",
+        "https://console.example.com/#bye",
+        false,
+    ))
+    .await;
+    assert_eq!(
+        field_key(&fragment, "post-logout-uris"),
+        "RedirectUriRefused"
+    );
+    assert_eq!(app.count("oidc_clients").await, 0, "nothing registered");
+
+    let created = add(good).await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let client_id = created.body["client_id"].as_str().unwrap().to_owned();
+    let secret = created.body["client_secret"].as_str().unwrap().to_owned();
+    assert_eq!(secret.len(), 43, "256 bits, base64url");
+    app.clock.advance(1);
+    let public = add(client_form("Mobile", "https://m.example.com/cb", "", true)).await;
+    assert_eq!(public.status, 200, "{}", public.body);
+    assert!(public.body["client_secret"].is_null());
+
+    // The list: newest first, everything but the secret.
+    let listed = app.get(&admin, "/api/admin/oidc/clients").await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert!(!listed.body.to_string().contains(&secret));
+    let rows = listed.body.as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["name"], "Mobile");
+    let row = &rows[1];
+    assert_eq!(row["client_id"], client_id.as_str());
+    assert_eq!(row["name"], "Console");
+    assert_eq!(
+        row["redirect_uris"],
+        json!(["https://console.example.com/cb", "http://127.0.0.1:8080/cb"])
+    );
+    assert_eq!(
+        row["post_logout_redirect_uris"],
+        json!(["https://console.example.com/"])
+    );
+    assert_eq!(
+        (
+            row["public"].clone(),
+            row["first_party"].clone(),
+            row["revoked"].clone()
+        ),
+        (json!(false), json!(true), json!(false))
+    );
+    assert!(row
+        .as_object()
+        .unwrap()
+        .keys()
+        .all(|k| !k.contains("secret")));
+
+    // Stored as a hash only, which the token endpoint's check accepts.
+    let mut db = app.db().await;
+    let stored: Vec<u8> =
+        sqlx::query_scalar("SELECT secret_hash FROM oidc_clients WHERE client_id = $1")
+            .bind(&client_id)
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+    assert!(!String::from_utf8_lossy(&stored).contains(&secret));
+    let with = |secret: &str| ClientCredentials {
+        client_id: client_id.clone(),
+        secret: Some(secret.to_owned()),
+    };
+    assert!(authenticate(&app.state, &with(&secret)).await.is_ok());
+    assert!(authenticate(&app.state, &with("wrong")).await.is_err());
+
+    // Revoked once: its secret stops working; a second time is 404.
+    let revoked = app
+        .post(
+            &admin,
+            "/api/admin/oidc/clients/revoke",
+            json!({"client_id": client_id}),
+        )
+        .await;
+    assert_eq!(revoked.status, 200, "{}", revoked.body);
+    let row = revoked
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["client_id"] == client_id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(row["revoked"], true);
+    assert!(authenticate(&app.state, &with(&secret)).await.is_err());
+    let twice = app
+        .post(
+            &admin,
+            "/api/admin/oidc/clients/revoke",
+            json!({"client_id": client_id}),
+        )
+        .await;
+    assert_eq!(twice.status, 404, "{}", twice.body);
+    assert_eq!(key(&twice), "ClientNotFound");
+
+    let events: Vec<(String, String, Option<i64>, String)> = sqlx::query_as(
+        "SELECT action || ' ' || result, actor_kind, actor_id, details FROM audit_events \
+         WHERE action LIKE 'oidc-client-%' ORDER BY id",
+    )
+    .fetch_all(&mut db)
+    .await
+    .unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.0.as_str()).collect();
+    // The refusals past the guard are there too: validate() twice, the server's
+    // rule twice, then revoking twice.
+    assert_eq!(
+        actions,
+        [
+            "oidc-client-added refused",
+            "oidc-client-added refused",
+            "oidc-client-added refused",
+            "oidc-client-added refused",
+            "oidc-client-added success",
+            "oidc-client-added success",
+            "oidc-client-revoked success",
+            "oidc-client-revoked refused",
+        ]
+    );
+    for (action, actor, actor_id, details) in &events {
+        assert_eq!(
+            (actor.as_str(), *actor_id),
+            ("admin", Some(admin_id)),
+            "{action}"
+        );
+        assert!(!details.contains(&secret), "{action}: {details}");
+    }
+    let added: Value = serde_json::from_str(&events[4].3).unwrap();
+    assert_eq!(added["client_id"], client_id.as_str());
+    assert_eq!(added["public"], false);
+}

@@ -11,6 +11,8 @@ mod http_surface;
 mod instances;
 mod login;
 mod notices;
+mod oidc;
+mod oidc_keys;
 mod pow;
 mod register;
 mod services;

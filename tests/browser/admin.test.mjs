@@ -3,8 +3,9 @@
 // binary's command line signs in, confirms the password, finds a user by number,
 // suspends them (their open browser is signed out, their next sign-in refused with
 // the hotline) and reinstates them, creates an invitation code that a visitor signs
-// up with, publishes a material version the user then has to agree to, switches
-// the invitation mode and reads the audit rows of all of it. Bad input gets its
+// up with, registers an OpenID Connect app (its secret shown once) and revokes it,
+// publishes a material version the user then has to agree to, switches the
+// invitation mode and reads the audit rows of all of it. Bad input gets its
 // message and changes nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -75,6 +76,8 @@ const LOCALES = [
       suspended: '已停用', active: '正常', hotline: '400-800-8888', suspendedMsg: '该账号已被停用',
       quota: '请输入可注册账号数', past: '最后有效日期已过', tooLong: '正文最多 128 KiB', published: '已发布',
       agree: '同意并继续', saved: '设置已保存', chainWhole: '哈希链完好', created: '已创建邀请码',
+      uriInvalid: '每行填写一个以 https:// 或 http:// 开头的完整地址', uriRefused: '只能登记以 https:// 开头',
+      once: '仅显示这一次', confidential: '机密', firstParty: '自有', revoked: '已吊销',
     },
   },
   {
@@ -84,6 +87,8 @@ const LOCALES = [
       suspended: 'Suspended', active: 'Active', hotline: '400-800-8888', suspendedMsg: 'This account is suspended',
       quota: 'Please enter how many accounts', past: 'The last valid day is in the past', tooLong: 'The text may be at most 128 KiB',
       published: 'published', agree: 'Agree and Continue', saved: 'Settings saved', chainWhole: 'The chain holds', created: 'Invitation code',
+      uriInvalid: 'Write one full address per line', uriRefused: 'Only https:// addresses',
+      once: 'shown only this once', confidential: 'Confidential', firstParty: 'First-party', revoked: 'revoked',
     },
   },
 ];
@@ -169,6 +174,53 @@ for (const { locale, lang, viewport, admin: adminPhone, user: userPhone, invited
     await page.waitForSelector(`#invitation-uses:has-text("${invited.slice(0, 3)}****${invited.slice(7)}")`);
     await shots(page, 'admin-invitations', lang, viewport);
 
+    // OIDC apps: a malformed address is named here, one with a fragment by the
+    // server; a confidential app's secret is shown once, never in the list nor
+    // after a reload; revoking asks first.
+    await page.click('.account-nav a[href="/admin/clients"]');
+    await page.waitForSelector('#register-submit:not([disabled])');
+    await page.fill('#client-name', `Console ${lang}`);
+    await page.fill('#redirect-uris', 'console.example.com/callback');
+    await page.click('#register-submit');
+    await page.waitForSelector(`#redirect-uris-error:has-text("${t.uriInvalid}")`);
+    await page.fill('#redirect-uris', 'https://console.example.com/callback#top');
+    await page.click('#register-submit');
+    await page.waitForSelector(`#redirect-uris-error:has-text("${t.uriRefused}")`);
+    await page.fill('#redirect-uris', `https://console.example.com/callback\nhttps://console.example.com/${lang}/callback`);
+    await page.fill('#post-logout-uris', 'https://console.example.com/');
+    await page.check('#first-party');
+    await page.click('#register-submit');
+    await page.waitForSelector('#created-client-secret');
+    const clientId = (await page.textContent('#created-client-id')).trim();
+    const secret = (await page.textContent('#created-client-secret')).trim();
+    assert.match(secret, /^[A-Za-z0-9_-]{43}$/);
+    assert.match(await page.textContent('#secret-once'), new RegExp(t.once));
+    const row = `#clients tr[data-client-id="${clientId}"]`;
+    await page.waitForSelector(row);
+    assert.match(await page.textContent(`${row} .name`), new RegExp(`Console ${lang}`));
+    assert.match(await page.textContent(`${row} .type`), new RegExp(t.confidential));
+    assert.match(await page.textContent(`${row} .owner`), new RegExp(t.firstParty));
+    assert.match(await page.textContent(`${row} .uris`), new RegExp(`/${lang}/callback`));
+    assert.ok(!(await page.textContent('#clients')).includes(secret), 'the list never shows the secret');
+    assert.equal(await page.inputValue('#redirect-uris'), '', 'the form is emptied');
+    await shots(page, 'admin-clients', lang, viewport);
+    await page.reload();
+    await page.waitForSelector(`${row} .revoke`);
+    await page.waitForSelector('#register-submit:not([disabled])');
+    assert.equal(await page.$('#created-client-secret'), null);
+    assert.ok(!(await page.content()).includes(secret), 'shown once');
+    await page.click(`${row} .revoke`);
+    await page.waitForSelector('#revoke-confirm');
+    await page.click('#revoke-cancel');
+    await page.waitForSelector('#revoke-confirm', { state: 'detached' });
+    assert.equal(await page.getAttribute(row, 'data-revoked'), 'false');
+    await page.click(`${row} .revoke`);
+    await page.click('#revoke-submit');
+    await page.waitForSelector(`${row}[data-revoked="true"]`);
+    await page.waitForSelector(`#clients-done:has-text("${t.revoked}")`);
+    assert.match(await page.textContent(`${row} .status`), new RegExp(t.revoked, 'i'));
+    assert.equal(await page.$(`${row} .revoke`), null, 'nothing left to revoke');
+
     // Documents: an oversized text is refused here; a material version is previewed
     // as users will see it, then published.
     await page.click('.account-nav a[href="/admin/documents"]');
@@ -219,7 +271,7 @@ for (const { locale, lang, viewport, admin: adminPhone, user: userPhone, invited
     await page.click('.account-nav a[href="/admin/audit"]');
     await page.waitForSelector('#audit-rows tbody tr');
     const actions = await page.$$eval('#audit-rows tbody tr', (rows) => rows.map((r) => r.dataset.action));
-    for (const a of ['setting-changed', 'document-published', 'invitation-created', 'account-reinstated', 'account-suspended', 'account-looked-up', 'admin-confirmed', 'admin-granted']) {
+    for (const a of ['setting-changed', 'document-published', 'oidc-client-revoked', 'oidc-client-added', 'invitation-created', 'account-reinstated', 'account-suspended', 'account-looked-up', 'admin-confirmed', 'admin-granted']) {
       assert.ok(actions.includes(a), `${a} in ${actions}`);
     }
     await page.selectOption('#action', 'account-suspended');

@@ -1,5 +1,6 @@
 //! `/account/devices`: the live sessions ("this device" marked, sign out any one
-//! or all others), the sign-in history, and "I don't recognize this" on either,
+//! or all others), the apps signed in through Gatehouse (`oidc::ConnectedApps`),
+//! the sign-in history, and "I don't recognize this" on either,
 //! which files a misuse report for the operator.
 
 use super::{use_account_summary, AccountFrame};
@@ -145,6 +146,7 @@ pub fn AccountDevicesPage() -> Element {
                     }
                 } }
             }
+            crate::oidc::ConnectedApps {}
             h2 { {Msg::HistoryTitle.text(l)} }
             div { class: "table-scroll",
                 table { id: "sign-ins", class: "stack",

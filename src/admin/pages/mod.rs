@@ -5,6 +5,7 @@
 
 mod account;
 mod audit;
+mod clients;
 mod documents;
 mod home;
 mod invitations;
@@ -12,6 +13,7 @@ mod settings;
 
 pub use account::AdminAccountPage;
 pub use audit::AdminAuditPage;
+pub use clients::AdminClientsPage;
 pub use documents::AdminDocumentsPage;
 pub use home::AdminHomePage;
 pub use invitations::AdminInvitationsPage;
@@ -79,6 +81,7 @@ pub(super) fn AdminFrame(here: Route, children: Element) -> Element {
         (Route::AdminHome {}, Msg::NavAccounts),
         (Route::AdminInvitations {}, Msg::NavInvitations),
         (Route::AdminDocuments {}, Msg::NavDocuments),
+        (Route::AdminClients {}, Msg::NavClients),
         (Route::AdminSettings {}, Msg::NavSettings),
         (Route::AdminAudit {}, Msg::NavAudit),
     ];
@@ -243,6 +246,7 @@ pub(super) fn TextField(
                     name: id,
                     rows: "{rows}",
                     spellcheck: "false",
+                    placeholder: placeholder.unwrap_or_default(),
                     value: value(),
                     "aria-invalid": invalid(error),
                     "aria-describedby": "{id}-error",

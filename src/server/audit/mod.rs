@@ -79,6 +79,28 @@ pub enum AuditAction {
     ReportHandled,
     /// A run-time setting changed (details: its name, old and new value).
     SettingChanged,
+    /// An OpenID Connect client was registered (details: client id, public,
+    /// first-party).
+    OidcClientAdded,
+    /// An OpenID Connect client was revoked (details: client id, refresh tokens
+    /// revoked).
+    OidcClientRevoked,
+    /// An authorization code was issued to a client (details: client id, scope).
+    OidcCodeIssued,
+    /// Tokens were issued at the token endpoint (details: client id, grant type).
+    OidcTokenIssued,
+    /// A used code or refresh token was presented again; what it issued was
+    /// revoked (details: client id, which, how many tokens).
+    OidcTokenReused,
+    /// The account allowed a third-party client scopes (details: client id, scope).
+    OidcConsentGranted,
+    /// The account withdrew what it allowed a client (details: client id).
+    OidcConsentRevoked,
+    /// A relying party signed the account out (RP-initiated logout; details:
+    /// client id).
+    OidcLogout,
+    /// A new signing key was added (details: kid, when it signs, keys deleted).
+    OidcKeyRotated,
 }
 
 stored_names!(AuditAction {
@@ -110,6 +132,15 @@ stored_names!(AuditAction {
     InvitationWithdrawn => "invitation-withdrawn",
     ReportHandled => "report-handled",
     SettingChanged => "setting-changed",
+    OidcClientAdded => "oidc-client-added",
+    OidcClientRevoked => "oidc-client-revoked",
+    OidcCodeIssued => "oidc-code-issued",
+    OidcTokenIssued => "oidc-token-issued",
+    OidcTokenReused => "oidc-token-reused",
+    OidcConsentGranted => "oidc-consent-granted",
+    OidcConsentRevoked => "oidc-consent-revoked",
+    OidcLogout => "oidc-logout",
+    OidcKeyRotated => "oidc-key-rotated",
 });
 
 /// How it ended.

@@ -56,6 +56,7 @@ pub fn router(state: AppState) -> Router {
     dioxus::server::router(crate::app::App)
         .route("/healthz", get(healthz))
         .route("/api/account/export", get(crate::account::api::export))
+        .merge(crate::oidc::endpoints::routes(state.clone()))
         .layer(middleware::from_fn(guard_areas))
         .layer(session::layer(store, production))
         .layer(Extension(state))
