@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test from a fresh machine: installs the build tools, Chromium,
-# PostgreSQL and playwright-core when missing, then formatting, clippy on both
-# targets, unit and integration tests (real router; the integration suite once on
-# SQLite and once on a throwaway PostgreSQL server), the release bundle and the
-# browser tests against it.
+# PostgreSQL, playwright-core and openid-client when missing, then formatting,
+# clippy on both targets, unit and integration tests (real router; the integration
+# suite once on SQLite and once on a throwaway PostgreSQL server), the release
+# bundle and the browser tests against it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/tools.sh
@@ -16,8 +16,8 @@ if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "wenquan
   apt-get update -qq
   apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
 fi
-if [ ! -d node_modules/playwright-core ]; then
-  step "installing playwright-core from npm"
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/openid-client ]; then
+  step "installing playwright-core and openid-client from npm"
   npm ci --no-audit --no-fund --silent
 fi
 

@@ -86,6 +86,7 @@ pub fn OidcConsentPage(request: String) -> Element {
                 }
                 button {
                     r#type: "button",
+                    class: "secondary",
                     id: "oidc-deny",
                     disabled: busy(),
                     onclick: move |_| deny(false),

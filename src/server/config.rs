@@ -579,14 +579,16 @@ impl Settings {
 
     /// The OpenID Connect issuer (docs/DESIGN.md §11): `public_url` exactly as
     /// configured, without a trailing `/`; in development without one, the
-    /// listener's `http://IP:PORT`.
+    /// address browsers use: `dx serve`'s own (it proxies to the app's inner
+    /// port), else the listener's `http://IP:PORT`.
     pub fn issuer(&self) -> String {
         match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
-            None => format!(
-                "http://{}",
-                dioxus::cli_config::fullstack_address_or_localhost()
-            ),
+            None => {
+                let addr = dioxus::cli_config::devserver_raw_addr()
+                    .unwrap_or_else(dioxus::cli_config::fullstack_address_or_localhost);
+                format!("http://{addr}")
+            }
         }
     }
 
