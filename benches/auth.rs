@@ -14,6 +14,10 @@
 //! - `GET /register` requests per second / a bare axum server (this bench binary
 //!   again, in its own process) answering the same bytes (target >= 0.5).
 //!
+//! - OpenID Connect token endpoint (issue 15): authorization code exchanges a
+//!   second (each after the `/authorize` that issues its code) and refresh-token
+//!   rotations a second, beside the sign-in rate, on both databases.
+//!
 //! Run: `scripts/bench.sh`. `BENCH_SECONDS` sets each rate phase's length (default 10).
 
 use gatehouse::server::hashing::HashCost;
@@ -192,8 +196,117 @@ impl Bench {
     fn client() -> reqwest::Client {
         reqwest::Client::builder()
             .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap()
+    }
+
+    /// A code from `/authorize` for `client`, signing in as `phone` first when the
+    /// browser has no session.
+    async fn code(&self, http: &reqwest::Client, client: &OidcClient, phone: &str) -> String {
+        for _ in 0..2 {
+            let reply = http
+                .get(format!("{}/authorize", self.base))
+                .query(&[
+                    ("client_id", client.id.as_str()),
+                    ("redirect_uri", OIDC_REDIRECT),
+                    ("response_type", "code"),
+                    ("scope", "openid phone"),
+                    ("state", "s"),
+                ])
+                .send()
+                .await
+                .unwrap();
+            let location = reply.headers()["location"].to_str().unwrap().to_owned();
+            if location.starts_with("/login") {
+                self.sign_in(http, phone).await;
+                continue;
+            }
+            let url = reqwest::Url::parse(&location).unwrap();
+            return url
+                .query_pairs()
+                .find(|(k, _)| k == "code")
+                .map(|(_, v)| v.into_owned())
+                .expect("a code");
+        }
+        panic!("no code after signing in");
+    }
+
+    /// A token request for `client` with `form`; the answer's JSON.
+    async fn token(
+        &self,
+        http: &reqwest::Client,
+        client: &OidcClient,
+        form: &[(&str, &str)],
+    ) -> serde_json::Value {
+        let reply = http
+            .post(format!("{}/token", self.base))
+            .basic_auth(&client.id, Some(&client.secret))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        assert!(reply.status().is_success(), "token: {}", reply.status());
+        reply.json().await.unwrap()
+    }
+
+    /// Code exchanges a second, then refresh rotations a second, `workers` at a
+    /// time, each worker signed in as one of `phones`.
+    async fn token_rates(
+        self: &Arc<Self>,
+        phones: Arc<Vec<String>>,
+        client: Arc<OidcClient>,
+        workers: usize,
+        window: Duration,
+    ) -> (f64, f64) {
+        let (p, c) = (phones.clone(), client.clone());
+        let exchange = self
+            .rate(workers, window, move |b, http, i| {
+                let (phones, client) = (p.clone(), c.clone());
+                async move {
+                    let phone = &phones[(i / 1_000_000) % phones.len()];
+                    let code = b.code(&http, &client, phone).await;
+                    let form = [
+                        ("grant_type", "authorization_code"),
+                        ("code", code.as_str()),
+                        ("redirect_uri", OIDC_REDIRECT),
+                    ];
+                    b.token(&http, &client, &form).await;
+                }
+            })
+            .await;
+        let held: Arc<Mutex<HashMap<usize, String>>> = Arc::default();
+        let refresh = self
+            .rate(workers, window, move |b, http, i| {
+                let (phones, client, held) = (phones.clone(), client.clone(), held.clone());
+                async move {
+                    let worker = i / 1_000_000;
+                    let token = held.lock().unwrap().get(&worker).cloned();
+                    let token = match token {
+                        Some(token) => token,
+                        None => {
+                            let phone = &phones[worker % phones.len()];
+                            let code = b.code(&http, &client, phone).await;
+                            let form = [
+                                ("grant_type", "authorization_code"),
+                                ("code", code.as_str()),
+                                ("redirect_uri", OIDC_REDIRECT),
+                            ];
+                            let tokens = b.token(&http, &client, &form).await;
+                            tokens["refresh_token"].as_str().unwrap().to_owned()
+                        }
+                    };
+                    let form = [
+                        ("grant_type", "refresh_token"),
+                        ("refresh_token", token.as_str()),
+                    ];
+                    let tokens = b.token(&http, &client, &form).await;
+                    let next = tokens["refresh_token"].as_str().unwrap().to_owned();
+                    held.lock().unwrap().insert(worker, next);
+                }
+            })
+            .await;
+        (exchange, refresh)
     }
 
     async fn sign_up(&self, http: &reqwest::Client) -> String {
@@ -424,21 +537,35 @@ fn main() {
         println!("  ratio Gatehouse / bare: {:.2} (target >= 0.5)", ours / theirs);
         drop(bare);
 
-        let mut rows = vec![("SQLite", signup, signin)];
+        let client = Arc::new(sqlite.add_client());
+        let (exchange, refresh) = bench
+            .token_rates(phones.clone(), client, workers, window)
+            .await;
+        let mut rows = vec![("SQLite", signup, signin, exchange, refresh)];
         drop(sqlite);
         if let Ok(server) = std::env::var("POSTGRES_TEST_URL") {
             let url = fresh_postgres(&server).await;
             let pg = Server::start(cores, Some(url));
             let bench = Bench::connect(pg.port, pg.outbox.clone()).await;
-            let (_, signup, signin) = bench.auth_rates(workers, window).await;
-            rows.push(("PostgreSQL", signup, signin));
+            let (phones, signup, signin) = bench.auth_rates(workers, window).await;
+            let client = Arc::new(pg.add_client());
+            let (exchange, refresh) = bench.token_rates(phones, client, workers, window).await;
+            rows.push(("PostgreSQL", signup, signin, exchange, refresh));
         }
         println!("side by side ({workers} clients):");
-        for (db, signup, signin) in rows {
+        for (db, signup, signin, _, _) in &rows {
             println!(
                 "  {db:<10} sign-up {signup:6.1}/s ({:.2} of hash)   sign-in {signin:6.1}/s ({:.2} of verify)",
                 signup / hashing,
                 signin / verifying
+            );
+        }
+        println!("OpenID Connect token endpoint ({workers} clients):");
+        for (db, _, signin, exchange, refresh) in rows {
+            println!(
+                "  {db:<10} code exchange (with its /authorize) {exchange:6.1}/s ({:.2} of sign-in)   refresh {refresh:6.1}/s ({:.2} of sign-in)",
+                exchange / signin,
+                refresh / signin
             );
         }
     });
@@ -451,6 +578,7 @@ struct Server {
     port: u16,
     outbox: PathBuf,
     dir: tempfile::TempDir,
+    database_url: Option<String>,
 }
 
 impl Server {
@@ -475,7 +603,7 @@ impl Server {
             .env("GATEHOUSE_HASH_PERMITS", cores.to_string())
             .env("RUST_LOG", "warn")
             .stdout(std::process::Stdio::null());
-        if let Some(url) = database_url {
+        if let Some(url) = &database_url {
             command.env("GATEHOUSE_DATABASE_URL", url);
         }
         let child = command.spawn().expect("starting the server binary");
@@ -484,6 +612,44 @@ impl Server {
             port,
             outbox,
             dir,
+            database_url,
+        }
+    }
+}
+
+/// A confidential first-party client registered for the bench.
+struct OidcClient {
+    id: String,
+    secret: String,
+}
+
+/// Where the bench's client says codes go (nothing listens: the bench reads the
+/// `Location`).
+const OIDC_REDIRECT: &str = "http://127.0.0.1:9/callback";
+
+impl Server {
+    /// Registers a confidential first-party client with `gatehouse oidc client add`
+    /// on this server's data directory and database.
+    fn add_client(&self) -> OidcClient {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"));
+        command
+            .args(["oidc", "client", "add", "--name", "bench", "--first-party"])
+            .args(["--redirect-uri", OIDC_REDIRECT])
+            .env("GATEHOUSE_DATA_DIR", self.dir.path())
+            .env("RUST_LOG", "warn");
+        if let Some(url) = &self.database_url {
+            command.env("GATEHOUSE_DATABASE_URL", url);
+        }
+        let out = command.output().expect("gatehouse oidc client add");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        OidcClient {
+            id: created["client_id"].as_str().unwrap().to_owned(),
+            secret: created["client_secret"].as_str().unwrap().to_owned(),
         }
     }
 }
