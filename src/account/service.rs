@@ -202,8 +202,14 @@ pub async fn change_password(
     }
     let ended = sessions::delete_others_of(&mut tx, account.id, keep).await?;
     // Apps signed in through the old password sign in again (docs/DESIGN.md §11).
-    crate::server::db::oidc_grants::revoke_account(&mut tx, account.id, None, state.clock.unix())
-        .await?;
+    crate::server::db::oidc_grants::revoke_account(
+        &state.db,
+        &mut tx,
+        account.id,
+        None,
+        state.clock.unix(),
+    )
+    .await?;
     let changed = AuditEvent::success(AuditAction::PasswordChanged, Some(account.id), json!({}));
     let ended_event = AuditEvent::sessions_ended(account.id, ended, "password-changed");
     let events = std::iter::once(changed).chain(ended_event);
@@ -440,7 +446,7 @@ pub async fn sign_out(
     let now = state.clock.unix();
     // Signing out of Gatehouse signs the account out of the apps it signed in to
     // (their refresh tokens; docs/DESIGN.md §11).
-    crate::server::db::oidc_grants::revoke_account(&mut tx, account, None, now).await?;
+    crate::server::db::oidc_grants::revoke_account(&state.db, &mut tx, account, None, now).await?;
     let mut events = Vec::new();
     if declined {
         events.push(AuditEvent::success(

@@ -245,8 +245,14 @@ pub async fn set_suspended(
         return Err(AdminError::AccountDeleted);
     }
     let ended = if suspended {
-        crate::server::db::oidc_grants::revoke_account(&mut tx, account, None, state.clock.unix())
-            .await?;
+        crate::server::db::oidc_grants::revoke_account(
+            &state.db,
+            &mut tx,
+            account,
+            None,
+            state.clock.unix(),
+        )
+        .await?;
         sessions::delete_all_of(&mut tx, account).await?
     } else {
         0

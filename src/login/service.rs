@@ -418,7 +418,8 @@ pub async fn reset(
     }
     let ended = sessions::delete_all_of(&mut tx, account.id).await?;
     let now = state.clock.unix();
-    crate::server::db::oidc_grants::revoke_account(&mut tx, account.id, None, now).await?;
+    crate::server::db::oidc_grants::revoke_account(&state.db, &mut tx, account.id, None, now)
+        .await?;
     let reset = AuditEvent::success(AuditAction::PasswordReset, Some(account.id), json!({}));
     let ended = AuditEvent::sessions_ended(account.id, ended, "password-reset");
     let events = std::iter::once(reset).chain(ended);

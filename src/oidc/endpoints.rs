@@ -30,6 +30,9 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// Largest form body the endpoints read (bytes).
 const MAX_FORM_BYTES: usize = 16 * 1024;
+/// Longest `state` or `nonce` kept and echoed (bytes): a request is stored, so
+/// its size is bounded.
+const MAX_ECHO: usize = 512;
 
 /// The endpoints, with CORS on `/token` and `/userinfo` for the origins of the
 /// active clients' redirect URIs (preflight cached 10 minutes).
@@ -53,9 +56,18 @@ pub fn routes(state: AppState) -> Router {
         .route("/token", post(token))
         .route("/userinfo", get(userinfo).post(userinfo))
         .layer(cors);
-    Router::new()
+    // Discovery and keys are public: any origin may read them (a browser app
+    // configures itself from them).
+    let public = Router::new()
         .route("/.well-known/openid-configuration", get(discovery))
         .route("/jwks", get(jwks))
+        .layer(
+            CorsLayer::new()
+                .allow_origin(tower_http::cors::Any)
+                .allow_methods([Method::GET]),
+        );
+    Router::new()
+        .merge(public)
         .route("/authorize", get(authorize).post(authorize))
         .route("/end-session", get(end_session).post(end_session))
         .merge(api)
@@ -217,21 +229,31 @@ async fn new_request(ctx: &RequestContext, params: &HashMap<String, String>) -> 
     else {
         return problem(AuthorizeProblem::BadRedirectUri);
     };
-    let client_state = get("state");
+    // An overlong `state` is not echoed (nor stored): at most MAX_ECHO bytes.
+    let client_state = get("state").filter(|s| s.len() <= MAX_ECHO);
     let fail = |error: &str, description: &str| {
         error_to_client(state, redirect_uri, client_state, error, description)
     };
+    if get("state").is_some_and(|s| s.len() > MAX_ECHO)
+        || get("nonce").is_some_and(|n| n.len() > MAX_ECHO)
+    {
+        return fail("invalid_request", "state and nonce are at most 512 bytes");
+    }
     if get("request").is_some() {
         return fail("request_not_supported", "request objects are not supported");
     }
     if get("request_uri").is_some() {
         return fail("request_uri_not_supported", "request_uri is not supported");
     }
-    if get("response_type") != Some("code") {
-        return fail(
-            "unsupported_response_type",
-            "only response_type=code is supported",
-        );
+    match get("response_type") {
+        Some("code") => {}
+        None => return fail("invalid_request", "response_type is required"),
+        Some(_) => {
+            return fail(
+                "unsupported_response_type",
+                "only response_type=code is supported",
+            )
+        }
     }
     let scopes = Scope::list(get("scope").unwrap_or(""));
     if !scopes.contains(&Scope::OpenId) {
@@ -265,10 +287,11 @@ async fn new_request(ctx: &RequestContext, params: &HashMap<String, String>) -> 
     if prompts.contains(&"none") && prompts.len() > 1 {
         return fail("invalid_request", "prompt=none cannot be combined");
     }
-    let prompt = ["none", "login", "consent"]
+    let known: Vec<&str> = ["none", "login", "consent"]
         .into_iter()
-        .find(|p| prompts.contains(p))
-        .map(str::to_owned);
+        .filter(|p| prompts.contains(p))
+        .collect();
+    let prompt = (!known.is_empty()).then(|| known.join(" "));
     let max_age = match get("max_age").map(str::parse::<i64>) {
         None => None,
         Some(Ok(age)) if age >= 0 => Some(age),
@@ -314,7 +337,7 @@ fn to_page(page: &str, id: &str) -> Response {
 async fn proceed(ctx: &RequestContext, id: &str, pending: Pending) -> Response {
     let state = &ctx.state;
     let p = &pending.params;
-    let silent = p.prompt.as_deref() == Some("none");
+    let silent = p.prompts("none");
     let fail = |error: &str, description: &str| {
         error_to_client(
             state,
@@ -350,29 +373,33 @@ async fn proceed(ctx: &RequestContext, id: &str, pending: Pending) -> Response {
         Err(e) => return failed(e),
     };
     let now = state.clock.unix();
+    // A sign-in since the request arrived satisfies `prompt=login` and any
+    // `max_age` (OpenID Connect Core §3.1.2.1).
     let fresh = facts.as_ref().is_some_and(|f| {
-        let after_request =
-            p.prompt.as_deref() != Some("login") || f.signed_in_at >= pending.created_at;
+        let since_request = f.signed_in_at >= pending.created_at;
         let young = p.max_age.is_none_or(|age| now - f.signed_in_at <= age);
-        after_request && young
+        since_request || (!p.prompts("login") && young)
     });
     let Some(facts) = facts.filter(|_| fresh) else {
         if silent {
             return fail("login_required", "a fresh sign-in is required");
         }
-        // A fresh sign-in asked for: this session gives way to a new one.
-        if let Err(e) = crate::account::end_session(ctx, false).await {
-            return failed(e);
-        }
+        // The session stays until the new sign-in replaces it: a link another
+        // site sends the browser to must not be able to sign anyone out.
         return to_page("/login", id);
     };
     if !pending.client.row.first_party {
-        let covered =
+        let granted_at =
             match service::consent_covers(state, account.id, &pending.client, &p.scope).await {
-                Ok(covered) => covered,
+                Ok(at) => at,
                 Err(e) => return failed(e),
             };
-        if !covered || p.prompt.as_deref() == Some("consent") {
+        // `prompt=consent` asks again unless the user answered since the request.
+        let ask = match granted_at {
+            None => true,
+            Some(at) => p.prompts("consent") && at < pending.created_at,
+        };
+        if ask {
             if silent {
                 return fail("consent_required", "the user has not allowed this client");
             }
@@ -427,6 +454,14 @@ fn token_error(e: TokenError) -> Response {
     response
 }
 
+/// The credentials of the `Authorization` header if its scheme is `scheme`
+/// (compared ignoring case, RFC 9110 §11.1).
+fn authorization<'a>(headers: &'a HeaderMap, scheme: &str) -> Option<&'a str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (given, credentials) = value.split_once(' ')?;
+    given.eq_ignore_ascii_case(scheme).then_some(credentials)
+}
+
 /// The client's credentials: HTTP Basic (`client_secret_basic`, each part
 /// form-decoded, RFC 6749 §2.3.1), or `client_id` and `client_secret` in the body
 /// (`client_secret_post`), or `client_id` alone (a public client). Using two
@@ -435,10 +470,7 @@ fn credentials(
     headers: &HeaderMap,
     form: &HashMap<String, String>,
 ) -> Result<ClientCredentials, TokenError> {
-    let basic = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Basic "));
+    let basic = authorization(headers, "Basic");
     if let Some(basic) = basic {
         if form.contains_key("client_secret") {
             return Err(TokenError::InvalidRequest(
@@ -526,12 +558,7 @@ fn bearer_error(status: StatusCode, error: Option<&str>) -> Response {
 /// `GET|POST /userinfo` (OpenID Connect Core §5.3): the bearer token in the
 /// `Authorization` header, or as `access_token` in a form body.
 async fn userinfo(ctx: RequestContext, request: Request) -> Response {
-    let header_token = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| t.trim().to_owned());
+    let header_token = authorization(request.headers(), "Bearer").map(|t| t.trim().to_owned());
     let body_token = if request.method() == Method::POST
         && request
             .headers()

@@ -14,7 +14,7 @@ use crate::server::db::accounts::{self, AccountId};
 use crate::server::db::oidc_clients::{self, ClientRow};
 use crate::server::db::oidc_grants::{self, CodeRow, RefreshRow, RequestRow};
 use crate::server::db::sign_ins::SignInMethod;
-use crate::server::db::{account_keys, profiles, Conn};
+use crate::server::db::{account_keys, profiles, Conn, Lock};
 use crate::server::session::SignInFacts;
 use crate::server::state::AppState;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -256,10 +256,20 @@ pub struct Params {
     pub nonce: Option<String>,
     /// The PKCE S256 challenge (RFC 7636), 43–128 characters.
     pub code_challenge: Option<String>,
-    /// `login` (sign in again), `consent` (ask again), or none.
+    /// The `prompt` values understood, space-separated: `none` (never ask),
+    /// `login` (sign in again), `consent` (ask again).
     pub prompt: Option<String>,
     /// Seconds since the sign-in after which the visitor signs in again.
     pub max_age: Option<i64>,
+}
+
+impl Params {
+    /// Whether the request's `prompt` names `value`.
+    pub fn prompts(&self, value: &str) -> bool {
+        self.prompt
+            .as_deref()
+            .is_some_and(|p| p.split(' ').any(|v| v == value))
+    }
 }
 
 /// A pending request, as the endpoints and the consent page load it.
@@ -432,7 +442,8 @@ pub fn with_query(uri: &str, pairs: &[(&str, &str)]) -> String {
     }
 }
 
-/// Whether `account` has allowed `client` every scope of `scope` before.
+/// When `account` allowed `client` every scope of `scope` (Unix seconds), if it
+/// has.
 ///
 /// Errors: storage failures.
 pub async fn consent_covers(
@@ -440,12 +451,15 @@ pub async fn consent_covers(
     account: AccountId,
     client: &Client,
     scope: &str,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<Option<i64>> {
     let mut conn = state.db.read().await?;
     let granted = oidc_grants::granted_scope(&mut conn, account, client.id()).await?;
-    Ok(granted.is_some_and(|granted| {
+    Ok(granted.and_then(|(granted, at)| {
         let granted = Scope::list(&granted);
-        Scope::list(scope).iter().all(|s| granted.contains(s))
+        Scope::list(scope)
+            .iter()
+            .all(|s| granted.contains(s))
+            .then_some(at)
     }))
 }
 
@@ -502,7 +516,8 @@ pub async fn revoke_consent(
     if !oidc_grants::revoke_grant(&mut tx, account, client_id).await? {
         return Ok(false);
     }
-    let tokens = oidc_grants::revoke_account(&mut tx, account, Some(client_id), now).await?;
+    let tokens =
+        oidc_grants::revoke_account(&state.db, &mut tx, account, Some(client_id), now).await?;
     let details = json!({ "client_id": client_id, "refresh_tokens": tokens });
     let event = AuditEvent::success(AuditAction::OidcConsentRevoked, Some(account), details);
     audit::record(&mut tx, &state.keys, now, caller, event).await?;
@@ -728,6 +743,16 @@ pub async fn exchange_code(
     let now = state.clock.unix();
     let hash = token_hash(code);
     let mut tx = state.db.write(&[]).await?;
+    let Some(account) = oidc_grants::code(&mut tx, &hash)
+        .await?
+        .map(|r| r.account_id)
+    else {
+        return Err(TokenError::InvalidGrant("unknown code"));
+    };
+    // A second exchange of this code, a rotation, a sign-out of the account wait
+    // for this one (PostgreSQL; SQLite's writer serializes them): the row is read
+    // again under the lock, so a reuse is always seen as one.
+    state.db.lock(&mut tx, Lock::OidcAccount(account.0)).await?;
     let Some(row) = oidc_grants::code(&mut tx, &hash).await? else {
         return Err(TokenError::InvalidGrant("unknown code"));
     };
@@ -838,6 +863,14 @@ pub async fn refresh(
     let now = state.clock.unix();
     let hash = token_hash(token);
     let mut tx = state.db.write(&[]).await?;
+    let Some(account) = oidc_grants::refresh(&mut tx, &hash)
+        .await?
+        .map(|r| r.account_id)
+    else {
+        return Err(TokenError::InvalidGrant("unknown refresh token"));
+    };
+    // As in `exchange_code`: the row again, under the account's lock.
+    state.db.lock(&mut tx, Lock::OidcAccount(account.0)).await?;
     let Some(row) = oidc_grants::refresh(&mut tx, &hash).await? else {
         return Err(TokenError::InvalidGrant("unknown refresh token"));
     };
@@ -954,8 +987,8 @@ pub async fn userinfo(
 /// The `sub` and `aud` of an ID token we signed (expired or not: RP-initiated
 /// logout's `id_token_hint`), if it verifies and names our issuer.
 pub async fn id_token_hint(state: &AppState, token: &str) -> Option<IdClaims> {
-    let (_, claims) = keys::verify::<IdClaims>(state, token, false).await.ok()?;
-    (claims.iss == state.settings.issuer()).then_some(claims)
+    let (typ, claims) = keys::verify::<IdClaims>(state, token, false).await.ok()?;
+    (typ.as_deref() == Some("JWT") && claims.iss == state.settings.issuer()).then_some(claims)
 }
 
 /// The `sub` `account` is known by, made on first use.

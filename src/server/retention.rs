@@ -25,8 +25,8 @@ pub struct Purged {
     pub known_browsers: u64,
     /// Redeemed proof-of-work challenges past their expiry (kept only that long).
     pub pow_redemptions: u64,
-    /// OpenID Connect requests, codes and refresh tokens a day past their expiry
-    /// (kept that long so a used code presented again is still recognized).
+    /// OpenID Connect requests past their expiry, codes and refresh tokens a day
+    /// past it (kept that long so a used one presented again is still recognized).
     pub oidc: u64,
 }
 
@@ -45,7 +45,7 @@ pub async fn purge(db: &Db, clock: &dyn Clock, days: u32) -> anyhow::Result<Purg
         sessions: sessions::delete_unseen_since(&mut tx, cutoff).await?,
         known_browsers: known_browsers::delete_unseen_since(&mut tx, cutoff).await?,
         pow_redemptions: pow_redemptions::delete_expired(&mut tx, clock.unix()).await?,
-        oidc: oidc_grants::purge_expired(&mut tx, clock.unix() - 86_400).await?,
+        oidc: oidc_grants::purge_expired(&mut tx, clock.unix()).await?,
     };
     tx.commit().await?;
     Ok(purged)

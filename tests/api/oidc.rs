@@ -653,6 +653,20 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_whole_family() {
 }
 
 #[tokio::test]
+async fn a_refresh_token_presented_twice_at_once_is_one_rotation_and_one_reuse() {
+    let op = Op::signed_in().await;
+    let rp = op.register(false, true).await;
+    let first = op.tokens(&rp, &[]).await;
+    // A thief and the app race with the same token: one wins the rotation, the
+    // other is seen as a reuse, which revokes what the winner got too.
+    let (a, b) = futures::join!(op.refresh(&rp, &first), op.refresh(&rp, &first));
+    let won: Vec<&Reply> = [&a, &b].into_iter().filter(|r| r.status == 200).collect();
+    assert_eq!(won.len(), 1, "{} / {}", a.body, b.body);
+    op.refresh(&rp, won[0].ok()).await.refused("invalid_grant");
+    assert_eq!(op.events("oidc-token-reused", "refused").await, 1);
+}
+
+#[tokio::test]
 async fn a_revoked_client_gets_no_code_and_its_tokens_stop() {
     let op = Op::signed_in().await;
     let rp = op.register(false, true).await;
@@ -693,9 +707,13 @@ async fn prompt_login_and_max_age_send_a_signed_in_visitor_to_sign_in_again() {
     let rp = op.register(false, true).await;
     op.clock.advance(120);
     let asked_at = op.clock_unix();
+    let held = op.tokens(&rp, &[]).await;
     let to_login = op.authorize(&rp, &[("prompt", "login")]).await;
     assert!(to_login.starts_with("/login?next="), "{to_login}");
-    assert_eq!(op.session().await, 401, "the session gave way");
+    // A link another site sends the browser to signs nobody out: the session and
+    // the app's tokens stay until the new sign-in replaces the session.
+    assert_eq!(op.session().await, 200, "the session stays");
+    op.refresh(&rp, &held).await.ok();
     op.clock.advance(7);
     op.sign_in(PASSWORD).await;
     let code = op.code_in(&op.resume(&query(&to_login)["next"]).await);
@@ -710,6 +728,12 @@ async fn prompt_login_and_max_age_send_a_signed_in_visitor_to_sign_in_again() {
     op.code(&rp, &[("max_age", "500")]).await;
     let to_login = op.authorize(&rp, &[("max_age", "300")]).await;
     assert!(to_login.starts_with("/login?next="), "{to_login}");
+    // max_age=0 after a sign-in made for the request is met (no loop), even a
+    // second later.
+    let to_login = op.authorize(&rp, &[("max_age", "0")]).await;
+    op.sign_in(PASSWORD).await;
+    op.clock.advance(1);
+    op.code_in(&op.resume(&query(&to_login)["next"]).await);
 }
 
 #[tokio::test]
@@ -738,8 +762,13 @@ async fn signing_out_and_changing_the_password_revoke_refresh_tokens() {
     let rp = op.register(false, true).await;
     let held = op.tokens(&rp, &[]).await;
     let c = &op.browser;
+    let unexchanged = op.code(&rp, &[]).await;
     op.post(c, "/api/session/sign-out", json!({})).await.ok();
     op.refresh(&rp, &held).await.refused("invalid_grant");
+    // A code issued before the sign-out is gone with it.
+    op.exchange(&rp, &unexchanged)
+        .await
+        .refused("invalid_grant");
 
     op.sign_in(PASSWORD).await;
     let held = op.tokens(&rp, &[]).await;
@@ -787,12 +816,30 @@ async fn a_third_party_client_asks_consent_once_and_revoking_the_grant_stops_its
     op.code(&rp, &scope).await;
     consent_request(&op.authorize(&rp, &[("scope", "openid phone")]).await);
 
+    // prompt=consent asks again, and once answered goes on (no loop).
+    op.clock.advance(1);
+    let asked = op
+        .authorize(
+            &rp,
+            &[("scope", "openid profile"), ("prompt", "login consent")],
+        )
+        .await;
+    assert!(
+        asked.starts_with("/login?next="),
+        "both prompts kept: {asked}"
+    );
+    op.sign_in(PASSWORD).await;
+    let request = consent_request(&op.resume(&query(&asked)["next"]).await);
+    let answer = json!({"request": request, "allow": true});
+    let next = op.post(c, "/api/oidc/consent/answer", answer).await;
+    op.code_in(&op.resume(next.ok().as_str().unwrap()).await);
+
     let revoke = json!({"client_id": rp.client_id});
     op.post(c, "/api/account/apps/revoke", revoke).await.ok();
     assert_eq!(op.get(c, "/api/account/apps").await.body, json!([]));
     op.refresh(&rp, &held).await.refused("invalid_grant");
     consent_request(&op.authorize(&rp, &scope).await);
-    assert_eq!(op.events("oidc-consent-granted", "success").await, 1);
+    assert_eq!(op.events("oidc-consent-granted", "success").await, 2);
     assert_eq!(op.events("oidc-consent-revoked", "success").await, 1);
 }
 
@@ -841,6 +888,45 @@ async fn end_session_returns_to_a_registered_uri_only_and_then_ends_the_session_
     assert_eq!(op.session().await, 401, "signed out");
     op.refresh(&rp, &held).await.refused("invalid_grant");
     assert_eq!(op.events("oidc-logout", "success").await, 1);
+}
+
+#[tokio::test]
+async fn protocol_details_missing_response_type_long_state_scheme_case_public_cors() {
+    let op = Op::signed_in().await;
+    let rp = op.register(false, true).await;
+    let missing = op.authorize(&rp, &[("response_type", "")]).await;
+    assert_eq!(error_in(&missing), "invalid_request", "{missing}");
+    let other = op.authorize(&rp, &[("response_type", "token")]).await;
+    assert_eq!(error_in(&other), "unsupported_response_type", "{other}");
+    let long = "n".repeat(513);
+    let refused = op.authorize(&rp, &[("nonce", &long)]).await;
+    assert_eq!(error_in(&refused), "invalid_request", "{refused}");
+    // The scheme of the Authorization header is matched ignoring case.
+    let held = op.tokens(&rp, &[]).await;
+    let token = held["access_token"].as_str().unwrap();
+    let info = reqwest::Client::new()
+        .get(format!("{}/userinfo", op.base))
+        .header("authorization", format!("bearer {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(info.status(), 200);
+    // An ID token is no access token, and an access token no id_token_hint.
+    let id_token = held["id_token"].as_str().unwrap();
+    assert_eq!(op.userinfo_with(id_token).await.status, 401);
+    let hint = op.end_session(&[("id_token_hint", token)]).await;
+    assert_eq!(hint, "/account", "not taken as a hint");
+    assert_eq!(op.session().await, 200);
+    // Discovery and keys are readable from any origin.
+    for path in ["/.well-known/openid-configuration", "/jwks"] {
+        let res = reqwest::Client::new()
+            .get(format!("{}{path}", op.base))
+            .header("origin", "https://anywhere.example")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()["access-control-allow-origin"], "*", "{path}");
+    }
 }
 
 #[tokio::test]

@@ -83,6 +83,10 @@ pub enum Lock<'a> {
     AuditSeal,
     /// A change of the schema made by the server itself (a data migration).
     Schema,
+    /// One account's OpenID Connect codes and refresh tokens (by account id): a
+    /// rotation, a reuse detection and a revocation of the account's tokens
+    /// happen one at a time, so none misses a token another is issuing.
+    OidcAccount(i64),
 }
 
 impl Lock<'_> {
@@ -97,7 +101,14 @@ impl Lock<'_> {
             Self::Document(kind) => (b"document", kind.as_bytes()),
             Self::AuditSeal => (b"audit-seal", b""),
             Self::Schema => (b"schema", b""),
+            Self::OidcAccount(id) => {
+                return Self::key_of(b"oidc-account", &id.to_be_bytes());
+            }
         };
+        Self::key_of(kind, value)
+    }
+
+    fn key_of(kind: &[u8], value: &[u8]) -> i64 {
         let digest = Sha256::new()
             .chain_update(b"gatehouse/")
             .chain_update(kind)
@@ -254,6 +265,25 @@ impl Db {
                 Ok(tx)
             }
         }
+    }
+}
+
+impl Db {
+    /// Takes one more lock inside a transaction begun with [`Db::write`] (on
+    /// PostgreSQL; SQLite's writer is already held): for what the transaction only
+    /// learns after its first read. A transaction takes at most one such lock, after
+    /// those it began with, and [`Lock::OidcAccount`] is only ever taken this way,
+    /// so no two transactions wait for each other in a circle.
+    ///
+    /// Errors: storage failures (a lock wait past 15 s on PostgreSQL).
+    pub async fn lock(&self, conn: &mut Conn, lock: Lock<'_>) -> anyhow::Result<()> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(lock.key())
+                .execute(conn)
+                .await?;
+        }
+        Ok(())
     }
 }
 

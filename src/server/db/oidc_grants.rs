@@ -5,7 +5,7 @@
 //! (`oidc_grants`). Codes, request ids and tokens are stored as SHA-256 only.
 
 use super::accounts::AccountId;
-use super::{Conn, Timestamp};
+use super::{Conn, Db, Lock, Timestamp};
 
 /// The `sub` of `account`, made from `fresh` on first use (a random value the
 /// caller draws); the same ever after.
@@ -233,15 +233,27 @@ pub async fn revoke_family(conn: &mut Conn, family: &str, now: Timestamp) -> any
 }
 
 /// Revokes every live refresh token of `account`, or only those issued to
-/// `client` when given; how many there were. Signing out of Gatehouse, a password
-/// change or reset and suspension call it in their own transaction
-/// (docs/DESIGN.md §11).
+/// `client` when given, and deletes its codes not exchanged yet; how many tokens
+/// there were. Signing out of Gatehouse, a password change or reset, suspension
+/// and a withdrawn consent call it in their own transaction (docs/DESIGN.md §11),
+/// holding [`Lock::OidcAccount`] so a rotation in flight cannot add a token it
+/// misses.
 pub async fn revoke_account(
+    db: &Db,
     conn: &mut Conn,
     account: AccountId,
     client: Option<&str>,
     now: Timestamp,
 ) -> anyhow::Result<u64> {
+    db.lock(conn, Lock::OidcAccount(account.0)).await?;
+    sqlx::query(
+        "DELETE FROM oidc_codes WHERE account_id = $1 AND ($2 IS NULL OR client_id = $2) \
+         AND used_at IS NULL",
+    )
+    .bind(account)
+    .bind(client)
+    .execute(&mut *conn)
+    .await?;
     Ok(sqlx::query(
         "UPDATE oidc_refresh_tokens SET revoked_at = $2 WHERE account_id = $1 \
          AND ($3 IS NULL OR client_id = $3) AND revoked_at IS NULL AND used_at IS NULL",
@@ -267,21 +279,20 @@ pub async fn revoke_client(conn: &mut Conn, client: &str, now: Timestamp) -> any
     .rows_affected())
 }
 
-/// The scopes `account` allowed `client` (space-separated), if it did.
+/// The scopes `account` allowed `client` (space-separated) and when (Unix
+/// seconds), if it did.
 pub async fn granted_scope(
     conn: &mut Conn,
     account: AccountId,
     client: &str,
-) -> anyhow::Result<Option<String>> {
-    Ok(
-        sqlx::query_scalar(
-            "SELECT scope FROM oidc_grants WHERE account_id = $1 AND client_id = $2",
-        )
-        .bind(account)
-        .bind(client)
-        .fetch_optional(conn)
-        .await?,
+) -> anyhow::Result<Option<(String, Timestamp)>> {
+    Ok(sqlx::query_as(
+        "SELECT scope, granted_at FROM oidc_grants WHERE account_id = $1 AND client_id = $2",
     )
+    .bind(account)
+    .bind(client)
+    .fetch_optional(conn)
+    .await?)
 }
 
 /// Records that `account` allowed `client` the scopes `scope` at `now`, replacing
@@ -353,11 +364,16 @@ pub async fn delete_all_of(conn: &mut Conn, account: AccountId) -> anyhow::Resul
     Ok(())
 }
 
-/// Deletes requests, codes and refresh tokens that expired before `cutoff`
-/// (retention); how many rows went.
-pub async fn purge_expired(conn: &mut Conn, cutoff: Timestamp) -> anyhow::Result<u64> {
+/// Deletes (retention) requests expired at `now`, and codes and refresh tokens
+/// expired a day before it (kept that long so a used one presented again is still
+/// recognized); how many rows went.
+pub async fn purge_expired(conn: &mut Conn, now: Timestamp) -> anyhow::Result<u64> {
     let mut n = 0;
-    for table in ["oidc_requests", "oidc_codes", "oidc_refresh_tokens"] {
+    for (table, cutoff) in [
+        ("oidc_requests", now),
+        ("oidc_codes", now - 86_400),
+        ("oidc_refresh_tokens", now - 86_400),
+    ] {
         n += sqlx::query(&format!("DELETE FROM {table} WHERE expires_at < $1"))
             .bind(cutoff)
             .execute(&mut *conn)
