@@ -275,6 +275,16 @@ for (const flow of FLOWS) {
       await assert.rejects(oidc.refreshTokenGrant(config, refreshed.refresh_token), isInvalidGrant);
     }
 
+    // The account center lists a third-party app it allowed, with what it reads.
+    if (!flow.client.firstParty) {
+      await page.goto(`${base}/account/devices`);
+      const row = page.locator(`#connected-apps li[data-client="${client.client_id}"]`);
+      await row.waitFor();
+      assert.match(await row.textContent(), new RegExp(flow.client.name));
+      assert.match(await row.textContent(), new RegExp(t.scopes.phone));
+      await shots(page, `account-apps-${flow.auth}`, locale, viewport);
+    }
+
     // RP-initiated logout: back at the console with its state, signed out here.
     const endState = oidc.randomState();
     const endUrl = oidc.buildEndSessionUrl(config, {
