@@ -111,8 +111,31 @@ impl Lang {
     }
 }
 
-/// The key of a user-facing message. The text lives in the catalogs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// Declares [`Msg`] with [`Msg::ALL`] and [`Msg::name`], so (de)serializing a key
+/// is one lookup in one table of names rather than serde's derived matcher, which
+/// is generated once per format the browser decodes (JSON, CBOR) and made the
+/// largest items of the wasm (issue 16).
+macro_rules! messages {
+    ($(#[$meta:meta])* pub enum Msg { $($(#[$vmeta:meta])* $variant:ident,)* }) => {
+        $(#[$meta])*
+        pub enum Msg { $($(#[$vmeta])* $variant,)* }
+
+        impl Msg {
+            /// Every message key, in declaration order.
+            pub const ALL: &'static [Msg] = &[$(Msg::$variant,)*];
+
+            /// The key's name on the wire (`"PhoneEmpty"`), as API clients read it.
+            pub fn name(self) -> &'static str {
+                match self { $(Msg::$variant => stringify!($variant),)* }
+            }
+        }
+    };
+}
+
+messages! {
+/// The key of a user-facing message. The text lives in the catalogs. It crosses
+/// the wire as its name (`"PhoneEmpty"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Msg {
     // Field rules (docs/DESIGN.md §1).
     PhoneEmpty,
@@ -498,6 +521,25 @@ pub enum Msg {
     RedirectUriRefused,
     ClientNotFound,
 }
+}
+
+impl Serialize for Msg {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Msg {
+    /// Errors: a name that is no message key.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Msg::ALL
+            .iter()
+            .copied()
+            .find(|m| m.name() == name)
+            .ok_or_else(|| serde::de::Error::unknown_variant(&name, &[]))
+    }
+}
 
 impl Msg {
     /// The text in `lang`, placeholders unfilled.
@@ -520,6 +562,19 @@ impl Msg {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_key_crosses_the_wire_as_its_name_and_back() {
+        let mut names = std::collections::BTreeSet::new();
+        for &msg in Msg::ALL {
+            assert!(names.insert(msg.name()), "{} twice", msg.name());
+            let json = serde_json::to_string(&msg).unwrap();
+            assert_eq!(json, format!("\"{msg:?}\""));
+            assert_eq!(serde_json::from_str::<Msg>(&json).unwrap(), msg);
+        }
+        assert!(serde_json::from_str::<Msg>("\"NoSuchKey\"").is_err());
+        assert!(serde_json::from_str::<Msg>("3").is_err());
+    }
 
     #[test]
     fn accept_language_follows_the_preferred_supported_language() {
