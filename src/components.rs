@@ -43,10 +43,22 @@ pub struct FormState {
 }
 
 pub fn use_form_state() -> FormState {
+    use_form_state_showing(None)
+}
+
+/// A form state that shows `shown` from the first render, as [`FormState::show`]
+/// would: a server's answer the page was rendered with (a sign-in posted before
+/// the wasm ran, `login::no_script`).
+pub fn use_form_state_showing(shown: Option<ApiError>) -> FormState {
+    let (fields, outcome) = match shown {
+        Some(e) if !e.field_keys.is_empty() => (e.field_keys, None),
+        other => (FieldErrors::default(), other),
+    };
+    let judged: BTreeSet<Field> = fields.0.keys().copied().collect();
     FormState {
-        touched: use_signal(BTreeSet::new),
-        server_errors: use_signal(FieldErrors::default),
-        outcome: use_signal(|| None),
+        touched: use_signal(|| judged),
+        server_errors: use_signal(|| fields),
+        outcome: use_signal(|| outcome),
         busy: use_signal(|| false),
     }
 }
@@ -141,15 +153,24 @@ pub fn Outcome(state: FormState, lang: Lang, children: Element) -> Element {
     }
 }
 
-/// The submit button: disabled until hydrated and while a request runs.
+/// The submit button: disabled while a request runs, and until hydrated unless
+/// the form `works_without_wasm` (the browser posts it, `login::no_script`).
 #[component]
-pub fn SubmitButton(state: FormState, hydrated: Signal<bool>, lang: Lang, label: Msg) -> Element {
+pub fn SubmitButton(
+    state: FormState,
+    hydrated: Signal<bool>,
+    lang: Lang,
+    label: Msg,
+    #[props(default)] works_without_wasm: bool,
+) -> Element {
     rsx! {
         button {
             id: "submit",
             r#type: "submit",
             class: "primary wide",
-            disabled: !hydrated() || (state.busy)(),
+            disabled: !(hydrated() || works_without_wasm) || (state.busy)(),
+            // Tests and the time-to-usable bench wait for this: the wasm runs.
+            "data-hydrated": if hydrated() { "true" } else { "false" },
             if (state.busy)() { {Msg::PleaseWait.text(lang)} } else { {label.text(lang)} }
         }
     }
@@ -161,9 +182,9 @@ pub fn SubmitButton(state: FormState, hydrated: Signal<bool>, lang: Lang, label:
 /// `<noscript>` holds raw text, where the hydration markers of a text child would
 /// not be found.
 #[component]
-pub fn NeedsScripts(lang: Lang) -> Element {
+pub fn NeedsScripts(lang: Lang, #[props(default = Msg::NeedsScripts)] message: Msg) -> Element {
     rsx! {
-        noscript { class: "needs-scripts", dangerous_inner_html: Msg::NeedsScripts.text(lang) }
+        noscript { class: "needs-scripts", dangerous_inner_html: message.text(lang) }
     }
 }
 

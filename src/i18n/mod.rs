@@ -192,6 +192,8 @@ pub enum Msg {
     Sending,
     PowSolving,
     NeedsScripts,
+    /// The sign-in page with scripts off: password sign-in still works.
+    NeedsScriptsForCode,
     LabelPassword,
     PlaceholderPassword,
     ShowPassword,

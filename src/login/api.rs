@@ -46,6 +46,16 @@ async fn signed_in(
 /// 403 suspended.
 #[post("/api/login/password", ctx: crate::server::http::context::RequestContext)]
 pub async fn login_with_password(form: PasswordLoginForm) -> Result<SignedIn, ApiError> {
+    password_sign_in(&ctx, &form).await
+}
+
+/// The password sign-in both doors share: this server function and the form posted
+/// without the wasm (`super::no_script`). Errors as [`login_with_password`]'s.
+#[cfg(feature = "server")]
+pub(super) async fn password_sign_in(
+    ctx: &crate::server::http::context::RequestContext,
+    form: &PasswordLoginForm,
+) -> Result<SignedIn, ApiError> {
     let (phone, password) = form
         .validate()
         .map_err(|e| ApiError::invalid(e, ctx.lang))?;
@@ -53,7 +63,7 @@ pub async fn login_with_password(form: PasswordLoginForm) -> Result<SignedIn, Ap
         .await
         .map_err(|e| ctx.with_site_facts(e.into_api(ctx.lang)))?;
     signed_in(
-        &ctx,
+        ctx,
         account,
         &phone,
         crate::server::db::sign_ins::SignInMethod::Password,

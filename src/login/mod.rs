@@ -3,6 +3,8 @@
 
 mod api;
 mod form;
+#[cfg(feature = "server")]
+pub mod no_script;
 mod page;
 #[cfg(feature = "server")]
 pub mod service;
@@ -13,4 +15,4 @@ pub use api::{
 };
 pub use form::{safe_next, CodeLoginForm, PasswordLoginForm, ResetForm};
 pub use page::{LoginPage, ResetPasswordPage};
-pub use types::SignedIn;
+pub use types::{LoginFlash, SignedIn};

@@ -4,10 +4,11 @@ use super::api::{
     login_with_code, login_with_password, reset_password, send_login_code, send_reset_code,
 };
 use super::form::{safe_next, CodeLoginForm, PasswordLoginForm, ResetForm};
+use super::types::LoginFlash;
 use crate::app::{use_lang, Route};
 use crate::components::{
-    take_form_values, use_code_state, use_form_state, use_hydrated, NeedsScripts, Outcome,
-    PasswordInput, PhoneAndCode, PhoneInput, SubmitButton,
+    take_form_values, use_code_state, use_form_state, use_form_state_showing, use_hydrated,
+    NeedsScripts, Outcome, PasswordInput, PhoneAndCode, PhoneInput, SubmitButton,
 };
 use crate::domain::OtpPurpose;
 use crate::form::{Field, FieldErrors};
@@ -36,12 +37,17 @@ fn go_next(next: &str) {
 pub fn LoginPage(next: String) -> Element {
     let lang = use_lang();
     let mut method = use_signal(|| Method::Password);
-    let phone = use_signal(String::new);
+    // A password sign-in posted before the wasm ran and refused: its number and
+    // error, carried over by the one-time cookie (super::no_script).
+    let flash = use_server_cached(LoginFlash::current);
+    let phone = use_signal(|| flash.as_ref().map(|f| f.phone.clone()).unwrap_or_default());
     let password = use_signal(String::new);
     let code = use_signal(String::new);
     let codes = use_code_state(0);
-    let state = use_form_state();
+    let state = use_form_state_showing(flash.map(|f| f.error));
     let hydrated = use_hydrated();
+    // The browser posts the password form here until the wasm takes it over.
+    let action = Route::Login { next: next.clone() }.to_string();
 
     let login_errors = move || match method() {
         Method::Password => PasswordLoginForm {
@@ -139,8 +145,12 @@ pub fn LoginPage(next: String) -> Element {
                 {tab(Method::Password, Msg::TabPassword, "tab-password")}
                 {tab(Method::Code, Msg::TabCode, "tab-code")}
             }
-            NeedsScripts { lang: l }
-            form { novalidate: true, onsubmit: submit,
+            NeedsScripts { lang: l, message: Msg::NeedsScriptsForCode }
+            form {
+                method: "post",
+                action,
+                novalidate: true,
+                onsubmit: submit,
                 if method() == Method::Password {
                     PhoneInput {
                         value: phone,
@@ -194,7 +204,13 @@ pub fn LoginPage(next: String) -> Element {
                         Link { to: Route::Register {}, {Msg::SignUpLink.text(l)} }
                     }
                 }
-                SubmitButton { state, hydrated, lang: l, label: Msg::LoginSubmit }
+                SubmitButton {
+                    state,
+                    hydrated,
+                    lang: l,
+                    label: Msg::LoginSubmit,
+                    works_without_wasm: method() == Method::Password,
+                }
             }
         }
     }

@@ -8,3 +8,61 @@ pub struct SignedIn {
     /// e.g. `138****8000`.
     pub masked_phone: String,
 }
+
+/// What a password sign-in posted without the wasm (docs/DESIGN.md §3, "Without
+/// the wasm") carries to the re-rendered `/login` when it fails: the number as
+/// typed and the error, never the password. It travels in a one-time cookie
+/// ([`LoginFlash::COOKIE`]) the next `GET /login` reads and deletes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoginFlash {
+    /// The phone field as the visitor typed it (at most 64 characters kept).
+    pub phone: String,
+    /// The refusal, shown as the wasm path shows it.
+    pub error: crate::error::ApiError,
+}
+
+impl LoginFlash {
+    /// The one-time cookie's name (`HttpOnly`, `SameSite=Lax`, path `/login`, 60 s).
+    pub const COOKIE: &'static str = "gatehouse_login_flash";
+
+    /// On the server: the flash the request being rendered carries, if its cookie
+    /// decodes. In the browser (a page rendered there, not hydrated) there is none.
+    pub fn current() -> Option<Self> {
+        #[cfg(feature = "server")]
+        {
+            let ctx = dioxus::fullstack::FullstackContext::current()?;
+            let headers = &ctx.parts_mut().headers;
+            headers
+                .get_all(dioxus::server::axum::http::header::COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(';'))
+                .find_map(|pair| {
+                    let (name, value) = pair.trim().split_once('=')?;
+                    (name == Self::COOKIE)
+                        .then(|| Self::decode(value))
+                        .flatten()
+                })
+        }
+        #[cfg(not(feature = "server"))]
+        None
+    }
+
+    /// The cookie value: the JSON in unpadded base64url.
+    #[cfg(feature = "server")]
+    pub fn encode(&self) -> String {
+        use base64::Engine;
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+    }
+
+    /// The flash of a cookie value, `None` when it does not decode.
+    #[cfg(feature = "server")]
+    pub fn decode(value: &str) -> Option<Self> {
+        use base64::Engine;
+        let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(value)
+            .ok()?;
+        serde_json::from_slice(&json).ok()
+    }
+}

@@ -12,11 +12,11 @@ use super::service::{self, ClientCredentials, Pending, TokenError};
 use super::types::{AuthorizeProblem, Scope};
 use crate::i18n::Msg;
 use crate::server::http::context::RequestContext;
+use crate::server::http::form::parameters;
 use crate::server::session;
 use crate::server::state::AppState;
 use base64::Engine;
 use dioxus::server::axum::{
-    body::Bytes,
     extract::Request,
     http::{header, HeaderMap, HeaderValue, Method, StatusCode},
     response::{IntoResponse, Redirect, Response},
@@ -129,40 +129,6 @@ fn failed(e: anyhow::Error) -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
 }
 
-/// The parameters of a request: its query string for GET, its form body for
-/// POST. `Err` for a parameter given twice (OAuth 2.0 §3.1), a body that is not
-/// a form, or one over [`MAX_FORM_BYTES`].
-async fn parameters(request: Request) -> Result<HashMap<String, String>, &'static str> {
-    let (parts, body) = request.into_parts();
-    let bytes = if parts.method == Method::POST {
-        let form = parts
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
-        if !form {
-            return Err("the body must be application/x-www-form-urlencoded");
-        }
-        dioxus::server::axum::body::to_bytes(body, MAX_FORM_BYTES)
-            .await
-            .map_err(|_| "the body is too large")?
-    } else {
-        Bytes::from(parts.uri.query().unwrap_or("").to_owned())
-    };
-    form_pairs(&bytes)
-}
-
-/// Form-encoded `bytes` as a map; `Err` when a name repeats.
-fn form_pairs(bytes: &[u8]) -> Result<HashMap<String, String>, &'static str> {
-    let mut out = HashMap::new();
-    for (name, value) in url::form_urlencoded::parse(bytes) {
-        if out.insert(name.into_owned(), value.into_owned()).is_some() {
-            return Err("a parameter is given more than once");
-        }
-    }
-    Ok(out)
-}
-
 /// 303 to Gatehouse's own error page: the request cannot go back to its app.
 fn problem(p: AuthorizeProblem) -> Response {
     Redirect::to(&format!("/authorize/error?reason={}", p.as_str())).into_response()
@@ -188,7 +154,7 @@ fn error_to_client(
 /// `GET|POST /authorize`: a new authorization request (`client_id` ...), or one
 /// kept on the server resumed after sign-in or consent (`request=<id>`).
 async fn authorize(ctx: RequestContext, request: Request) -> Response {
-    let params = match parameters(request).await {
+    let params = match parameters(request, MAX_FORM_BYTES).await {
         Ok(p) => p,
         Err(_) => return problem(AuthorizeProblem::UnknownClient),
     };
@@ -509,7 +475,7 @@ fn credentials(
 /// `POST /token`: grant types `authorization_code` and `refresh_token`.
 async fn token(ctx: RequestContext, request: Request) -> Response {
     let headers = request.headers().clone();
-    let form = match parameters(request).await {
+    let form = match parameters(request, MAX_FORM_BYTES).await {
         Ok(form) => form,
         Err(why) => return token_error(TokenError::InvalidRequest(why)),
     };
@@ -566,7 +532,7 @@ async fn userinfo(ctx: RequestContext, request: Request) -> Response {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"))
     {
-        match parameters(request).await {
+        match parameters(request, MAX_FORM_BYTES).await {
             Ok(mut form) => form.remove("access_token"),
             Err(_) => return bearer_error(StatusCode::BAD_REQUEST, Some("invalid_request")),
         }
@@ -599,7 +565,7 @@ async fn userinfo(ctx: RequestContext, request: Request) -> Response {
 /// valid hint nothing is ended (a link on another site cannot sign anyone out)
 /// and the browser goes to the account center, where the user can sign out.
 async fn end_session(ctx: RequestContext, request: Request) -> Response {
-    let params = match parameters(request).await {
+    let params = match parameters(request, MAX_FORM_BYTES).await {
         Ok(p) => p,
         Err(_) => return problem(AuthorizeProblem::BadRedirectUri),
     };
@@ -665,9 +631,12 @@ mod tests {
 
     #[test]
     fn repeated_parameters_are_refused() {
-        assert!(form_pairs(b"a=1&b=2").is_ok());
-        assert!(form_pairs(b"a=1&a=2").is_err());
-        assert_eq!(form_pairs(b"next=%2Fx%3Fa%3D1").unwrap()["next"], "/x?a=1");
+        assert!(crate::server::http::form::form_pairs(b"a=1&b=2").is_ok());
+        assert!(crate::server::http::form::form_pairs(b"a=1&a=2").is_err());
+        assert_eq!(
+            crate::server::http::form::form_pairs(b"next=%2Fx%3Fa%3D1").unwrap()["next"],
+            "/x?a=1"
+        );
     }
 
     #[test]

@@ -166,6 +166,31 @@ pub async fn start(
     }
 }
 
+/// A browser-like client that keeps cookies and follows no redirect, so a test
+/// reads each 303 (the OpenID Connect flow, the sign-in form posted without the
+/// wasm).
+pub fn no_redirect_client(lang: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("accept-language", lang.parse().unwrap());
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+/// Every `Set-Cookie` line of `res`, one per line.
+pub fn set_cookies(res: &reqwest::Response) -> String {
+    let lines: Vec<&str> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    lines.join("\n")
+}
+
 /// A browser-like client: keeps cookies, sends a language.
 pub fn client(lang: &str) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();

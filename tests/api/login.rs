@@ -398,3 +398,109 @@ async fn a_failed_background_send_is_limited_like_a_number_without_an_account() 
         .await;
     assert_eq!(old.status, 422, "{}", old.body);
 }
+
+/// Posts the sign-in form as a browser does without the wasm, from the site's
+/// own page (`Origin`), and returns the status, `Location` and `Set-Cookie` lines.
+async fn post_form(
+    app: &TestApp,
+    c: &reqwest::Client,
+    next: &str,
+    phone: &str,
+    password: &str,
+) -> (u16, String, String) {
+    let res = c
+        .post(format!("{}/login?next={next}", app.base))
+        .header("origin", &app.base)
+        .form(&[("phone", phone), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    let location = res
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (res.status().as_u16(), location, set_cookies(&res))
+}
+
+async fn page(app: &TestApp, c: &reqwest::Client, path: &str) -> (String, String) {
+    let res = c.get(format!("{}{path}", app.base)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let cookies = set_cookies(&res);
+    (res.text().await.unwrap(), cookies)
+}
+
+#[tokio::test]
+async fn the_sign_in_form_posted_without_the_wasm_answers_with_post_redirect_get() {
+    let app = app_with_account().await;
+    let c = no_redirect_client("en");
+    let next = "%2Faccount%2Fdevices";
+
+    // A wrong password: back to the form, the number and the error in a one-time
+    // cookie, the password nowhere.
+    let (status, location, cookies) = post_form(&app, &c, next, PHONE, "wrong-pass1").await;
+    assert_eq!(status, 303);
+    assert_eq!(location, "/login?next=/account/devices");
+    assert!(cookies.contains("gatehouse_login_flash="), "{cookies}");
+    assert!(cookies.contains("HttpOnly") && cookies.contains("Path=/login"));
+    assert!(
+        !cookies.contains("gatehouse_session="),
+        "not signed in: {cookies}"
+    );
+    let flash = cookies.split("gatehouse_login_flash=").nth(1).unwrap();
+    let flash = gatehouse::login::LoginFlash::decode(flash.split(';').next().unwrap()).unwrap();
+    assert_eq!(flash.phone, PHONE);
+    assert_eq!(flash.error.status, 401);
+    assert!(!format!("{cookies}{location}").contains("wrong-pass1"));
+
+    // The form renders with them once, and the cookie is deleted.
+    let (html, cookies) = page(&app, &c, &location).await;
+    assert!(
+        html.contains("Phone number or password is incorrect"),
+        "{html}"
+    );
+    assert!(html.contains(&format!("value=\"{PHONE}\"")));
+    assert!(html.contains("method=\"post\""));
+    assert!(cookies.contains("gatehouse_login_flash=;") && cookies.contains("Max-Age=0"));
+    let (html, _) = page(&app, &c, &location).await;
+    assert!(!html.contains("Phone number or password is incorrect"));
+
+    // Bad fields: the same messages as the wasm's validate().
+    let (status, location, _) = post_form(&app, &c, "", "", "").await;
+    assert_eq!((status, location.as_str()), (303, "/login?next="));
+    let (html, _) = page(&app, &c, "/login").await;
+    assert!(
+        html.contains("Please enter the cell phone number"),
+        "{html}"
+    );
+    assert!(html.contains("Please enter a password"), "{html}");
+
+    // The right password: signed in, sent to the same-site `next`.
+    let (status, location, cookies) = post_form(&app, &c, next, PHONE, PASSWORD).await;
+    assert_eq!((status, location.as_str()), (303, "/account/devices"));
+    assert!(cookies.contains("gatehouse_session="), "{cookies}");
+    let res = c.get(format!("{}/api/account", app.base)).send().await;
+    assert_eq!(res.unwrap().status(), 200);
+
+    // Another site's `next` is never followed.
+    let c = no_redirect_client("en");
+    let (status, location, _) = post_form(&app, &c, "%2F%2Fevil.example%2F", PHONE, PASSWORD).await;
+    assert_eq!((status, location.as_str()), (303, "/account"));
+}
+
+#[tokio::test]
+async fn the_sign_in_form_refuses_another_sites_post() {
+    let app = app_with_account().await;
+    let c = no_redirect_client("en");
+    let res = c
+        .post(format!("{}/login", app.base))
+        .header("origin", "https://evil.example")
+        .form(&[("phone", PHONE), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(res.headers().get("set-cookie").is_none());
+    let res = c.get(format!("{}/api/account", app.base)).send().await;
+    assert_eq!(res.unwrap().status(), 401);
+}

@@ -56,14 +56,7 @@ impl std::ops::Deref for Op {
 
 /// A browser that keeps cookies and follows no redirect.
 fn browser() -> reqwest::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("accept-language", "en".parse().unwrap());
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .default_headers(headers)
-        .build()
-        .unwrap()
+    no_redirect_client("en")
 }
 
 /// A fresh PKCE pair (RFC 7636): 43 base64url characters and their S256.

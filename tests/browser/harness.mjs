@@ -171,7 +171,8 @@ export function useApp() {
   return app;
 }
 
-/** Waits until the wasm app has hydrated the page: it enables the submit button. */
+/** Waits until the wasm app has hydrated the page: it marks the submit button
+ *  (`data-hydrated`) and enables it (the sign-in form's is enabled before). */
 export async function hydrated(page) {
-  await page.waitForSelector('#submit:not([disabled])', { timeout: 30_000 });
+  await page.waitForSelector('#submit[data-hydrated="true"]:not([disabled])', { timeout: 30_000 });
 }

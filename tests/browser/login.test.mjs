@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { useApp, hydrated, ARTIFACTS, PHONE_VIEWPORT, DESKTOP_VIEWPORT } from './harness.mjs';
+import { useApp, hydrated, shots, ARTIFACTS, PHONE_VIEWPORT, DESKTOP_VIEWPORT } from './harness.mjs';
 
 const app = useApp();
 const newPage = (locale, viewport) => app.newPage(locale, viewport);
@@ -123,3 +123,80 @@ test('next= leading off-site is ignored; a browser the account has not used is t
   assert.match(told[0].text, /browser it has not used before/);
   await context.close();
 });
+
+// Before the wasm arrives (a phone on 3G) or when it never does, the password
+// form is a real <form method="post">: the server signs in and redirects, or
+// redirects back with the number and the error (post/redirect/get).
+for (const { locale, lang, viewport, t } of [
+  {
+    locale: 'zh-CN', lang: 'zh', viewport: PHONE_VIEWPORT,
+    t: { phone: '13855556666', wrong: '手机号或密码错误', empty: '请输入手机号码', noscript: '密码登录不受影响' },
+  },
+  {
+    locale: 'en-US', lang: 'en', viewport: DESKTOP_VIEWPORT,
+    t: { phone: '13877778888', wrong: 'Phone number or password is incorrect', empty: 'Please enter the cell phone number', noscript: 'Password sign-in works without it' },
+  },
+]) {
+  test(`password sign-in with the wasm blocked, and with scripts off (${locale})`, async () => {
+    // An account, made on the sign-up page as anyone would.
+    {
+      const { context, page } = await newPage(locale, viewport);
+      await page.goto(`${app.server.base}/register`);
+      await hydrated(page);
+      await page.fill('#phone', t.phone);
+      await page.fill('#code', await waitForCode(page, t.phone, 'register', locale === 'zh-CN' ? '秒后重新获取' : 'Resend in'));
+      await page.fill('#password', 'nowasm-pass1');
+      await page.check('#consent');
+      await page.click('#submit');
+      await page.waitForURL('**/account');
+      await context.close();
+    }
+
+    const { context, page } = await newPage(locale, viewport);
+    let blocked = 0;
+    await context.route('**/*.wasm', (route) => { blocked += 1; return route.abort(); });
+    const urls = [];
+    page.on('request', (r) => urls.push(r.url()));
+    await page.goto(`${app.server.base}/login?next=${encodeURIComponent('/account/devices')}`);
+    // The button works though the wasm never ran.
+    await page.waitForSelector('#submit:not([disabled])');
+    assert.equal(await page.getAttribute('#submit', 'data-hydrated'), 'false');
+
+    // A wrong password: the form again, the number kept, the password not.
+    await page.fill('#phone', t.phone);
+    await page.fill('#password', 'wrong-pass1');
+    await page.click('#submit');
+    await page.waitForSelector(`#form-outcome:has-text("${t.wrong}")`);
+    assert.equal(await page.inputValue('#phone'), t.phone);
+    assert.equal(await page.inputValue('#password'), '');
+    await shots(page, 'login-no-wasm', lang, viewport);
+
+    // Empty fields: the shared validate()'s messages, from the server.
+    await page.fill('#phone', '');
+    await page.click('#submit');
+    await page.waitForSelector(`#phone-error:has-text("${t.empty}")`);
+
+    // The right password: signed in, on the page `next` named, rendered by the server.
+    await page.fill('#phone', t.phone);
+    await page.fill('#password', 'nowasm-pass1');
+    await page.click('#submit');
+    await page.waitForURL('**/account/devices');
+    assert.ok(blocked > 0, 'the wasm was requested and blocked');
+    assert.ok(urls.every((u) => !u.includes('pass1')), 'no password in any address');
+    await context.close();
+
+    // Scripts off altogether: the page says SMS sign-in needs them, and the
+    // password form still signs in.
+    const off = await app.browser.newContext({
+      locale, viewport, javaScriptEnabled: false, extraHTTPHeaders: { 'accept-language': locale },
+    });
+    const plain = await off.newPage();
+    await plain.goto(`${app.server.base}/login`);
+    assert.match(await plain.textContent('.needs-scripts'), new RegExp(t.noscript));
+    await plain.fill('#phone', t.phone);
+    await plain.fill('#password', 'nowasm-pass1');
+    await plain.click('#submit');
+    await plain.waitForURL('**/account');
+    await off.close();
+  });
+}

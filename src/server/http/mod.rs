@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod context;
+pub mod form;
 pub mod headers;
 pub mod listen;
 
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/account/export", get(crate::account::api::export))
         .merge(crate::oidc::endpoints::routes(state.clone()))
         .layer(middleware::from_fn(guard_areas))
+        .layer(middleware::from_fn(crate::login::no_script::password_form))
         .layer(session::layer(store, production))
         .layer(Extension(state))
         .layer(middleware::from_fn_with_state(pages, serve_cached))
