@@ -53,6 +53,7 @@ pub(super) fn text(msg: Msg) -> &'static str {
         PowSolving => "Checking {p}%",
         NeedsScripts => "Sending SMS codes needs JavaScript, which is off in this browser. Please turn it on and reload the page.",
         NeedsScriptsForCode => "Signing in with an SMS code needs JavaScript, which is off in this browser. Password sign-in works without it.",
+        ContinueToApp => "Continue",
         LabelPassword => "Password",
         PlaceholderPassword => "8–16 characters",
         ShowPassword => "Show password",

@@ -194,6 +194,8 @@ pub enum Msg {
     NeedsScripts,
     /// The sign-in page with scripts off: password sign-in still works.
     NeedsScriptsForCode,
+    /// The link on the page a sign-in without the wasm moves on from.
+    ContinueToApp,
     LabelPassword,
     PlaceholderPassword,
     ShowPassword,

@@ -53,6 +53,7 @@ pub(super) fn text(msg: Msg) -> &'static str {
         PowSolving => "安全验证 {p}%",
         NeedsScripts => "获取短信验证码需要 JavaScript，当前浏览器已关闭。请开启后刷新页面。",
         NeedsScriptsForCode => "短信验证码登录需要 JavaScript，当前浏览器已关闭。密码登录不受影响。",
+        ContinueToApp => "继续",
         LabelPassword => "设置密码",
         PlaceholderPassword => "8~16位字符",
         ShowPassword => "显示密码",

@@ -10,14 +10,16 @@ use super::form::{safe_next, PasswordLoginForm};
 use super::types::LoginFlash;
 use crate::app::Route;
 use crate::error::ApiError;
+use crate::i18n::Msg;
 use crate::server::http::context::RequestContext;
 use crate::server::http::form::parameters;
 use dioxus::server::axum::{
     extract::{FromRequestParts, Request},
-    http::{header, HeaderValue, Method},
+    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
+use std::str::FromStr;
 use tower_sessions::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 
 /// Largest form body read (bytes): a number, a password of at most 16
@@ -36,12 +38,15 @@ const FLASH_SECONDS: i64 = 60;
 /// `POST /login` (`application/x-www-form-urlencoded`: `phone`, `password`; the
 /// return path in the query string as `next`) answers 303:
 /// - signed in: to `next` when it is a same-site path ([`safe_next`]), else
-///   `/account`;
+///   `/account`; a `next` the server answers (`/authorize?request=`) gets a 200
+///   page that moves on to it ([`onward`]);
 /// - refused (every error [`super::login_with_password`] gives, 429 and 403
 ///   included, or a body that is not such a form): back to `/login?next=…` with
-///   the number and the error in the one-time cookie [`LoginFlash::COOKIE`].
+///   the number and the error in the one-time cookie [`LoginFlash::COOKIE`];
+/// - 403 without `Origin`, `Sec-Fetch-Site` or a `Referer` of the site's own.
 pub async fn password_form(request: Request, next: Next) -> Response {
-    if request.uri().path() != "/login" {
+    // The router serves `/login/` as `/login`, and the cookie's path covers both.
+    if request.uri().path().trim_end_matches('/') != "/login" {
         return next.run(request).await;
     }
     if request.method() == Method::POST {
@@ -53,9 +58,13 @@ pub async fn password_form(request: Request, next: Next) -> Response {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .any(|v| v.contains(LoginFlash::COOKIE));
+    let secure = request
+        .extensions()
+        .get::<crate::server::AppState>()
+        .is_some_and(|state| state.settings.mode == crate::server::Mode::Production);
     let mut response = next.run(request).await;
     if carries_flash {
-        let gone = flash_cookie(String::new(), CookieDuration::ZERO);
+        let gone = flash_cookie(String::new(), CookieDuration::ZERO, secure);
         if let Ok(value) = HeaderValue::from_str(&gone.to_string()) {
             response.headers_mut().append(header::SET_COOKIE, value);
         }
@@ -69,13 +78,16 @@ async fn post(request: Request) -> Response {
         Ok(ctx) => ctx,
         Err(rejection) => return rejection.into_response(),
     };
-    let return_to = parts
-        .uri
-        .query()
-        .and_then(|q| crate::server::http::form::form_pairs(q.as_bytes()).ok())
-        .and_then(|mut q| q.remove("next"))
-        .unwrap_or_default();
-    let return_to = safe_next(&return_to).unwrap_or("").to_owned();
+    if !from_own_page(&ctx, &parts.headers) {
+        let refused = ApiError::new(StatusCode::FORBIDDEN, Msg::CrossSiteRefused, ctx.lang);
+        return (StatusCode::FORBIDDEN, refused.message).into_response();
+    }
+    // `next` as the page reads it: the router's own parse of this address.
+    let query = parts.uri.query().unwrap_or("");
+    let return_to = match Route::from_str(&format!("/login?{query}")) {
+        Ok(Route::Login { next }) => safe_next(&next).unwrap_or("").to_owned(),
+        _ => String::new(),
+    };
     let fields = parameters(Request::from_parts(parts, body), MAX_FORM_BYTES).await;
     let form = match fields {
         Ok(mut f) => PasswordLoginForm {
@@ -84,21 +96,69 @@ async fn post(request: Request) -> Response {
         },
         Err(_) => PasswordLoginForm::default(),
     };
+    let secure = ctx.state.settings.mode == crate::server::Mode::Production;
     match password_sign_in(&ctx, &form).await {
         Ok(_) if return_to.is_empty() => Redirect::to(&Route::Account {}.to_string()),
+        Ok(_) if !is_app_page(&return_to) => return onward(&return_to, ctx.lang),
         Ok(_) => Redirect::to(&return_to),
-        Err(error) => return refused(&form, error, return_to),
+        Err(error) => return refused(&form, error, &return_to, secure),
     }
     .into_response()
 }
 
+/// Whether a state-changing request says it comes from the site's own page. The
+/// cross-site refusal (`server::origin`) lets a request without `Origin` and
+/// `Sec-Fetch-Site` pass, as a non-browser client; a form post carries neither in
+/// some old browsers, and any site's form can post this body (OWASP CSRF
+/// Prevention Cheat Sheet, "Verifying Origin"), so here such a request needs a
+/// `Referer` of the site's own.
+fn from_own_page(ctx: &RequestContext, headers: &HeaderMap) -> bool {
+    if headers.contains_key(header::ORIGIN) || headers.contains_key("sec-fetch-site") {
+        return true; // judged by the cross-site refusal before this runs
+    }
+    let own = crate::server::origin::SiteOrigins::for_settings(&ctx.state.settings);
+    headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| url::Url::parse(r).ok())
+        .is_some_and(|r| own.contains(&r.origin().ascii_serialization()))
+}
+
+/// Whether `path` is one of the app's pages (else the server answers it, as
+/// `/authorize?request=`).
+fn is_app_page(path: &str) -> bool {
+    Route::from_str(path).is_ok_and(|route| !matches!(route, Route::NotFound { .. }))
+}
+
+/// 200 with a page that moves on to `path` (a same-site path the server answers,
+/// `/authorize?request=`): a redirect would carry the form post on, and browsers
+/// check `form-action 'self'` on each hop of it, so the authorization's redirect to
+/// the client's site would be blocked. A refresh is a new navigation; the link is
+/// there for a browser that does not follow it.
+fn onward(path: &str, lang: crate::i18n::Lang) -> Response {
+    let href = ammonia::clean_text(path);
+    let text = ammonia::clean_text(Msg::ContinueToApp.text(lang));
+    let page = format!(
+        "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"refresh\" content=\"0;url={href}\"></head>\
+         <body><p><a href=\"{href}\">{text}</a></p></body></html>",
+        lang.html_lang()
+    );
+    dioxus::server::axum::response::Html(page).into_response()
+}
+
 /// 303 back to the form with the number and `error` in the one-time cookie.
-fn refused(form: &PasswordLoginForm, error: ApiError, next: String) -> Response {
+fn refused(form: &PasswordLoginForm, error: ApiError, next: &str, secure: bool) -> Response {
     let flash = LoginFlash {
         phone: form.phone.chars().take(MAX_PHONE_CHARS).collect(),
         error,
     };
-    let cookie = flash_cookie(flash.encode(), CookieDuration::seconds(FLASH_SECONDS));
+    let cookie = flash_cookie(
+        flash.encode(),
+        CookieDuration::seconds(FLASH_SECONDS),
+        secure,
+    );
+    let next = next.to_owned();
     let mut response = Redirect::to(&Route::Login { next }.to_string()).into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
         response.headers_mut().append(header::SET_COOKIE, value);
@@ -106,13 +166,13 @@ fn refused(form: &PasswordLoginForm, error: ApiError, next: String) -> Response 
     response
 }
 
-/// The one-time cookie with `value`, kept `max_age` (zero deletes it). Not
-/// `Secure`-flagged: it holds no secret, and the page must work over plain HTTP in
-/// development.
-fn flash_cookie(value: String, max_age: CookieDuration) -> Cookie<'static> {
+/// The one-time cookie with `value`, kept `max_age` (zero deletes it); `Secure` in
+/// production (development runs on plain HTTP).
+fn flash_cookie(value: String, max_age: CookieDuration, secure: bool) -> Cookie<'static> {
     Cookie::build((LoginFlash::COOKIE, value))
         .path("/login")
         .http_only(true)
+        .secure(secure)
         .same_site(SameSite::Lax)
         .max_age(max_age)
         .build()

@@ -27,12 +27,17 @@ impl LoginFlash {
 
     /// On the server: the flash the request being rendered carries, if its cookie
     /// decodes. In the browser (a page rendered there, not hydrated) there is none.
+    ///
+    /// A cookie can be set by others than this server (a sibling subdomain, a
+    /// network attacker on plain HTTP), so only the message keys, the seconds of
+    /// a rate limit and the number (at most 64 characters) are taken from it:
+    /// every other text is the catalog's and the site's own (the hotline).
     pub fn current() -> Option<Self> {
         #[cfg(feature = "server")]
         {
             let ctx = dioxus::fullstack::FullstackContext::current()?;
-            let headers = &ctx.parts_mut().headers;
-            headers
+            let headers = ctx.parts_mut().headers.clone();
+            let mut flash = headers
                 .get_all(dioxus::server::axum::http::header::COOKIE)
                 .iter()
                 .filter_map(|v| v.to_str().ok())
@@ -42,7 +47,20 @@ impl LoginFlash {
                     (name == Self::COOKIE)
                         .then(|| Self::decode(value))
                         .flatten()
-                })
+                })?;
+            let lang = crate::i18n::Lang::of_headers(&headers);
+            flash.phone = flash.phone.chars().take(64).collect();
+            let e = &mut flash.error;
+            e.args.clear();
+            e.fields = e.field_keys.localized(lang);
+            e.message = e.text(lang);
+            let hotline = ctx.extension::<crate::server::AppState>();
+            if let Some(state) = hotline.filter(|_| e.key.text(lang).contains("{hotline}")) {
+                flash.error = flash
+                    .error
+                    .with_arg("hotline", &state.settings.hotline, lang);
+            }
+            Some(flash)
         }
         #[cfg(not(feature = "server"))]
         None

@@ -504,3 +504,79 @@ async fn the_sign_in_form_refuses_another_sites_post() {
     let res = c.get(format!("{}/api/account", app.base)).send().await;
     assert_eq!(res.unwrap().status(), 401);
 }
+
+#[tokio::test]
+async fn the_sign_in_form_moves_on_to_a_page_the_server_answers_and_needs_its_own_referer() {
+    let app = app_with_account().await;
+
+    // `next` is the authorization endpoint: a page that moves on, not a redirect
+    // the form post would carry (browsers check `form-action` on each hop).
+    let c = no_redirect_client("en");
+    let next = "%2Fauthorize%3Frequest%3Dabc";
+    let (status, location, cookies) = post_form(&app, &c, next, PHONE, PASSWORD).await;
+    assert_eq!((status, location.as_str()), (200, ""));
+    assert!(cookies.contains("gatehouse_session="), "{cookies}");
+    let res = c
+        .post(format!("{}/login?next={next}", app.base))
+        .header("origin", &app.base)
+        .form(&[("phone", PHONE), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("http-equiv=\"refresh\"") && html.contains("request&#61;abc"),
+        "{html}"
+    );
+
+    // Neither `Origin` nor `Sec-Fetch-Site` (an old browser): the `Referer` decides.
+    let bare = no_redirect_client("en");
+    let post = |referer: Option<String>| {
+        let mut req = bare
+            .post(format!("{}/login", app.base))
+            .form(&[("phone", PHONE), ("password", PASSWORD)]);
+        if let Some(r) = referer {
+            req = req.header("referer", r);
+        }
+        req.send()
+    };
+    assert_eq!(post(None).await.unwrap().status(), 403);
+    let evil = Some("https://evil.example/login".to_owned());
+    assert_eq!(post(evil).await.unwrap().status(), 403);
+    let own = Some(format!("{}/login", app.base));
+    assert_eq!(post(own).await.unwrap().status(), 303);
+}
+
+#[tokio::test]
+async fn a_flash_cookie_set_by_someone_else_shows_only_the_catalog_and_the_sites_facts() {
+    let app = app_with_account().await;
+    let mut error = gatehouse::error::ApiError::new(
+        dioxus::fullstack::StatusCode::FORBIDDEN,
+        gatehouse::i18n::Msg::AccountSuspended,
+        gatehouse::i18n::Lang::En,
+    );
+    error.args.insert("hotline".into(), "400-EVIL".into());
+    error.message = "Call 400-EVIL now".into();
+    let forged = gatehouse::login::LoginFlash {
+        phone: "1".repeat(500),
+        error,
+    };
+    let res = reqwest::Client::new()
+        .get(format!("{}/login", app.base))
+        .header("accept-language", "en")
+        .header(
+            "cookie",
+            format!("gatehouse_login_flash={}", forged.encode()),
+        )
+        .send()
+        .await
+        .unwrap();
+    let html = res.text().await.unwrap();
+    assert!(!html.contains("EVIL"), "{html}");
+    assert!(
+        html.contains(&app.state.settings.hotline),
+        "the site's own hotline"
+    );
+    assert!(html.contains(&format!("value=\"{}\"", "1".repeat(64))));
+    assert!(!html.contains(&"1".repeat(65)));
+}
