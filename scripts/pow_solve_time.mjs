@@ -25,7 +25,7 @@ async function solveOnce(browser, base, phone, cpu) {
   const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 844 } });
   const page = await context.newPage();
   await page.goto(`${base}/register`);
-  await page.waitForSelector('#submit[data-hydrated="true"]:not([disabled])', { timeout: 60_000 });
+  await page.waitForSelector('.page[data-hydrated="true"] #submit:not([disabled])', { timeout: 60_000 });
   const cdp = await context.newCDPSession(page);
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: cpu });
   let answered;

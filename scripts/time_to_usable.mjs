@@ -37,7 +37,7 @@ async function throttle(context, page, p) {
 /** One measured visit: [first contentful paint, usable], in ms from navigation start. */
 async function visit(page, url) {
   await page.goto(url, { waitUntil: 'commit', timeout: 120_000 });
-  await page.waitForSelector('#submit[data-hydrated="true"]:not([disabled])', { timeout: 120_000 });
+  await page.waitForSelector('.page[data-hydrated="true"] #submit:not([disabled])', { timeout: 120_000 });
   await page.fill('#phone', '123');
   await page.press('#phone', 'Tab');
   await page.waitForSelector('#phone-error:not(:empty)', { timeout: 120_000 });

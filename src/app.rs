@@ -204,9 +204,14 @@ fn Shell() -> Element {
     };
     let copyright = Msg::Copyright.format(l, &[("year", &year), ("company", company)]);
     let hotline = Msg::Hotline.format(l, &[("hotline", &site.hotline)]);
+    let hydrated = crate::components::use_hydrated();
     rsx! {
         PageTitle { text: site.brand.clone() }
-        div { class: "page",
+        // `data-hydrated` turns "true" once the wasm runs the page (every page;
+        // the browser tests wait for it after a page is loaded from the server).
+        div {
+            class: "page",
+            "data-hydrated": if hydrated() { "true" } else { "false" },
             header { class: "topbar",
                 Link { class: "brand", to: Route::Register {},
                     img { src: LOGO, alt: "", width: "28", height: "28" }
@@ -253,64 +258,96 @@ fn ResetPassword() -> Element {
     rsx! { ResetPasswordPage {} }
 }
 
+/// `page`, except in the public pages' wasm (feature `public-pages`, docs/DESIGN.md
+/// §8 "Page weight"), which leaves the account area, the admin area and the
+/// authorization pages out: reached through the router there, the page is loaded
+/// from the server, which answers it with the full app.
+fn private_page(page: impl FnOnce() -> Element) -> Element {
+    if cfg!(feature = "public-pages") {
+        rsx! { LoadFromServer {} }
+    } else {
+        page()
+    }
+}
+
+/// Loads the current page from the server, at its canonical address (the one the
+/// router writes): after a navigation in the app that is the address already; a
+/// page the server sent with the public build under another spelling
+/// (`/%61ccount`) goes to `/account`, which the server guards and sends with the
+/// full build, so this never loops.
+#[component]
+fn LoadFromServer() -> Element {
+    let route = use_route::<Route>();
+    use_effect(move || {
+        #[cfg(feature = "web")]
+        if let Some(window) = web_sys::window() {
+            // Fails only for an address the browser cannot parse, which a route is not.
+            let _ = window.location().replace(&route.to_string());
+        }
+        #[cfg(not(feature = "web"))]
+        let _ = &route;
+    });
+    rsx! {}
+}
+
 #[component]
 fn Account() -> Element {
-    rsx! { AccountPage {} }
+    private_page(|| rsx! { AccountPage {} })
 }
 
 #[component]
 fn AccountPassword() -> Element {
-    rsx! { AccountPasswordPage {} }
+    private_page(|| rsx! { AccountPasswordPage {} })
 }
 
 #[component]
 fn AccountPhone() -> Element {
-    rsx! { AccountPhonePage {} }
+    private_page(|| rsx! { AccountPhonePage {} })
 }
 
 #[component]
 fn AccountDevices() -> Element {
-    rsx! { AccountDevicesPage {} }
+    private_page(|| rsx! { AccountDevicesPage {} })
 }
 
 #[component]
 fn AccountDelete() -> Element {
-    rsx! { AccountDeletePage {} }
+    private_page(|| rsx! { AccountDeletePage {} })
 }
 
 #[component]
 fn AdminHome() -> Element {
-    rsx! { AdminHomePage {} }
+    private_page(|| rsx! { AdminHomePage {} })
 }
 
 #[component]
 fn AdminAccount(id: i64) -> Element {
-    rsx! { AdminAccountPage { id } }
+    private_page(|| rsx! { AdminAccountPage { id } })
 }
 
 #[component]
 fn AdminInvitations() -> Element {
-    rsx! { AdminInvitationsPage {} }
+    private_page(|| rsx! { AdminInvitationsPage {} })
 }
 
 #[component]
 fn AdminDocuments() -> Element {
-    rsx! { AdminDocumentsPage {} }
+    private_page(|| rsx! { AdminDocumentsPage {} })
 }
 
 #[component]
 fn AdminClients() -> Element {
-    rsx! { AdminClientsPage {} }
+    private_page(|| rsx! { AdminClientsPage {} })
 }
 
 #[component]
 fn AdminSettings() -> Element {
-    rsx! { AdminSettingsPage {} }
+    private_page(|| rsx! { AdminSettingsPage {} })
 }
 
 #[component]
 fn AdminAudit() -> Element {
-    rsx! { AdminAuditPage {} }
+    private_page(|| rsx! { AdminAuditPage {} })
 }
 
 #[component]
@@ -320,12 +357,12 @@ fn Consent(next: String) -> Element {
 
 #[component]
 fn OidcConsent(request: String) -> Element {
-    rsx! { OidcConsentPage { request } }
+    private_page(|| rsx! { OidcConsentPage { request } })
 }
 
 #[component]
 fn OidcError(reason: String) -> Element {
-    rsx! { OidcErrorPage { reason } }
+    private_page(|| rsx! { OidcErrorPage { reason } })
 }
 
 #[component]

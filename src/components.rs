@@ -169,8 +169,6 @@ pub fn SubmitButton(
             r#type: "submit",
             class: "primary wide",
             disabled: !(hydrated() || works_without_wasm) || (state.busy)(),
-            // Tests and the time-to-usable bench wait for this: the wasm runs.
-            "data-hydrated": if hydrated() { "true" } else { "false" },
             if (state.busy)() { {Msg::PleaseWait.text(lang)} } else { {label.text(lang)} }
         }
     }

@@ -113,11 +113,7 @@ fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
 /// [`CONTENT_SECURITY_POLICY`].
 pub async fn content_security_policy(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
-    let html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("text/html"));
+    let html = crate::server::http::headers::is_html(response.headers());
     if !html {
         let mut response = response;
         response.headers_mut().insert(

@@ -118,11 +118,7 @@ pub async fn serve_cached(
     let response = next.run(request).await;
     let shareable = response.status() == StatusCode::OK
         && !response.headers().contains_key(header::SET_COOKIE)
-        && response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|t| t.starts_with("text/html"));
+        && crate::server::http::headers::is_html(response.headers());
     if !shareable {
         return response;
     }

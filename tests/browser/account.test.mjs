@@ -4,7 +4,7 @@
 // second browser, the phone change, the download, deletion and signing up again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useApp, hydrated, shots, PHONE_VIEWPORT, DESKTOP_VIEWPORT } from './harness.mjs';
+import { useApp, hydrated, shots, PHONE_VIEWPORT, DESKTOP_VIEWPORT, arrived } from './harness.mjs';
 
 const app = useApp();
 
@@ -22,7 +22,7 @@ async function signUp(page, phone, password, t) {
   await page.fill('#password', password);
   await page.check('#consent');
   await page.click('#submit');
-  await page.waitForURL('**/account', { timeout: 15_000 });
+  await arrived(page, '**/account', { timeout: 15_000 });
   await hydrated(page);
 }
 
@@ -32,7 +32,7 @@ async function signIn(page, phone, password) {
   await page.fill('#phone', phone);
   await page.fill('#password', password);
   await page.click('#submit');
-  await page.waitForURL('**/account');
+  await arrived(page, '**/account');
 }
 
 /** Whether the browser is still signed in: an account page load lands on /login otherwise. */

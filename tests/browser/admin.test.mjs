@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { useApp, hydrated, shots, PHONE_VIEWPORT, DESKTOP_VIEWPORT } from './harness.mjs';
+import { useApp, hydrated, shots, PHONE_VIEWPORT, DESKTOP_VIEWPORT, arrived } from './harness.mjs';
 
 const app = useApp();
 
@@ -36,7 +36,7 @@ async function signUp(page, phone, t, invitation = '') {
   if (invitation) await page.fill('#invitation', invitation);
   await page.check('#consent');
   await page.click('#submit');
-  await page.waitForURL('**/account', { timeout: 15_000 });
+  await arrived(page, '**/account', { timeout: 15_000 });
 }
 
 async function signIn(page, phone) {
@@ -124,7 +124,7 @@ for (const { locale, lang, viewport, admin: adminPhone, user: userPhone, invited
     await page.waitForSelector(`#phone-error:has-text("${t.notFound}")`);
     await page.fill('#phone', userPhone);
     await page.click('#submit');
-    await page.waitForURL(/\/admin\/accounts\/\d+$/);
+    await arrived(page, /\/admin\/accounts\/\d+$/);
     await page.waitForSelector('#account-facts');
     assert.equal(await page.textContent('#account-phone'), `${userPhone.slice(0, 3)}****${userPhone.slice(7)}`);
     await page.waitForSelector('#action-submit:not([disabled])');
@@ -146,7 +146,7 @@ for (const { locale, lang, viewport, admin: adminPhone, user: userPhone, invited
     await act(page, 'Reinstate', 'appeal accepted');
     await page.waitForSelector(`#account-status:has-text("${t.active}")`);
     await signIn(user, userPhone);
-    await user.waitForURL('**/account');
+    await arrived(user, '**/account');
 
     // Invitation codes: bad quota and a past day refused; a good code signs up.
     await page.click('.account-nav a[href="/admin/invitations"]');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { useApp, hydrated, ARTIFACTS, PHONE_VIEWPORT, DESKTOP_VIEWPORT } from './harness.mjs';
+import { useApp, hydrated, ARTIFACTS, PHONE_VIEWPORT, DESKTOP_VIEWPORT, arrived } from './harness.mjs';
 
 const app = useApp();
 
@@ -42,7 +42,7 @@ async function signUp(page, phone, resend) {
   await page.fill('#password', 'first-pass1');
   await page.check('#consent');
   await page.click('#submit');
-  await page.waitForURL('**/account');
+  await arrived(page, '**/account');
   await page.waitForSelector('#consents tbody tr');
 }
 
@@ -85,7 +85,7 @@ for (const { locale, viewport, t } of [
     assert.equal(refused.status, 403);
 
     await page.click('#agree');
-    await page.waitForURL('**/account');
+    await arrived(page, '**/account');
     await page.waitForSelector(`#consents tbody tr:has-text("${t.reconsent}")`);
 
     // A material agreement version: decline, and the session is over.

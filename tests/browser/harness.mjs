@@ -171,8 +171,18 @@ export function useApp() {
   return app;
 }
 
-/** Waits until the wasm app has hydrated the page: it marks the submit button
- *  (`data-hydrated`) and enables it (the sign-in form's is enabled before). */
+/** Waits until the browser is at `url` and the wasm runs the page there: a page
+ *  of the account or admin area reached from a public page is loaded from the
+ *  server with the full build (docs/DESIGN.md §8, "Page weight"), and a click
+ *  before that build has hydrated it would do nothing. */
+export async function arrived(page, url, options = {}) {
+  await page.waitForURL(url, options);
+  await page.waitForSelector('.page[data-hydrated="true"]', { timeout: 30_000 });
+}
+
+/** Waits until the wasm app has hydrated the page (it marks the page root
+ *  `data-hydrated`) and its submit button is enabled (the sign-in form's is
+ *  enabled before, docs/DESIGN.md §3 "Without the wasm"). */
 export async function hydrated(page) {
-  await page.waitForSelector('#submit[data-hydrated="true"]:not([disabled])', { timeout: 30_000 });
+  await page.waitForSelector('.page[data-hydrated="true"] #submit:not([disabled])', { timeout: 30_000 });
 }

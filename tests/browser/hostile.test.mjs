@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { useApp, hydrated, ARTIFACTS, PHONE_VIEWPORT, DESKTOP_VIEWPORT } from './harness.mjs';
+import { useApp, hydrated, ARTIFACTS, PHONE_VIEWPORT, DESKTOP_VIEWPORT, arrived } from './harness.mjs';
 
 const app = useApp();
 const PASSWORD = 'autofill-1';
@@ -22,7 +22,7 @@ async function signUp(page, phone) {
   await page.fill('#password', PASSWORD);
   await page.check('#consent');
   await page.click('#submit');
-  await page.waitForURL('**/account');
+  await arrived(page, '**/account');
   await page.click('#sign-out');
   await page.waitForURL('**/register');
 }
@@ -46,7 +46,7 @@ for (const { locale, viewport, phone, size } of [
     await autofill(page, { phone, password: PASSWORD });
     await page.screenshot({ path: join(ARTIFACTS, `login-autofilled-${size}.png`), fullPage: true });
     await page.click('#submit');
-    await page.waitForURL('**/account');
+    await arrived(page, '**/account');
     assert.equal(await page.textContent('#masked-phone'), `${phone.slice(0, 3)}****${phone.slice(7)}`);
     await context.close();
   });

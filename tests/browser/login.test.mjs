@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { useApp, hydrated, shots, ARTIFACTS, PHONE_VIEWPORT, DESKTOP_VIEWPORT } from './harness.mjs';
+import { useApp, hydrated, shots, ARTIFACTS, PHONE_VIEWPORT, DESKTOP_VIEWPORT, arrived } from './harness.mjs';
 
 const app = useApp();
 const newPage = (locale, viewport) => app.newPage(locale, viewport);
@@ -41,7 +41,7 @@ for (const { locale, viewport, t } of [
     await page.fill('#password', 'first-pass1');
     await page.check('#consent');
     await page.click('#submit');
-    await page.waitForURL('**/account');
+    await arrived(page, '**/account');
     await signOut(page);
 
     // An account page without a session sends the visitor to sign in and back.
@@ -56,7 +56,7 @@ for (const { locale, viewport, t } of [
     await page.waitForSelector(`#form-outcome:has-text("${t.wrong}")`);
     await page.fill('#password', 'first-pass1');
     await page.click('#submit');
-    await page.waitForURL('**/account');
+    await arrived(page, '**/account');
     await page.click('.account-nav a[href="/account/devices"]');
     await page.waitForSelector('#sign-ins tbody tr');
     await page.screenshot({ path: join(ARTIFACTS, `account-history-${t.size}.png`), fullPage: true });
@@ -71,7 +71,7 @@ for (const { locale, viewport, t } of [
     await page.fill('#code', await waitForCode(page, phone, 'login', t.resend));
     await page.screenshot({ path: join(ARTIFACTS, `login-code-${t.size}.png`), fullPage: true });
     await page.click('#submit');
-    await page.waitForURL('**/account');
+    await arrived(page, '**/account');
     await signOut(page);
 
     // Forget the password and reset it.
@@ -84,7 +84,7 @@ for (const { locale, viewport, t } of [
     await page.fill('#code', await waitForCode(page, phone, 'reset', t.resend));
     await page.fill('#password', 'second-pass2');
     await page.click('#submit');
-    await page.waitForURL('**/account');
+    await arrived(page, '**/account');
     await signOut(page);
 
     await page.goto(`${app.server.base}/login`);
@@ -92,7 +92,7 @@ for (const { locale, viewport, t } of [
     await page.fill('#phone', phone);
     await page.fill('#password', 'second-pass2');
     await page.click('#submit');
-    await page.waitForURL('**/account');
+    await arrived(page, '**/account');
     assert.match(await page.textContent('#masked-phone'), /\*\*\*\*/);
     // Security notices: the reset told the number; every sign-in was in the
     // sign-up's browser, so none was "new".
@@ -148,7 +148,7 @@ for (const { locale, lang, viewport, t } of [
       await page.fill('#password', 'nowasm-pass1');
       await page.check('#consent');
       await page.click('#submit');
-      await page.waitForURL('**/account');
+      await arrived(page, '**/account');
       await context.close();
     }
 
@@ -160,7 +160,7 @@ for (const { locale, lang, viewport, t } of [
     await page.goto(`${app.server.base}/login?next=${encodeURIComponent('/account/devices')}`);
     // The button works though the wasm never ran.
     await page.waitForSelector('#submit:not([disabled])');
-    assert.equal(await page.getAttribute('#submit', 'data-hydrated'), 'false');
+    assert.equal(await page.getAttribute('.page', 'data-hydrated'), 'false');
 
     // A wrong password: the form again, the number kept, the password not.
     await page.fill('#phone', t.phone);

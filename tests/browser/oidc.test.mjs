@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { execFileSync } from 'node:child_process';
 import * as oidc from 'openid-client';
-import { useApp, hydrated, shots, PHONE_VIEWPORT, DESKTOP_VIEWPORT } from './harness.mjs';
+import { useApp, hydrated, shots, PHONE_VIEWPORT, DESKTOP_VIEWPORT, arrived } from './harness.mjs';
 
 const app = useApp();
 
@@ -86,7 +86,7 @@ async function signUp(page, phone, password, resend) {
   await page.fill('#password', password);
   await page.check('#consent');
   await page.click('#submit');
-  await page.waitForURL('**/account');
+  await arrived(page, '**/account');
   await page.click('#sign-out');
   await page.waitForURL('**/register');
 }

@@ -29,7 +29,7 @@ for (const { locale, viewport, phone, progress, resend } of [
       if (r.url().endsWith('/api/register/code')) sends.push(JSON.parse(r.postData()));
     });
     await page.goto(`${server.base}/register`);
-    await page.waitForSelector('#submit[data-hydrated="true"]:not([disabled])', { timeout: 30_000 });
+    await page.waitForSelector('.page[data-hydrated="true"] #submit:not([disabled])', { timeout: 30_000 });
     await page.fill('#phone', phone);
     await page.click('#send-code');
     // Progress appears on the button while the wasm searches (at ~2^20 hashes it

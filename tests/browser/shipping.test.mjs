@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { useApp, hydrated } from './harness.mjs';
+import { useApp, hydrated, arrived } from './harness.mjs';
 
 const app = useApp();
 
@@ -105,5 +105,48 @@ test('no inline script runs but Dioxus\' own: hashed, on cached and uncached pag
   await hydrated(page);
   assert.equal(await page.evaluate(() => window.__injected), undefined);
   assert.ok((await page.evaluate(() => window.__csp)).some((v) => v.startsWith('script-src')), 'violation reported');
+  await context.close();
+});
+
+test('public pages load the smaller public build; the account area, reached in the app, loads the full one', async () => {
+  const scripts = readdirSync(publicAssets).filter((f) => f.endsWith('.js'));
+  const publicScript = scripts.find((f) => f.startsWith('public-pages-'));
+  const fullScript = scripts.find((f) => f.startsWith('gatehouse-'));
+  assert.ok(publicScript && fullScript, `both builds in the bundle: ${scripts}`);
+
+  const { context, page } = await app.newPage('en-US', { width: 1280, height: 800 });
+  const wasm = [];
+  page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(r.url().split('/').pop()); });
+  await page.goto(`${app.server.base}/register`);
+  await hydrated(page);
+  const html = await page.content();
+  assert.ok(html.includes(publicScript) && !html.includes(fullScript), 'the public build only');
+  assert.equal(wasm.length, 1);
+  const publicWasm = wasm[0];
+  const size = (f) => statSync(join(publicAssets, `${f}.br`)).size;
+  const fullWasm = readdirSync(publicAssets).find((f) => f.endsWith('.wasm') && f !== publicWasm);
+  assert.ok(size(publicWasm) < size(fullWasm), `${size(publicWasm)} < ${size(fullWasm)} bytes`);
+
+  // Through the router to /account: the public build leaves the page to the
+  // server, which sends the sign-in form (no session), then the account page with
+  // the full build after signing up.
+  await page.click('a[href^="/login"]');
+  await page.waitForURL('**/login**');
+  await hydrated(page);
+  assert.equal(wasm.length, 1, 'sign-in page reached in the app');
+  await page.goto(`${app.server.base}/register`);
+  await hydrated(page);
+  await page.fill('#phone', '13866660000');
+  await page.click('#send-code');
+  await page.waitForFunction(() => document.querySelector('#send-code').textContent.includes('Resend in'));
+  await page.fill('#code', await app.server.lastCode('13866660000', 'register'));
+  await page.fill('#password', 'shipped-pass1');
+  await page.check('#consent');
+  await page.click('#submit');
+  await arrived(page, '**/account');
+  await page.waitForSelector('#sign-out');
+  assert.ok((await page.content()).includes(fullScript), 'the account page runs the full build');
+  assert.ok(wasm.includes(fullWasm), `the full wasm loaded: ${wasm}`);
+  assert.deepEqual(await page.evaluate(() => window.__csp), [], 'no CSP violation');
   await context.close();
 });

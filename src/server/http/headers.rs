@@ -2,10 +2,18 @@
 
 use dioxus::server::axum::{
     extract::{Request, State},
-    http::{header, HeaderValue, StatusCode},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
     middleware::Next,
     response::Response,
 };
+
+/// Whether `headers` describe an HTML page (`Content-Type: text/html…`).
+pub fn is_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"))
+}
 
 /// `Cache-Control` of assets whose file name carries their content hash.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";

@@ -9,6 +9,7 @@ pub mod context;
 pub mod form;
 pub mod headers;
 pub mod listen;
+pub mod public_build;
 
 pub use context::RequestContext;
 pub use listen::{serve, shutdown_signal};
@@ -37,7 +38,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 /// The whole HTTP surface of Gatehouse for `state`: Dioxus' pages, assets and
 /// server functions, `GET /healthz`, sessions, the anonymous-page cache
-/// (`page_cache`), a Content-Security-Policy without inline scripts but Dioxus'
+/// (`page_cache`), the public pages' smaller wasm (`public_build`), a Content-Security-Policy without inline scripts but Dioxus'
 /// own (`csp`), the refusal of cross-site requests (`origin`) and of oversized,
 /// non-JSON or malformed `/api/` bodies (`api_body`), and around them compression (gzip or
 /// brotli, unless the asset was served precompressed), cache and security headers,
@@ -62,6 +63,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(crate::login::no_script::password_form))
         .layer(session::layer(store, production))
         .layer(Extension(state))
+        .layer(middleware::from_fn_with_state(
+            public_build::PublicBuild::find(),
+            public_build::serve_public_build,
+        ))
         .layer(middleware::from_fn_with_state(pages, serve_cached))
         .layer(middleware::from_fn(read_api_body))
         .layer(middleware::from_fn_with_state(origins, refuse_cross_site))
@@ -127,8 +132,10 @@ pub enum Area {
 
 impl Area {
     /// The area `path` lies in and whether it is a server function's (`/api/`),
-    /// matching whole segments (`/accounts` is in no area).
+    /// matching whole segments (`/accounts` is in no area) after percent-decoding.
     pub fn of(path: &str) -> Option<(Self, bool)> {
+        // As the router reads it: `/%61ccount` is `/account`.
+        let path = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
         let under = |prefix: &str| {
             path.strip_prefix(prefix)
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
