@@ -59,6 +59,17 @@ impl ApiError {
         self
     }
 
+    /// The same outcome with the site's facts its message names filled in, in
+    /// `lang`: `{hotline}`, the support number (the suspension message gives the
+    /// number to call, docs/DESIGN.md §6). Other outcomes are returned unchanged.
+    pub fn with_site_facts(self, hotline: &str, lang: Lang) -> Self {
+        if self.key.text(lang).contains("{hotline}") {
+            self.with_arg("hotline", hotline, lang)
+        } else {
+            self
+        }
+    }
+
     /// 422 with every bad field.
     pub fn invalid(errors: FieldErrors, lang: Lang) -> Self {
         Self {

@@ -91,21 +91,16 @@ impl Lang {
     /// `Cookie` and `Accept-Language` (docs/DESIGN.md §8).
     #[cfg(feature = "server")]
     pub fn of_headers(headers: &dioxus::server::axum::http::HeaderMap) -> Self {
-        let get = |name| headers.get(name).and_then(|v| v.to_str().ok());
-        Self::negotiate(get("cookie"), get("accept-language"))
+        let cookie = crate::server::http::headers::cookie_value(headers, Self::COOKIE);
+        let accept = headers.get("accept-language").and_then(|v| v.to_str().ok());
+        Self::negotiate(cookie, accept)
     }
 
-    /// The language of a request: the cookie if it names one, else `Accept-Language`.
-    pub fn negotiate(cookie_header: Option<&str>, accept_language: Option<&str>) -> Self {
-        cookie_header
-            .and_then(|cookies| {
-                cookies.split(';').find_map(|pair| {
-                    let (name, value) = pair.split_once('=')?;
-                    (name.trim() == Self::COOKIE)
-                        .then(|| Self::from_code(value))
-                        .flatten()
-                })
-            })
+    /// The language of a request: the [`Lang::COOKIE`] cookie's value if it names
+    /// one, else `Accept-Language`, else Chinese.
+    pub fn negotiate(cookie: Option<&str>, accept_language: Option<&str>) -> Self {
+        cookie
+            .and_then(Self::from_code)
             .or_else(|| accept_language.map(Self::from_accept_language))
             .unwrap_or_default()
     }
@@ -597,15 +592,21 @@ mod tests {
 
     #[test]
     fn the_cookie_wins_over_accept_language() {
-        assert_eq!(
-            Lang::negotiate(Some("a=b; gatehouse_lang=en"), Some("zh-CN")),
-            Lang::En
-        );
-        assert_eq!(
-            Lang::negotiate(Some("gatehouse_lang=xx"), Some("en")),
-            Lang::En
-        );
+        assert_eq!(Lang::negotiate(Some("en"), Some("zh-CN")), Lang::En);
+        assert_eq!(Lang::negotiate(Some("xx"), Some("en")), Lang::En);
         assert_eq!(Lang::negotiate(None, None), Lang::Zh);
+    }
+
+    #[cfg(feature = "server")]
+    #[test]
+    fn a_request_s_language_is_its_cookie_s_else_accept_language_s() {
+        use dioxus::server::axum::http::{HeaderMap, HeaderValue};
+        let mut headers = HeaderMap::new();
+        headers.insert("accept-language", HeaderValue::from_static("zh-CN"));
+        headers.append("cookie", HeaderValue::from_static("a=b"));
+        assert_eq!(Lang::of_headers(&headers), Lang::Zh);
+        headers.append("cookie", HeaderValue::from_static("c=d; gatehouse_lang=en"));
+        assert_eq!(Lang::of_headers(&headers), Lang::En);
     }
 
     #[test]

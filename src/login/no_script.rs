@@ -13,6 +13,7 @@ use crate::error::ApiError;
 use crate::i18n::Msg;
 use crate::server::http::context::RequestContext;
 use crate::server::http::form::parameters;
+use crate::server::http::headers::cookie_value;
 use dioxus::server::axum::{
     extract::{FromRequestParts, Request},
     http::{header, HeaderMap, HeaderValue, Method, StatusCode},
@@ -25,8 +26,6 @@ use tower_sessions::cookie::{time::Duration as CookieDuration, Cookie, SameSite}
 /// Largest form body read (bytes): a number, a password of at most 16
 /// characters and their names fit many times over.
 const MAX_FORM_BYTES: usize = 4 * 1024;
-/// Longest phone field carried back to the form (characters).
-const MAX_PHONE_CHARS: usize = 64;
 /// How long the one-time cookie lives (seconds): the redirect follows at once.
 const FLASH_SECONDS: i64 = 60;
 
@@ -52,12 +51,7 @@ pub async fn password_form(request: Request, next: Next) -> Response {
     if request.method() == Method::POST {
         return post(request).await;
     }
-    let carries_flash = request
-        .headers()
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.contains(LoginFlash::COOKIE));
+    let carries_flash = cookie_value(request.headers(), LoginFlash::COOKIE).is_some();
     let secure = request
         .extensions()
         .get::<crate::server::AppState>()
@@ -150,7 +144,11 @@ fn onward(path: &str, lang: crate::i18n::Lang) -> Response {
 /// 303 back to the form with the number and `error` in the one-time cookie.
 fn refused(form: &PasswordLoginForm, error: ApiError, next: &str, secure: bool) -> Response {
     let flash = LoginFlash {
-        phone: form.phone.chars().take(MAX_PHONE_CHARS).collect(),
+        phone: form
+            .phone
+            .chars()
+            .take(LoginFlash::MAX_PHONE_CHARS)
+            .collect(),
         error,
     };
     let cookie = flash_cookie(

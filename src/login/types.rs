@@ -15,7 +15,8 @@ pub struct SignedIn {
 /// ([`LoginFlash::COOKIE`]) the next `GET /login` reads and deletes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LoginFlash {
-    /// The phone field as the visitor typed it (at most 64 characters kept).
+    /// The phone field as the visitor typed it (at most
+    /// [`LoginFlash::MAX_PHONE_CHARS`] kept).
     pub phone: String,
     /// The refusal, shown as the wasm path shows it.
     pub error: crate::error::ApiError,
@@ -25,40 +26,31 @@ impl LoginFlash {
     /// The one-time cookie's name (`HttpOnly`, `SameSite=Lax`, path `/login`, 60 s).
     pub const COOKIE: &'static str = "gatehouse_login_flash";
 
+    /// Longest phone field carried back to the form, in characters.
+    pub const MAX_PHONE_CHARS: usize = 64;
+
     /// On the server: the flash the request being rendered carries, if its cookie
     /// decodes. In the browser (a page rendered there, not hydrated) there is none.
     ///
     /// A cookie can be set by others than this server (a sibling subdomain, a
     /// network attacker on plain HTTP), so only the message keys, the seconds of
-    /// a rate limit and the number (at most 64 characters) are taken from it:
+    /// a rate limit and the number (at most [`Self::MAX_PHONE_CHARS`]) are taken from it:
     /// every other text is the catalog's and the site's own (the hotline).
     pub fn current() -> Option<Self> {
         #[cfg(feature = "server")]
         {
             let ctx = dioxus::fullstack::FullstackContext::current()?;
             let headers = ctx.parts_mut().headers.clone();
-            let mut flash = headers
-                .get_all(dioxus::server::axum::http::header::COOKIE)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(';'))
-                .find_map(|pair| {
-                    let (name, value) = pair.trim().split_once('=')?;
-                    (name == Self::COOKIE)
-                        .then(|| Self::decode(value))
-                        .flatten()
-                })?;
+            let value = crate::server::http::headers::cookie_value(&headers, Self::COOKIE)?;
+            let mut flash = Self::decode(value)?;
             let lang = crate::i18n::Lang::of_headers(&headers);
-            flash.phone = flash.phone.chars().take(64).collect();
+            flash.phone = flash.phone.chars().take(Self::MAX_PHONE_CHARS).collect();
             let e = &mut flash.error;
             e.args.clear();
             e.fields = e.field_keys.localized(lang);
             e.message = e.text(lang);
-            let hotline = ctx.extension::<crate::server::AppState>();
-            if let Some(state) = hotline.filter(|_| e.key.text(lang).contains("{hotline}")) {
-                flash.error = flash
-                    .error
-                    .with_arg("hotline", &state.settings.hotline, lang);
+            if let Some(state) = ctx.extension::<crate::server::AppState>() {
+                flash.error = flash.error.with_site_facts(&state.settings.hotline, lang);
             }
             Some(flash)
         }

@@ -32,14 +32,10 @@ impl RequestContext {
 }
 
 impl RequestContext {
-    /// `e` with the site's facts its message names filled in (`{hotline}`: the
-    /// suspension message gives the number to call, docs/DESIGN.md §6).
+    /// `e` with this site's facts filled in, in the request's language
+    /// ([`ApiError::with_site_facts`](crate::error::ApiError::with_site_facts)).
     pub fn with_site_facts(&self, e: crate::error::ApiError) -> crate::error::ApiError {
-        if e.key.text(self.lang).contains("{hotline}") {
-            e.with_arg("hotline", &self.state.settings.hotline, self.lang)
-        } else {
-            e
-        }
+        e.with_site_facts(&self.state.settings.hotline, self.lang)
     }
 }
 

@@ -15,6 +15,20 @@ pub fn is_html(headers: &HeaderMap) -> bool {
         .is_some_and(|t| t.starts_with("text/html"))
 }
 
+/// The value of the cookie `name` the request carries (RFC 6265 §5.4: pairs
+/// split by `;`, over every `Cookie` header, as HTTP/2 may split them), or `None`.
+pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (key, value) = pair.split_once('=')?;
+            (key.trim() == name).then_some(value.trim())
+        })
+}
+
 /// `Cache-Control` of assets whose file name carries their content hash.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
@@ -79,7 +93,19 @@ fn is_hashed_asset(path: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_hashed_asset;
+    use super::{cookie_value, is_hashed_asset};
+    use dioxus::server::axum::http::{HeaderMap, HeaderValue};
+
+    #[test]
+    fn a_cookie_is_found_by_its_whole_name_in_any_cookie_header() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(cookie_value(&headers, "a"), None);
+        headers.append("cookie", HeaderValue::from_static("xa=1; a_b=2"));
+        assert_eq!(cookie_value(&headers, "a"), None);
+        headers.append("cookie", HeaderValue::from_static("b=3;  a = 4 ; a=5"));
+        assert_eq!(cookie_value(&headers, "a"), Some("4"));
+        assert_eq!(cookie_value(&headers, "a_b"), Some("2"));
+    }
 
     #[test]
     fn only_content_hashed_assets_are_immutable() {
