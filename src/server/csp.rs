@@ -7,8 +7,10 @@
 //! work with the page cache (the same bytes go to every visitor); a hash can. So the
 //! policy of an HTML page allows exactly those two by their SHA-256: the constant
 //! one computed once, the hydration one per page after checking that it has exactly
-//! that shape. Any other inline script — an injected one — is not hashed and is
-//! blocked. Streaming stays off: out-of-order streaming adds more inline scripts.
+//! that shape. A third, ours, starts the wasm's download from the `<head>`
+//! (`server::http::builds`); it too is hashed after checking its exact shape. Any
+//! other inline script — an injected one — is not hashed and is blocked. Streaming
+//! stays off: out-of-order streaming adds more inline scripts.
 
 use base64::Engine;
 use dioxus::server::axum::{
@@ -69,20 +71,27 @@ fn is_hydration_data(script: &str) -> bool {
 }
 
 /// The policy for `html`: [`CONTENT_SECURITY_POLICY`] with the hashes of Dioxus'
-/// two inline scripts, each at most once, in the page's first inline scripts. An
-/// inline script of any other text gets no hash.
+/// two inline scripts and of the wasm's early fetch
+/// ([`is_early_fetch`](crate::server::http::builds::is_early_fetch)), each at most
+/// once. An inline script of any other text gets no hash.
 pub fn policy_for_page(html: &str) -> String {
-    let (mut streaming, mut hydration) = (None, None);
+    let (mut streaming, mut hydration, mut early_fetch) = (None, None, None);
     for script in inline_scripts(html) {
         if script == dioxus_interpreter_js::INITIALIZE_STREAMING_JS && streaming.is_none() {
             streaming = Some(STREAMING_HASH.clone());
         } else if hydration.is_none() && is_hydration_data(script) {
             hydration = Some(source_hash(script));
+        } else if early_fetch.is_none() && crate::server::http::builds::is_early_fetch(script) {
+            early_fetch = Some(source_hash(script));
         } else {
             tracing::warn!("a page carries an inline script that is not Dioxus': blocked");
         }
     }
-    let hashes: Vec<String> = streaming.into_iter().chain(hydration).collect();
+    let hashes: Vec<String> = streaming
+        .into_iter()
+        .chain(hydration)
+        .chain(early_fetch)
+        .collect();
     if hashes.is_empty() {
         return CONTENT_SECURITY_POLICY.to_owned();
     }
@@ -168,6 +177,19 @@ mod tests {
                 && !policy.contains("script-src 'self' 'unsafe-inline'")
         );
         assert_eq!(policy.matches("'sha256-").count(), 2);
+    }
+
+    #[test]
+    fn the_early_fetch_of_the_wasm_is_hashed_once_and_a_lookalike_is_not() {
+        use crate::server::http::builds::early_fetch_script;
+        let early = early_fetch_script("/./assets/app_bg-dxh1.wasm");
+        let policy = policy_for_page(&page(&[&early]));
+        assert!(policy.contains(&source_hash(&early)), "{policy}");
+        let other = early_fetch_script("https://evil.example/x.wasm");
+        assert_eq!(policy_for_page(&page(&[&other])), CONTENT_SECURITY_POLICY);
+        let second = early_fetch_script("/./assets/other.wasm");
+        let policy = policy_for_page(&page(&[&early, &second]));
+        assert!(!policy.contains(&source_hash(&second)), "{policy}");
     }
 
     #[test]

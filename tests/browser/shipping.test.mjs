@@ -73,11 +73,11 @@ test('the wasm app hydrates and switches language under the Content-Security-Pol
   await context.close();
 });
 
-test('no inline script runs but Dioxus\' own: hashed, on cached and uncached pages', async () => {
+test('no inline script runs but Dioxus\' own and the wasm\'s early fetch: hashed, on cached and uncached pages', async () => {
   const first = await fetch(`${app.server.base}/login`);
   const policy = first.headers.get('content-security-policy');
   assert.doesNotMatch(policy, /script-src[^;]*'unsafe-inline'/);
-  assert.equal((policy.match(/'sha256-/g) || []).length, 2, policy);
+  assert.equal((policy.match(/'sha256-/g) || []).length, 3, policy);
   // The page cache serves the same bytes with the same policy.
   const cached = await fetch(`${app.server.base}/login`);
   assert.equal(cached.headers.get('content-security-policy'), policy);
@@ -146,7 +146,31 @@ test('public pages load the smaller public build; the account area, reached in t
   await arrived(page, '**/account');
   await page.waitForSelector('#sign-out');
   assert.ok((await page.content()).includes(fullScript), 'the account page runs the full build');
-  assert.ok(wasm.includes(fullWasm), `the full wasm loaded: ${wasm}`);
+  assert.equal(wasm.filter((w) => w === fullWasm).length, 1, `the full wasm loaded once: ${wasm}`);
+  assert.deepEqual(await page.evaluate(() => window.__csp), [], 'no CSP violation');
+  await context.close();
+});
+
+test('the wasm download starts from the <head>, before the app\'s script has arrived, once', async () => {
+  const { context, page } = await app.newPage('zh-CN', { width: 390, height: 844 });
+  const wasm = [];
+  page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(Date.now()); });
+  // The app's script is held back 1.5 s: Dioxus' own script asks for the wasm
+  // only once it runs, so an earlier request can only be the <head>'s.
+  let scriptSent = Infinity;
+  await page.route('**/assets/*.js', async (route) => {
+    await new Promise((done) => setTimeout(done, 1500));
+    scriptSent = Math.min(scriptSent, Date.now());
+    await route.continue();
+  });
+  await page.goto(`${app.server.base}/register`);
+  await hydrated(page);
+  assert.equal(wasm.length, 1, 'one download of the wasm');
+  assert.ok(wasm[0] < scriptSent, `wasm asked for ${scriptSent - wasm[0]} ms before the script was sent`);
+  // The app compiled that response: the page answers on its own.
+  await page.fill('#phone', '123');
+  await page.press('#phone', 'Tab');
+  await page.waitForSelector('#phone-error:not(:empty)');
   assert.deepEqual(await page.evaluate(() => window.__csp), [], 'no CSP violation');
   await context.close();
 });

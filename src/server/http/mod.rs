@@ -5,11 +5,11 @@
 //! (cache and security headers), [`listen`] (the listener).
 
 pub mod access;
+pub mod builds;
 pub mod context;
 pub mod form;
 pub mod headers;
 pub mod listen;
-pub mod public_build;
 
 pub use context::RequestContext;
 pub use listen::{serve, shutdown_signal};
@@ -38,8 +38,9 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 /// The whole HTTP surface of Gatehouse for `state`: Dioxus' pages, assets and
 /// server functions, `GET /healthz`, sessions, the anonymous-page cache
-/// (`page_cache`), the public pages' smaller wasm (`public_build`), a Content-Security-Policy without inline scripts but Dioxus'
-/// own (`csp`), the refusal of cross-site requests (`origin`) and of oversized,
+/// (`page_cache`), which build a page loads, its wasm fetched from the `<head>`
+/// (`builds`), a Content-Security-Policy without inline scripts but Dioxus' own and
+/// that fetch (`csp`), the refusal of cross-site requests (`origin`) and of oversized,
 /// non-JSON or malformed `/api/` bodies (`api_body`), and around them compression (gzip or
 /// brotli, unless the asset was served precompressed), cache and security headers,
 /// a request id (`x-request-id`, kept from a proxy or made here) and one log line
@@ -64,8 +65,8 @@ pub fn router(state: AppState) -> Router {
         .layer(session::layer(store, production))
         .layer(Extension(state))
         .layer(middleware::from_fn_with_state(
-            public_build::PublicBuild::find(),
-            public_build::serve_public_build,
+            builds::Builds::find(),
+            builds::serve_build,
         ))
         .layer(middleware::from_fn_with_state(pages, serve_cached))
         .layer(middleware::from_fn(read_api_body))
