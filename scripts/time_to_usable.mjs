@@ -2,7 +2,8 @@
 // measure): headless Chromium with DevTools network and CPU emulation against the
 // release bundle, the Chinese /register page.
 //
-// Usage: GATEHOUSE_BIN=target/bundle/server node scripts/time_to_usable.mjs [RUNS]
+// Usage: GATEHOUSE_BIN=target/bundle/server [HELLO_BIN=target/bench-hello/bundle/server] \
+//          node scripts/time_to_usable.mjs [RUNS]
 //
 // "Usable" is when the wasm app has hydrated (the submit button is enabled) and
 // an instant validation message appears for a number typed and left (the
@@ -12,11 +13,18 @@
 // on a warm one (the same context after a first visit, as a returning visitor:
 // hashed assets are cached for a year); the median and the range are printed,
 // with first contentful paint (the form appears) beside it.
-import { resolve } from 'node:path';
-import { launchBrowser, startServer } from '../tests/browser/harness.mjs';
+//
+// The baseline, measured in the same run when HELLO_BIN names its bundle's server
+// (scripts/bench.sh builds it): Dioxus 0.7.10's fullstack hello world, usable
+// when its wasm has run and a click on "Increment" counts. It is the floor any
+// page whose use waits for a Dioxus wasm starts from; the ratio is printed.
+import { dirname, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { launchBrowser, startServer, freePort } from '../tests/browser/harness.mjs';
 
 // The server starts in its own data directory: name the binary from here.
 if (process.env.GATEHOUSE_BIN) process.env.GATEHOUSE_BIN = resolve(process.env.GATEHOUSE_BIN);
+const HELLO_BIN = process.env.HELLO_BIN && resolve(process.env.HELLO_BIN);
 
 // Throughput in bytes per second, latency in ms (round trip added per request).
 const PROFILES = [
@@ -34,51 +42,94 @@ async function throttle(context, page, p) {
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: p.cpu });
 }
 
-/** One measured visit: [first contentful paint, usable], in ms from navigation start. */
-async function visit(page, url) {
+/** One measured visit of /register: [first contentful paint, usable], in ms from navigation start. */
+async function visitRegister(page, url) {
   await page.goto(url, { waitUntil: 'commit', timeout: 120_000 });
   await page.waitForSelector('.page[data-hydrated="true"] #submit:not([disabled])', { timeout: 120_000 });
   await page.fill('#phone', '123');
   await page.press('#phone', 'Tab');
   await page.waitForSelector('#phone-error:not(:empty)', { timeout: 120_000 });
+  return timings(page);
+}
+
+/** One measured visit of the hello world: usable once its wasm has run and a
+ *  click on "Increment" counts. */
+async function visitHello(page, url) {
+  await page.goto(url, { waitUntil: 'commit', timeout: 120_000 });
+  await page.waitForFunction(() => globalThis.__dx_mainWasm !== undefined, null, { timeout: 120_000 });
+  await page.click('text=Increment');
+  await page.waitForSelector('text=Client Counter: 1', { timeout: 120_000 });
+  return timings(page);
+}
+
+/** [first contentful paint, now], in ms from navigation start. */
+function timings(page) {
   return page.evaluate(() => {
     const fcp = performance.getEntriesByName('first-contentful-paint')[0];
     return [fcp ? fcp.startTime : NaN, performance.now()];
   });
 }
 
+/** Starts the hello world's server; resolves with its address when `/` answers. */
+async function startHello(bin) {
+  const port = await freePort();
+  const child = spawn(bin, [], {
+    cwd: dirname(bin), env: { ...process.env, IP: '127.0.0.1', PORT: String(port) }, stdio: 'ignore',
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    try { if ((await fetch(base)).ok) return { base, stop: () => child.kill() }; } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new Error(`hello world did not start: ${bin}`);
+}
+
+/** The median of `values`. */
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
 function summary(values) {
   const sorted = [...values].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)];
   const s = (ms) => (ms / 1000).toFixed(2);
-  return `median ${s(median)} s (${s(sorted[0])}–${s(sorted[sorted.length - 1])})`;
+  return `median ${s(median(values))} s (${s(sorted[0])}–${s(sorted[sorted.length - 1])})`;
+}
+
+/** RUNS visits under profile `p`, cold or warm: { paint, usable } in ms. */
+async function measure(browser, visit, url, p, cache) {
+  const paint = [];
+  const usable = [];
+  for (let i = 0; i < RUNS; i++) {
+    const context = await browser.newContext({
+      locale: 'zh-CN', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
+    });
+    const page = await context.newPage();
+    if (cache === 'warm') await visit(page, url);
+    await throttle(context, page, p);
+    const [fcp, ready] = await visit(page, url);
+    paint.push(fcp);
+    usable.push(ready);
+    await context.close();
+  }
+  return { paint, usable };
 }
 
 const server = await startServer();
+const hello = HELLO_BIN ? await startHello(HELLO_BIN) : null;
 const browser = await launchBrowser();
-const url = `${server.base}/register`;
 try {
   for (const p of PROFILES) {
     for (const cache of ['cold', 'warm']) {
-      const paint = [];
-      const usable = [];
-      for (let i = 0; i < RUNS; i++) {
-        const context = await browser.newContext({
-          locale: 'zh-CN', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
-        });
-        const page = await context.newPage();
-        if (cache === 'warm') await visit(page, url);
-        await throttle(context, page, p);
-        const [fcp, ready] = await visit(page, url);
-        paint.push(fcp);
-        usable.push(ready);
-        await context.close();
-      }
-      console.log(`/register usable, ${p.name}, ${cache} cache: ${summary(usable)}; `
-        + `form painted ${summary(paint)}; ${RUNS} runs`);
+      const ours = await measure(browser, visitRegister, `${server.base}/register`, p, cache);
+      console.log(`/register usable, ${p.name}, ${cache} cache: ${summary(ours.usable)}; `
+        + `form painted ${summary(ours.paint)}; ${RUNS} runs`);
+      if (!hello) continue;
+      const base = await measure(browser, visitHello, `${hello.base}/`, p, cache);
+      console.log(`  hello world usable, same profile: ${summary(base.usable)} -> ratio `
+        + `${(median(ours.usable) / median(base.usable)).toFixed(2)}`);
     }
   }
 } finally {
   await browser.close();
   await server.stop();
+  hello?.stop();
 }
