@@ -42,6 +42,18 @@ pub struct FormState {
     pub busy: Signal<bool>,
 }
 
+/// The form's client-side field errors: `validate()` (the shared rule, `None` when it
+/// passes), recomputed when a value it reads changes and when the common-password
+/// list arrives ([`use_common_passwords`]), since the rule's answer changes then.
+pub fn use_client_errors(
+    mut validate: impl FnMut() -> Option<FieldErrors> + 'static,
+) -> Memo<FieldErrors> {
+    use_memo(move || {
+        COMMON_PASSWORDS_ARRIVED.read();
+        validate().unwrap_or_default()
+    })
+}
+
 pub fn use_form_state() -> FormState {
     use_form_state_showing(None)
 }
@@ -523,6 +535,8 @@ pub fn PasswordInput(
     #[props(default)] phone: Option<String>,
 ) -> Element {
     let mut shown = use_signal(|| false);
+    // Re-rendered, and the checklist judged again, when the list arrives.
+    use_common_passwords(new_password);
     let phone = phone.and_then(|p| PhoneNumber::parse(&p).ok());
     let checklist = PasswordChecklist::of(&value(), phone.as_ref());
     let id = field.id();
@@ -570,6 +584,60 @@ pub fn PasswordInput(
             FieldMessage { field, msg: error, lang }
         }
     }
+}
+
+/// The common-password list as an asset: the file the server compiles in
+/// (`src/domain/common_passwords.txt`), served hashed and pre-compressed.
+#[cfg(all(feature = "web", not(feature = "server")))]
+const COMMON_PASSWORDS: Asset = asset!("/src/domain/common_passwords.txt");
+
+/// Whether the common-password list is at hand ([`is_common_password`]
+/// (crate::domain::is_common_password) can find a password common): always on the
+/// server; in the browser once the asset has been downloaded, which the first call
+/// with `needed` (a field for a new password) starts, once per page load
+/// (docs/DESIGN.md §8 "Page weight"). A component that calls it renders again when
+/// the list arrives. A failed download leaves the check to the server.
+pub fn use_common_passwords(needed: bool) -> bool {
+    #[cfg(not(all(feature = "web", not(feature = "server"))))]
+    let _ = needed;
+    #[cfg(all(feature = "web", not(feature = "server")))]
+    use_hook(|| {
+        if !needed {
+            return;
+        }
+        static STARTED: std::sync::Once = std::sync::Once::new();
+        STARTED.call_once(|| {
+            dioxus::core::spawn_forever(async {
+                if let Some(list) = fetch_text(&COMMON_PASSWORDS.to_string()).await {
+                    crate::domain::set_common_passwords(list);
+                    *COMMON_PASSWORDS_ARRIVED.write() = true;
+                }
+            });
+        });
+    });
+    COMMON_PASSWORDS_ARRIVED()
+}
+
+/// Whether [`use_common_passwords`] has the list (see there).
+static COMMON_PASSWORDS_ARRIVED: GlobalSignal<bool> = Signal::global(|| cfg!(feature = "server"));
+
+/// The body of a same-site `GET url` as text, or `None` on any failure.
+#[cfg(all(feature = "web", not(feature = "server")))]
+async fn fetch_text(url: &str) -> Option<String> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let response = JsFuture::from(web_sys::window()?.fetch_with_str(url))
+        .await
+        .ok()?
+        .dyn_into::<web_sys::Response>()
+        .ok()?;
+    if !response.ok() {
+        return None;
+    }
+    JsFuture::from(response.text().ok()?)
+        .await
+        .ok()?
+        .as_string()
 }
 
 #[component]

@@ -13,6 +13,8 @@ mod typed_input;
 
 pub use document::{check_document_text, DocumentKind, UnknownDocument, DOCUMENT_TEXT_MAX_BYTES};
 pub use invitation_code::{InvitationCode, InvitationMode};
+#[cfg(not(feature = "server"))]
+pub use password::set_common_passwords;
 pub use password::{contains_phone, is_common_password, Password, PasswordChecklist};
 pub use phone::PhoneNumber;
 pub use profile::{CompanyName, ContactAddress, ContactEmail, Profile, RealName};

@@ -7,13 +7,38 @@ use secrecy::{ExposeSecret, SecretString};
 /// by `scripts/common_passwords.py` from zxcvbn's list of leaked passwords (MIT) and
 /// the habits of Chinese users (`5201314`, `woaini`, `qq123456`, pinyin surnames with
 /// digits, keyboard walks, repeated digits). About 11,400 entries, 117 KB raw.
-const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
+///
+/// The server compiles it in. The wasm does not (it would be a tenth of it, docs/DESIGN.md
+/// §8 "Page weight"): the browser downloads the same file as an asset once the page
+/// runs (`components::use_common_passwords`) and hands it to [`set_common_passwords`];
+/// until then the browser's check finds no password common and the server's refusal
+/// ([`Msg::PasswordCommon`], 422) is what the visitor sees.
+#[cfg(feature = "server")]
+fn common_passwords() -> &'static str {
+    include_str!("common_passwords.txt")
+}
+
+#[cfg(not(feature = "server"))]
+static BROWSER_COMMON_PASSWORDS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+#[cfg(not(feature = "server"))]
+fn common_passwords() -> &'static str {
+    BROWSER_COMMON_PASSWORDS.get().map_or("", String::as_str)
+}
+
+/// In the browser: the common-password list (the text of `common_passwords.txt`) as
+/// downloaded; the first one given is kept.
+#[cfg(not(feature = "server"))]
+pub fn set_common_passwords(list: String) {
+    let _ = BROWSER_COMMON_PASSWORDS.set(list);
+}
 
 /// Whether `input`, lower-cased, is on the common-password list. A scan of the sorted
-/// list that stops at the first entry past `input`.
+/// list that stops at the first entry past `input`. In the browser, `false` until the
+/// list has arrived.
 pub fn is_common_password(input: &str) -> bool {
     let lowered = input.to_ascii_lowercase();
-    COMMON_PASSWORDS
+    common_passwords()
         .lines()
         .take_while(|entry| *entry <= lowered.as_str())
         .any(|entry| entry == lowered)
@@ -217,15 +242,15 @@ mod tests {
             assert_eq!(Password::parse(p).unwrap_err(), Msg::PasswordCommon, "{p}");
         }
         // The first and last entries of the sorted list are found.
-        let first = COMMON_PASSWORDS.lines().next().unwrap();
-        let last = COMMON_PASSWORDS.lines().last().unwrap();
+        let first = common_passwords().lines().next().unwrap();
+        let last = common_passwords().lines().last().unwrap();
         assert!(is_common_password(first) && is_common_password(last));
         assert!(!is_common_password("kqzv1234") && !is_common_password(""));
     }
 
     #[test]
     fn the_list_is_sorted_lower_case_and_within_the_rule() {
-        let entries: Vec<&str> = COMMON_PASSWORDS.lines().collect();
+        let entries: Vec<&str> = common_passwords().lines().collect();
         assert!(entries.len() > 10_000);
         assert!(
             entries.windows(2).all(|w| w[0] < w[1]),

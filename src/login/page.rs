@@ -7,11 +7,11 @@ use super::form::{safe_next, CodeLoginForm, PasswordLoginForm, ResetForm};
 use super::types::LoginFlash;
 use crate::app::{use_lang, Route};
 use crate::components::{
-    take_form_values, use_code_state, use_form_state, use_form_state_showing, use_hydrated,
-    NeedsScripts, Outcome, PasswordInput, PhoneAndCode, PhoneInput, SubmitButton,
+    take_form_values, use_client_errors, use_code_state, use_form_state, use_form_state_showing,
+    use_hydrated, NeedsScripts, Outcome, PasswordInput, PhoneAndCode, PhoneInput, SubmitButton,
 };
 use crate::domain::OtpPurpose;
-use crate::form::{Field, FieldErrors};
+use crate::form::Field;
 use crate::i18n::Msg;
 use crate::register::SendCodeForm;
 use dioxus::prelude::*;
@@ -230,8 +230,7 @@ pub fn ResetPasswordPage() -> Element {
         code: code(),
         password: password(),
     };
-    let client_errors =
-        use_memo(move || form().validate().err().unwrap_or_else(FieldErrors::default));
+    let client_errors = use_client_errors(move || form().validate().err());
     let error_of = move |field: Field| state.error(field, &client_errors.read());
 
     let submit = move |e: FormEvent| async move {

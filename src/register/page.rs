@@ -5,8 +5,8 @@ use super::api::{register, register_status, send_register_code};
 use super::form::{RegisterForm, SendCodeForm};
 use crate::app::{use_lang, use_site, Route};
 use crate::components::{
-    invalid, take_form_values, use_code_state, use_form_state, use_hydrated, FieldMessage,
-    NeedsScripts, Outcome, PasswordInput, PhoneAndCode, SubmitButton,
+    invalid, take_form_values, use_client_errors, use_code_state, use_form_state, use_hydrated,
+    FieldMessage, NeedsScripts, Outcome, PasswordInput, PhoneAndCode, SubmitButton,
 };
 use crate::domain::{InvitationMode, OtpPurpose};
 use crate::form::Field;
@@ -71,7 +71,7 @@ pub fn RegisterPage() -> Element {
             .unwrap_or_default(),
         invitation_mode: Some(mode()),
     };
-    let client_errors = use_memo(move || form().validate(mode()).err().unwrap_or_default());
+    let client_errors = use_client_errors(move || form().validate(mode()).err());
     let error_of = move |field: Field| state.error(field, &client_errors.read());
 
     let submit = move |e: FormEvent| async move {

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { useApp, hydrated, arrived } from './harness.mjs';
 
@@ -171,6 +171,28 @@ test('the wasm download starts from the <head>, before the app\'s script has arr
   await page.fill('#phone', '123');
   await page.press('#phone', 'Tab');
   await page.waitForSelector('#phone-error:not(:empty)');
+  assert.deepEqual(await page.evaluate(() => window.__csp), [], 'no CSP violation');
+  await context.close();
+});
+
+test('the common-password list is an asset the page downloads once it runs, not part of the wasm', async () => {
+  const files = readdirSync(publicAssets);
+  const list = files.find((f) => f.startsWith('common_passwords') && f.endsWith('.txt'));
+  assert.ok(list, `the list is in the bundle: ${files}`);
+  assert.ok(readFileSync(join(publicAssets, list), 'utf8').includes('\nqq123456\n'));
+  for (const wasm of files.filter((f) => f.endsWith('.wasm'))) {
+    assert.ok(!readFileSync(join(publicAssets, wasm)).includes('\nqq123456\n'), `${wasm} does not carry it`);
+  }
+  const { context, page } = await app.newPage('en-US', { width: 1280, height: 800 });
+  const asked = [];
+  page.on('request', (r) => { if (r.url().includes('/assets/common_passwords')) asked.push(r.url()); });
+  await page.goto(`${app.server.base}/register`);
+  await hydrated(page);
+  await page.fill('#password', 'QQ123456');
+  await page.press('#password', 'Tab');
+  await page.waitForSelector('#password-error:has-text("This password is too common")');
+  await page.waitForSelector('#password-rules li:last-child.todo');
+  assert.equal(asked.length, 1, 'downloaded once');
   assert.deepEqual(await page.evaluate(() => window.__csp), [], 'no CSP violation');
   await context.close();
 });

@@ -5,8 +5,10 @@ use super::{use_account_summary, AccountFrame};
 use crate::account::api::{delete_account, send_delete_code};
 use crate::account::form::DeleteAccountForm;
 use crate::app::{use_lang, Route};
-use crate::components::{use_code_state, use_form_state, use_hydrated, CodeInput, Outcome};
-use crate::form::{Field, FieldErrors};
+use crate::components::{
+    use_client_errors, use_code_state, use_form_state, use_hydrated, CodeInput, Outcome,
+};
+use crate::form::Field;
 use crate::i18n::Msg;
 use dioxus::prelude::*;
 
@@ -20,8 +22,7 @@ pub fn AccountDeletePage() -> Element {
     let state = use_form_state();
     let hydrated = use_hydrated();
     let form = move || DeleteAccountForm { code: code() };
-    let client_errors =
-        use_memo(move || form().validate().err().unwrap_or_else(FieldErrors::default));
+    let client_errors = use_client_errors(move || form().validate().err());
     let error_of = move |field: Field| state.error(field, &client_errors.read());
     let submit = move |e: FormEvent| async move {
         let (values, fields) = ([("code", code)], [Field::Code]);

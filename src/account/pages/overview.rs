@@ -7,9 +7,10 @@ use crate::account::form::{MarketingForm, ProfileForm};
 use crate::account::types::{AccountSummary, MarketingView, ProfileView};
 use crate::app::{use_lang, Route};
 use crate::components::{
-    invalid, use_form_state, use_hydrated, Done, FieldMessage, FormState, Outcome, SubmitButton,
+    invalid, use_client_errors, use_form_state, use_hydrated, Done, FieldMessage, FormState,
+    Outcome, SubmitButton,
 };
-use crate::form::{Field, FieldErrors};
+use crate::form::Field;
 use crate::i18n::{Lang, Msg};
 use dioxus::prelude::*;
 
@@ -115,8 +116,7 @@ fn ProfileSection(saved: ProfileView) -> Element {
         address: address(),
         email: email(),
     };
-    let client_errors =
-        use_memo(move || form().validate().err().unwrap_or_else(FieldErrors::default));
+    let client_errors = use_client_errors(move || form().validate().err());
     let error_of = move |field: Field| state.error(field, &client_errors.read());
     let submit = move |e: FormEvent| async move {
         done.set(None);

@@ -5,8 +5,10 @@ use super::{use_account_summary, AccountFrame};
 use crate::account::api::change_password;
 use crate::account::form::ChangePasswordForm;
 use crate::app::{use_lang, Route};
-use crate::components::{use_form_state, use_hydrated, Done, Outcome, PasswordInput, SubmitButton};
-use crate::form::{Field, FieldErrors};
+use crate::components::{
+    use_client_errors, use_form_state, use_hydrated, Done, Outcome, PasswordInput, SubmitButton,
+};
+use crate::form::Field;
 use crate::i18n::Msg;
 use dioxus::prelude::*;
 
@@ -23,8 +25,7 @@ pub fn AccountPasswordPage() -> Element {
         current_password: current(),
         password: password(),
     };
-    let client_errors =
-        use_memo(move || form().validate().err().unwrap_or_else(FieldErrors::default));
+    let client_errors = use_client_errors(move || form().validate().err());
     let error_of = move |field: Field| state.error(field, &client_errors.read());
     let submit = move |e: FormEvent| async move {
         done.set(None);

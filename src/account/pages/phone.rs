@@ -6,11 +6,11 @@ use crate::account::api::{change_phone, send_change_phone_code, send_new_phone_c
 use crate::account::form::{ChangePhoneForm, NewPhoneForm};
 use crate::app::{use_lang, Route};
 use crate::components::{
-    use_code_state, use_form_state, use_hydrated, CodeInput, Done, Outcome, PhoneInput,
-    SubmitButton,
+    use_client_errors, use_code_state, use_form_state, use_hydrated, CodeInput, Done, Outcome,
+    PhoneInput, SubmitButton,
 };
 use crate::domain::{OtpPurpose, PhoneNumber};
-use crate::form::{Field, FieldErrors};
+use crate::form::Field;
 use crate::i18n::Msg;
 use dioxus::prelude::*;
 
@@ -31,8 +31,7 @@ pub fn AccountPhonePage() -> Element {
         new_phone: new_phone(),
         new_code: new_code(),
     };
-    let client_errors =
-        use_memo(move || form().validate().err().unwrap_or_else(FieldErrors::default));
+    let client_errors = use_client_errors(move || form().validate().err());
     let error_of = move |field: Field| state.error(field, &client_errors.read());
     let submit = move |e: FormEvent| async move {
         done.set(None);

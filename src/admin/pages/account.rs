@@ -7,8 +7,8 @@ use crate::admin::api::{account_view, act_on_account};
 use crate::admin::form::{AccountAction, AccountActionForm, AccountRef};
 use crate::admin::types::{AccountStatus, AdminAccountView, AuditRow};
 use crate::app::{use_lang, Route};
-use crate::components::{use_form_state, use_hydrated, Done};
-use crate::form::{Field, FieldErrors};
+use crate::components::{use_client_errors, use_form_state, use_hydrated, Done};
+use crate::form::Field;
 use crate::i18n::{Lang, Msg};
 use dioxus::prelude::*;
 
@@ -171,8 +171,7 @@ fn Actions(account: AdminAccountView, on_done: EventHandler<AdminAccountView>) -
         action: pick(),
         reason: reason(),
     };
-    let client_errors =
-        use_memo(move || form().validate().err().unwrap_or_else(FieldErrors::default));
+    let client_errors = use_client_errors(move || form().validate().err());
     let submit = move |e: FormEvent| async move {
         done.set(None);
         if !state.begin(&e, &[("reason", reason)], &[Field::Reason], || {

@@ -6,9 +6,9 @@
 use super::{use_refusal, use_watch, AdminFrame, Alert, TextField};
 use crate::admin::form::ClientForm;
 use crate::app::{use_lang, Route};
-use crate::components::{use_form_state, use_hydrated, Done};
+use crate::components::{use_client_errors, use_form_state, use_hydrated, Done};
 use crate::error::ApiError;
-use crate::form::{Field, FieldErrors};
+use crate::form::Field;
 use crate::i18n::Msg;
 use crate::oidc::api::{oidc_clients, register_oidc_client, revoke_oidc_client};
 use crate::oidc::ClientCreated;
@@ -58,8 +58,7 @@ fn Clients() -> Element {
         public: public(),
         first_party: first_party(),
     };
-    let client_errors =
-        use_memo(move || form().validate().err().unwrap_or_else(FieldErrors::default));
+    let client_errors = use_client_errors(move || form().validate().err());
     let error_of = move |field: Field| state.error(field, &client_errors.read());
     let submit = move |e: FormEvent| async move {
         done.set(None);

@@ -6,9 +6,9 @@ use super::{use_refusal, AdminFrame, Alert, TextField};
 use crate::admin::api::{preview_document, publish_document};
 use crate::admin::form::PublishForm;
 use crate::app::{use_lang, Route};
-use crate::components::{use_form_state, use_hydrated, Done};
+use crate::components::{use_client_errors, use_form_state, use_hydrated, Done};
 use crate::domain::DocumentKind;
-use crate::form::{Field, FieldErrors};
+use crate::form::Field;
 use crate::i18n::Msg;
 use crate::legal::{DocumentBody, LegalDocument};
 use dioxus::prelude::*;
@@ -54,8 +54,7 @@ fn Publish() -> Element {
         summary_zh: summary_zh(),
         summary_en: summary_en(),
     };
-    let client_errors =
-        use_memo(move || form().validate().err().unwrap_or_else(FieldErrors::default));
+    let client_errors = use_client_errors(move || form().validate().err());
     let error_of = move |field: Field| state.error(field, &client_errors.read());
     let values = [
         ("text-zh", zh),

@@ -5,9 +5,11 @@ use super::{use_refusal, use_watch, AdminFrame, Alert};
 use crate::admin::api::{find_account, handle_report, reports};
 use crate::admin::form::{FindAccountForm, ReportRef};
 use crate::app::{use_lang, Route};
-use crate::components::{use_form_state, use_hydrated, Outcome, PhoneInput, SubmitButton};
+use crate::components::{
+    use_client_errors, use_form_state, use_hydrated, Outcome, PhoneInput, SubmitButton,
+};
 use crate::error::ApiError;
-use crate::form::{Field, FieldErrors};
+use crate::form::Field;
 use crate::i18n::Msg;
 use dioxus::prelude::*;
 
@@ -30,8 +32,7 @@ fn FindAccount() -> Element {
     let mut refused = use_refusal();
     let nav = navigator();
     let form = move || FindAccountForm { phone: phone() };
-    let client_errors =
-        use_memo(move || form().validate().err().unwrap_or_else(FieldErrors::default));
+    let client_errors = use_client_errors(move || form().validate().err());
     let submit = move |e: FormEvent| async move {
         if !state.begin(&e, &[("phone", phone)], &[Field::Phone], || {
             form().validate().is_ok()

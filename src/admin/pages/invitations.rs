@@ -6,9 +6,9 @@ use crate::admin::api::{create_invitation, invitation_uses, invitations, withdra
 use crate::admin::form::{InvitationForm, InvitationRef};
 use crate::admin::types::InvitationUse;
 use crate::app::{use_lang, Route};
-use crate::components::{use_form_state, use_hydrated, Done};
+use crate::components::{use_client_errors, use_form_state, use_hydrated, Done};
 use crate::error::ApiError;
-use crate::form::{Field, FieldErrors};
+use crate::form::Field;
 use crate::i18n::Msg;
 use dioxus::prelude::*;
 
@@ -41,8 +41,7 @@ fn Invitations() -> Element {
         expires: expires(),
         note: note(),
     };
-    let client_errors =
-        use_memo(move || form().validate().err().unwrap_or_else(FieldErrors::default));
+    let client_errors = use_client_errors(move || form().validate().err());
     let error_of = move |field: Field| state.error(field, &client_errors.read());
     let submit = move |e: FormEvent| async move {
         done.set(None);
