@@ -8,20 +8,22 @@
 //! policy of an HTML page allows exactly those two by their SHA-256: the constant
 //! one computed once, the hydration one per page after checking that it has exactly
 //! that shape. A third, ours, starts the wasm's download from the `<head>`
-//! (`server::http::builds`); it too is hashed after checking its exact shape. Any
+//! (`server::http::builds`); it is hashed only if it is exactly one of the
+//! bundle's own ([`Builds::is_early_fetch`]). Any
 //! other inline script — an injected one — is not hashed and is blocked. Streaming
 //! stays off: out-of-order streaming adds more inline scripts.
 
+use crate::server::http::builds::Builds;
 use base64::Engine;
 use dioxus::server::axum::{
     body::{to_bytes, Body},
-    extract::Request,
+    extract::{Request, State},
     http::{header, HeaderValue},
     middleware::Next,
     response::Response,
 };
 use sha2::{Digest, Sha256};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 /// The policy of every response but HTML pages: the app's own scripts and wasm
 /// (`wasm-unsafe-eval` lets the browser compile the wasm; no `unsafe-eval`, so the
@@ -71,17 +73,17 @@ fn is_hydration_data(script: &str) -> bool {
 }
 
 /// The policy for `html`: [`CONTENT_SECURITY_POLICY`] with the hashes of Dioxus'
-/// two inline scripts and of the wasm's early fetch
-/// ([`is_early_fetch`](crate::server::http::builds::is_early_fetch)), each at most
-/// once. An inline script of any other text gets no hash.
-pub fn policy_for_page(html: &str) -> String {
+/// two inline scripts and of the wasm's early fetch ([`Builds::is_early_fetch`],
+/// when the bundle is known), each at most once. An inline script of any other
+/// text gets no hash.
+pub fn policy_for_page(html: &str, builds: Option<&Builds>) -> String {
     let (mut streaming, mut hydration, mut early_fetch) = (None, None, None);
     for script in inline_scripts(html) {
         if script == dioxus_interpreter_js::INITIALIZE_STREAMING_JS && streaming.is_none() {
             streaming = Some(STREAMING_HASH.clone());
         } else if hydration.is_none() && is_hydration_data(script) {
             hydration = Some(source_hash(script));
-        } else if early_fetch.is_none() && crate::server::http::builds::is_early_fetch(script) {
+        } else if early_fetch.is_none() && builds.is_some_and(|b| b.is_early_fetch(script)) {
             early_fetch = Some(source_hash(script));
         } else {
             tracing::warn!("a page carries an inline script that is not Dioxus': blocked");
@@ -118,9 +120,13 @@ fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Middleware inside compression: an HTML page's body is read (uncompressed) and
-/// the page gets [`policy_for_page`]; every other response
-/// [`CONTENT_SECURITY_POLICY`].
-pub async fn content_security_policy(request: Request, next: Next) -> Response {
+/// the page gets [`policy_for_page`] with the bundle's `builds`; every other
+/// response [`CONTENT_SECURITY_POLICY`].
+pub async fn content_security_policy(
+    State(builds): State<Option<Arc<Builds>>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let response = next.run(request).await;
     let html = crate::server::http::headers::is_html(response.headers());
     if !html {
@@ -134,7 +140,7 @@ pub async fn content_security_policy(request: Request, next: Next) -> Response {
     let (mut parts, body) = response.into_parts();
     let (policy, body) = match to_bytes(body, PAGE_LIMIT).await {
         Ok(bytes) => (
-            policy_for_page(&String::from_utf8_lossy(&bytes)),
+            policy_for_page(&String::from_utf8_lossy(&bytes), builds.as_deref()),
             Body::from(bytes),
         ),
         Err(e) => {
@@ -168,7 +174,7 @@ mod tests {
     fn dioxus_scripts_are_hashed_and_nothing_else() {
         let streaming = dioxus_interpreter_js::INITIALIZE_STREAMING_JS;
         let data = r#"window.initial_dioxus_hydration_data="iYEY9ooYaRgv+/=";"#;
-        let policy = policy_for_page(&page(&[streaming, data, "alert(1)"]));
+        let policy = policy_for_page(&page(&[streaming, data, "alert(1)"]), None);
         assert!(policy.contains(&source_hash(streaming)), "{policy}");
         assert!(policy.contains(&source_hash(data)), "{policy}");
         assert!(!policy.contains(&source_hash("alert(1)")), "{policy}");
@@ -180,16 +186,31 @@ mod tests {
     }
 
     #[test]
-    fn the_early_fetch_of_the_wasm_is_hashed_once_and_a_lookalike_is_not() {
+    fn the_bundle_s_early_fetch_is_hashed_once_and_a_lookalike_is_not() {
         use crate::server::http::builds::early_fetch_script;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("assets")).unwrap();
+        std::fs::write(dir.path().join("index.html"), "assets/gatehouse-dxh1.js").unwrap();
+        std::fs::write(
+            dir.path().join("assets/gatehouse-dxh1.js"),
+            r#"init({module_or_path:"/./assets/app_bg-dxh1.wasm"})"#,
+        )
+        .unwrap();
+        let builds = Builds::in_folder(dir.path()).unwrap();
         let early = early_fetch_script("/./assets/app_bg-dxh1.wasm");
-        let policy = policy_for_page(&page(&[&early]));
+        let policy = policy_for_page(&page(&[&early]), Some(&builds));
         assert!(policy.contains(&source_hash(&early)), "{policy}");
-        let other = early_fetch_script("https://evil.example/x.wasm");
-        assert_eq!(policy_for_page(&page(&[&other])), CONTENT_SECURITY_POLICY);
-        let second = early_fetch_script("/./assets/other.wasm");
-        let policy = policy_for_page(&page(&[&early, &second]));
-        assert!(!policy.contains(&source_hash(&second)), "{policy}");
+        // Without the bundle (dx serve), or another path: no hash.
+        assert_eq!(
+            policy_for_page(&page(&[&early]), None),
+            CONTENT_SECURITY_POLICY
+        );
+        let other = early_fetch_script("/./assets/other.wasm");
+        let policy = policy_for_page(&page(&[&other]), Some(&builds));
+        assert_eq!(policy, CONTENT_SECURITY_POLICY);
+        // Only once.
+        let policy = policy_for_page(&page(&[&early, &early]), Some(&builds));
+        assert_eq!(policy.matches("'sha256-").count(), 1, "{policy}");
     }
 
     #[test]
@@ -199,13 +220,13 @@ mod tests {
             r#"window.initial_dioxus_hydration_data="x\";alert(1)//";"#,
             r#"alert(1);window.initial_dioxus_hydration_data="x";"#,
         ] {
-            let policy = policy_for_page(&page(&[fake]));
+            let policy = policy_for_page(&page(&[fake]), None);
             assert_eq!(policy, CONTENT_SECURITY_POLICY, "{fake}");
         }
         // Only the first hydration script counts: a second one is not hashed.
         let first = r#"window.initial_dioxus_hydration_data="AAAA";"#;
         let second = r#"window.initial_dioxus_hydration_data="BBBB";"#;
-        let policy = policy_for_page(&page(&[first, second]));
+        let policy = policy_for_page(&page(&[first, second]), None);
         assert!(policy.contains(&source_hash(first)));
         assert!(!policy.contains(&source_hash(second)));
     }

@@ -15,7 +15,8 @@
 //!   script ([`early_fetch_script`]) that calls `fetch` on the wasm at once and
 //!   hands that same response to the first `fetch` of the same path, which is
 //!   Dioxus' (wasm-bindgen's `init`): one download in every browser. The
-//!   Content-Security-Policy allows it by its hash ([`is_early_fetch`]).
+//!   Content-Security-Policy allows exactly the bundle's own such scripts by
+//!   their hash ([`Builds::is_early_fetch`]).
 //!
 //! Under `dx serve` (no bundle in the public folder) pages are left as they are.
 
@@ -85,14 +86,23 @@ impl Builds {
         let index = std::fs::read_to_string(public.join("index.html")).ok()?;
         let start = index.find("assets/gatehouse-")?;
         let end = start + index[start..].find(".js")? + ".js".len();
-        let full = Build::in_folder(public, index[start..end].to_owned())?;
+        let Some(full) = Build::in_folder(public, index[start..end].to_owned()) else {
+            tracing::warn!("the app's script names no wasm asset: pages are sent as rendered");
+            return None;
+        };
         let mut public_scripts = std::fs::read_dir(public.join("assets"))
             .ok()?
             .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
             .filter(|name| name.starts_with("public-pages-") && name.ends_with(".js"));
         let first = public_scripts.next();
         let public_build = match (first, public_scripts.next()) {
-            (Some(name), None) => Build::in_folder(public, format!("assets/{name}")),
+            (Some(name), None) => {
+                let build = Build::in_folder(public, format!("assets/{name}"));
+                if build.is_none() {
+                    tracing::warn!("the public pages' script names no wasm asset: not used");
+                }
+                build
+            }
             (None, _) => None,
             (Some(_), Some(_)) => {
                 tracing::warn!("more than one public pages' build: every page gets the full build");
@@ -111,6 +121,14 @@ impl Builds {
     pub fn serves_public(path: &str) -> bool {
         let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
         Area::of(path).is_none() && !decoded.starts_with("/authorize")
+    }
+
+    /// Whether `script` is exactly the [`early_fetch_script`] of one of these
+    /// builds: the one inline script of ours the Content-Security-Policy allows.
+    pub fn is_early_fetch(&self, script: &str) -> bool {
+        std::iter::once(&self.full)
+            .chain(&self.public)
+            .any(|build| script == early_fetch_script(&build.wasm))
     }
 
     /// `page` (the HTML Dioxus rendered for `path`, naming the full build) as sent:
@@ -144,26 +162,16 @@ fn is_asset_path(path: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/'))
 }
 
-const EARLY_FETCH_PREFIX: &str = "(function(u){var f=window.fetch,p=f.call(window,u);\
-window.fetch=function(r){if(p&&r===u&&arguments.length===1){var q=p;p=null;\
-window.fetch=f;return q}return f.apply(window,arguments)}})(\"";
-const EARLY_FETCH_SUFFIX: &str = "\")";
-
-/// The inline script that starts downloading the wasm at `wasm` (an asset path)
-/// as the `<head>` is parsed, and gives that response to the first `fetch(wasm)`
-/// with no options (the app's own, which then compiles it while it streams); after
-/// that `fetch` is the browser's own again.
+/// The inline script that starts downloading the wasm at `wasm` (an asset path,
+/// [`is_asset_path`], so it needs no escaping) as the `<head>` is parsed, and gives
+/// that response to the first `fetch(wasm)` with no options (the app's own, which
+/// then compiles it while it streams); after that `fetch` is the browser's own again.
 pub fn early_fetch_script(wasm: &str) -> String {
-    format!("{EARLY_FETCH_PREFIX}{wasm}{EARLY_FETCH_SUFFIX}")
-}
-
-/// Whether `script` is exactly [`early_fetch_script`] of a same-site `.wasm` asset
-/// path: the one inline script of ours the Content-Security-Policy allows.
-pub fn is_early_fetch(script: &str) -> bool {
-    script
-        .strip_prefix(EARLY_FETCH_PREFIX)
-        .and_then(|rest| rest.strip_suffix(EARLY_FETCH_SUFFIX))
-        .is_some_and(is_asset_path)
+    format!(
+        "(function(u){{var f=window.fetch,p=f.call(window,u);\
+window.fetch=function(r){{if(p&&r===u&&arguments.length===1){{var q=p;p=null;\
+window.fetch=f;return q}}return f.apply(window,arguments)}}}})(\"{wasm}\")"
+    )
 }
 
 /// Sends each HTML page with its build ([`Builds::rewrite`]). Sits inside the
@@ -313,21 +321,28 @@ mod tests {
     }
 
     #[test]
-    fn only_the_exact_early_fetch_of_a_wasm_asset_is_recognized() {
-        assert!(is_early_fetch(&early_fetch_script(
-            "/./assets/a_bg-dxh1.wasm"
-        )));
-        for wasm in [
+    fn only_the_bundle_s_own_early_fetch_scripts_are_recognized() {
+        let builds = Builds {
+            full: build("assets/gatehouse-dxh1.js", "/./assets/full.wasm"),
+            public: Some(build(
+                "assets/public-pages-dxh2.js",
+                "/./assets/public.wasm",
+            )),
+        };
+        assert!(builds.is_early_fetch(&early_fetch_script("/./assets/full.wasm")));
+        assert!(builds.is_early_fetch(&early_fetch_script("/./assets/public.wasm")));
+        // The same shape with another path, or with more around it, is not ours.
+        assert!(!builds.is_early_fetch(&early_fetch_script("/./assets/other.wasm")));
+        let script = early_fetch_script("/./assets/full.wasm");
+        assert!(!builds.is_early_fetch(&format!("{script};alert(1)")));
+        assert!(!builds.is_early_fetch(&format!("alert(1);{script}")));
+        for path in [
             "https://evil.example/a.wasm",
             "//evil.example/a.wasm",
-            "/assets/a.js",
-            "/a\");alert(1);(\".wasm",
-            "/a.wasm\n",
+            "/a.js",
+            "/a\".wasm",
         ] {
-            assert!(!is_early_fetch(&early_fetch_script(wasm)), "{wasm}");
+            assert!(!is_asset_path(path), "{path}");
         }
-        let script = early_fetch_script("/./assets/a.wasm");
-        assert!(!is_early_fetch(&format!("{script};alert(1)")));
-        assert!(!is_early_fetch(&format!("alert(1);{script}")));
     }
 }

@@ -56,6 +56,7 @@ pub fn router(state: AppState) -> Router {
     let production = state.settings.mode == crate::server::Mode::Production;
     let pages = state.pages.clone();
     let origins = SiteOrigins::for_settings(&state.settings);
+    let builds = builds::Builds::find();
     dioxus::server::router(crate::app::App)
         .route("/healthz", get(healthz))
         .route("/api/account/export", get(crate::account::api::export))
@@ -65,14 +66,17 @@ pub fn router(state: AppState) -> Router {
         .layer(session::layer(store, production))
         .layer(Extension(state))
         .layer(middleware::from_fn_with_state(
-            builds::Builds::find(),
+            builds.clone(),
             builds::serve_build,
         ))
         .layer(middleware::from_fn_with_state(pages, serve_cached))
         .layer(middleware::from_fn(read_api_body))
         .layer(middleware::from_fn_with_state(origins, refuse_cross_site))
         // Inside compression: the policy hashes the page's uncompressed scripts.
-        .layer(middleware::from_fn(content_security_policy))
+        .layer(middleware::from_fn_with_state(
+            builds,
+            content_security_policy,
+        ))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn_with_state(production, response_headers))
         .layer(PropagateRequestIdLayer::x_request_id())
