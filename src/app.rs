@@ -94,7 +94,7 @@ impl SiteInfo {
             let Some(ctx) = FullstackContext::current() else {
                 return Self::default();
             };
-            let lang = crate::i18n::Lang::of_headers(&ctx.parts_mut().headers);
+            let lang = crate::server::http::headers::lang(&ctx.parts_mut().headers);
             let Some(state) = ctx.extension::<AppState>() else {
                 return Self {
                     lang,
@@ -389,4 +389,44 @@ fn NotFound(segments: Vec<String>) -> Element {
             Link { to: Route::Register {}, {Msg::BackHome.text(l)} }
         }
     }
+}
+
+/// Whether `path` is one of the app's pages (else the server answers it, as
+/// `/authorize?request=`).
+pub fn is_app_page(path: &str) -> bool {
+    use std::str::FromStr;
+    Route::from_str(path).is_ok_and(|route| !matches!(route, Route::NotFound { .. }))
+}
+
+/// Goes to `path`, a same-site path already checked ([`safe_next`](crate::login::safe_next)):
+/// through the router when it is one of the app's pages, else with a full page
+/// load, since the server answers it (`/authorize?request=`, docs/DESIGN.md §11).
+/// `replace` keeps the current page out of the history.
+pub fn go_to(path: &str, replace: bool) {
+    if is_app_page(path) {
+        let nav = navigator();
+        if replace {
+            nav.replace(path.to_owned());
+        } else {
+            nav.push(path.to_owned());
+        }
+    } else {
+        leave_for(path, replace);
+    }
+}
+
+/// A full page load of `path` (nothing outside a browser).
+fn leave_for(path: &str, replace: bool) {
+    #[cfg(feature = "web")]
+    if let Some(window) = web_sys::window() {
+        let location = window.location();
+        // Fails only for a URL the browser cannot parse, which `path` is not.
+        let _ = if replace {
+            location.replace(path)
+        } else {
+            location.assign(path)
+        };
+    }
+    #[cfg(not(feature = "web"))]
+    let _ = (path, replace);
 }

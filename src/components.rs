@@ -659,39 +659,3 @@ pub fn Done(id: &'static str, text: Option<String>) -> Element {
         }
     }
 }
-
-/// Goes to `path`, a same-site path already checked ([`safe_next`](crate::login::safe_next)):
-/// through the router when it is one of the app's pages, else with a full page
-/// load, since the server answers it (`/authorize?request=`, docs/DESIGN.md §11).
-/// `replace` keeps the current page out of the history.
-pub fn go_to(path: &str, replace: bool) {
-    use std::str::FromStr;
-    let app_page = crate::app::Route::from_str(path)
-        .is_ok_and(|route| !matches!(route, crate::app::Route::NotFound { .. }));
-    if app_page {
-        let nav = navigator();
-        if replace {
-            nav.replace(path.to_owned());
-        } else {
-            nav.push(path.to_owned());
-        }
-    } else {
-        leave_for(path, replace);
-    }
-}
-
-/// A full page load of `path` (nothing outside a browser).
-fn leave_for(path: &str, replace: bool) {
-    #[cfg(feature = "web")]
-    if let Some(window) = web_sys::window() {
-        let location = window.location();
-        // Fails only for a URL the browser cannot parse, which `path` is not.
-        let _ = if replace {
-            location.replace(path)
-        } else {
-            location.assign(path)
-        };
-    }
-    #[cfg(not(feature = "web"))]
-    let _ = (path, replace);
-}

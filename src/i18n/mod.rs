@@ -87,15 +87,6 @@ impl Lang {
             .unwrap_or_default()
     }
 
-    /// The language of a request from its headers: [`Lang::negotiate`] over its
-    /// `Cookie` and `Accept-Language` (docs/DESIGN.md §8).
-    #[cfg(feature = "server")]
-    pub fn of_headers(headers: &dioxus::server::axum::http::HeaderMap) -> Self {
-        let cookie = crate::server::http::headers::cookie_value(headers, Self::COOKIE);
-        let accept = headers.get("accept-language").and_then(|v| v.to_str().ok());
-        Self::negotiate(cookie, accept)
-    }
-
     /// The language of a request: the [`Lang::COOKIE`] cookie's value if it names
     /// one, else `Accept-Language`, else Chinese.
     pub fn negotiate(cookie: Option<&str>, accept_language: Option<&str>) -> Self {
@@ -595,18 +586,6 @@ mod tests {
         assert_eq!(Lang::negotiate(Some("en"), Some("zh-CN")), Lang::En);
         assert_eq!(Lang::negotiate(Some("xx"), Some("en")), Lang::En);
         assert_eq!(Lang::negotiate(None, None), Lang::Zh);
-    }
-
-    #[cfg(feature = "server")]
-    #[test]
-    fn a_request_s_language_is_its_cookie_s_else_accept_language_s() {
-        use dioxus::server::axum::http::{HeaderMap, HeaderValue};
-        let mut headers = HeaderMap::new();
-        headers.insert("accept-language", HeaderValue::from_static("zh-CN"));
-        headers.append("cookie", HeaderValue::from_static("a=b"));
-        assert_eq!(Lang::of_headers(&headers), Lang::Zh);
-        headers.append("cookie", HeaderValue::from_static("c=d; gatehouse_lang=en"));
-        assert_eq!(Lang::of_headers(&headers), Lang::En);
     }
 
     #[test]

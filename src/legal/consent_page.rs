@@ -30,7 +30,7 @@ pub fn ConsentPage(next: String) -> Element {
         let target = target.clone();
         use_effect(move || match &*due.read() {
             Some(Ok(list)) if list.is_empty() && !declined() => {
-                crate::components::go_to(&target, true);
+                crate::app::go_to(&target, true);
             }
             Some(Err(e)) if e.status == 401 => {
                 nav.replace(Route::Login { next: here.clone() });
@@ -95,7 +95,7 @@ pub fn ConsentPage(next: String) -> Element {
                             busy.set(true);
                             match accept_consent(accepted).await {
                                 Ok(()) => {
-                                    crate::components::go_to(&target, true);
+                                    crate::app::go_to(&target, true);
                                 }
                                 Err(e) => {
                                     // A newer version took effect meanwhile: show it.

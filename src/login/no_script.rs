@@ -8,7 +8,7 @@
 use super::api::password_sign_in;
 use super::form::{safe_next, PasswordLoginForm};
 use super::types::LoginFlash;
-use crate::app::Route;
+use crate::app::{is_app_page, Route};
 use crate::error::ApiError;
 use crate::i18n::Msg;
 use crate::server::http::context::RequestContext;
@@ -116,12 +116,6 @@ fn from_own_page(ctx: &RequestContext, headers: &HeaderMap) -> bool {
         .and_then(|v| v.to_str().ok())
         .and_then(|r| url::Url::parse(r).ok())
         .is_some_and(|r| own.contains(&r.origin().ascii_serialization()))
-}
-
-/// Whether `path` is one of the app's pages (else the server answers it, as
-/// `/authorize?request=`).
-fn is_app_page(path: &str) -> bool {
-    Route::from_str(path).is_ok_and(|route| !matches!(route, Route::NotFound { .. }))
 }
 
 /// 200 with a page that moves on to `path` (a same-site path the server answers,

@@ -26,7 +26,7 @@ enum Method {
 /// through the router, `/authorize` with a full page load), else the account.
 fn go_next(next: &str) {
     match safe_next(next) {
-        Some(path) => crate::components::go_to(path, false),
+        Some(path) => crate::app::go_to(path, false),
         None => {
             navigator().push(Route::Account {});
         }

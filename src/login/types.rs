@@ -43,7 +43,7 @@ impl LoginFlash {
             let headers = ctx.parts_mut().headers.clone();
             let value = crate::server::http::headers::cookie_value(&headers, Self::COOKIE)?;
             let mut flash = Self::decode(value)?;
-            let lang = crate::i18n::Lang::of_headers(&headers);
+            let lang = crate::server::http::headers::lang(&headers);
             flash.phone = flash.phone.chars().take(Self::MAX_PHONE_CHARS).collect();
             let e = &mut flash.error;
             e.args.clear();

@@ -51,7 +51,7 @@ pub fn OidcConsentPage(request: String) -> Element {
         async move {
             busy.set(true);
             match answer_consent(request, allow).await {
-                Ok(target) => crate::components::go_to(&target, true),
+                Ok(target) => crate::app::go_to(&target, true),
                 Err(e) => {
                     error.set(Some(e));
                     busy.set(false);

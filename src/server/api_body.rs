@@ -70,7 +70,7 @@ pub async fn read_api_body(request: Request, next: Next) -> Response {
     {
         return next.run(request).await;
     }
-    let lang = crate::i18n::Lang::of_headers(request.headers());
+    let lang = crate::server::http::headers::lang(request.headers());
     let limit = body_limit(request.uri().path());
     let refuse = |status: StatusCode, key: Msg, why: &str| {
         tracing::warn!(status = status.as_u16(), "request body refused: {why}");

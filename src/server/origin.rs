@@ -92,6 +92,6 @@ pub async fn refuse_cross_site(
         origin = ?request.headers().get(header::ORIGIN),
         "cross-site request refused"
     );
-    let lang = crate::i18n::Lang::of_headers(request.headers());
+    let lang = crate::server::http::headers::lang(request.headers());
     ApiError::new(StatusCode::FORBIDDEN, Msg::CrossSiteRefused, lang).into_response()
 }

@@ -69,7 +69,7 @@ impl PageCache {
                     .all(|pair| pair.trim_start().split('=').next() == Some(Lang::COOKIE))
             })
         });
-        only_language.then(|| (path, crate::i18n::Lang::of_headers(request.headers())))
+        only_language.then(|| (path, crate::server::http::headers::lang(request.headers())))
     }
 
     /// Drops every page kept, so the next visitor of each gets it rendered anew

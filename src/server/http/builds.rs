@@ -38,6 +38,8 @@ use std::sync::Arc;
 pub struct Build {
     script: String,
     wasm: String,
+    /// [`early_fetch_script`] of `wasm`, made once.
+    early_fetch: String,
 }
 
 /// The builds in the bundle: the full one, and the public pages' one when present.
@@ -52,6 +54,15 @@ pub struct Builds {
 const MAX_PAGE_BYTES: usize = 8 << 20;
 
 impl Build {
+    fn new(script: String, wasm: String) -> Self {
+        let early_fetch = early_fetch_script(&wasm);
+        Self {
+            script,
+            wasm,
+            early_fetch,
+        }
+    }
+
     /// The build whose script is `public/{script}`, with the wasm path read from
     /// it: the first string in it that is an asset path ending in `.wasm` (dx's
     /// `init({module_or_path:"/./assets/…wasm"})`; wasm-bindgen's fallback
@@ -65,7 +76,7 @@ impl Build {
             let path = &text[start..end];
             is_asset_path(path).then(|| path.to_owned())
         })?;
-        Some(Self { script, wasm })
+        Some(Self::new(script, wasm))
     }
 }
 
@@ -128,7 +139,7 @@ impl Builds {
     pub fn is_early_fetch(&self, script: &str) -> bool {
         std::iter::once(&self.full)
             .chain(&self.public)
-            .any(|build| script == early_fetch_script(&build.wasm))
+            .any(|build| script == build.early_fetch)
     }
 
     /// `page` (the HTML Dioxus rendered for `path`, naming the full build) as sent:
@@ -145,7 +156,7 @@ impl Builds {
             }
             _ => (&self.full, page.to_owned()),
         };
-        let head = format!("<head><script>{}</script>", early_fetch_script(&build.wasm));
+        let head = format!("<head><script>{}</script>", build.early_fetch);
         page.replacen("<head>", &head, 1)
     }
 }
@@ -256,10 +267,7 @@ mod tests {
     }
 
     fn build(script: &str, wasm: &str) -> Build {
-        Build {
-            script: script.into(),
-            wasm: wasm.into(),
-        }
+        Build::new(script.into(), wasm.into())
     }
 
     #[test]

@@ -89,7 +89,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
         Ok(Self {
             state: app,
             session,
-            lang: Lang::of_headers(&parts.headers),
+            lang: super::headers::lang(&parts.headers),
             meta: RequestMeta {
                 ip,
                 limit_key,

@@ -1,5 +1,6 @@
 //! The cache and security headers of every response.
 
+use crate::i18n::Lang;
 use dioxus::server::axum::{
     extract::{Request, State},
     http::{header, HeaderMap, HeaderValue, StatusCode},
@@ -27,6 +28,16 @@ pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
             let (key, value) = pair.split_once('=')?;
             (key.trim() == name).then_some(value.trim())
         })
+}
+
+/// The language of a request: [`Lang::negotiate`] over its [`Lang::COOKIE`]
+/// cookie and `Accept-Language` (docs/DESIGN.md §8).
+pub fn lang(headers: &HeaderMap) -> Lang {
+    let cookie = cookie_value(headers, Lang::COOKIE);
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    Lang::negotiate(cookie, accept)
 }
 
 /// `Cache-Control` of assets whose file name carries their content hash.
@@ -93,8 +104,19 @@ fn is_hashed_asset(path: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{cookie_value, is_hashed_asset};
+    use super::{cookie_value, is_hashed_asset, lang};
+    use crate::i18n::Lang;
     use dioxus::server::axum::http::{HeaderMap, HeaderValue};
+
+    #[test]
+    fn a_request_s_language_is_its_cookie_s_else_accept_language_s() {
+        let mut headers = HeaderMap::new();
+        headers.insert("accept-language", HeaderValue::from_static("zh-CN"));
+        headers.append("cookie", HeaderValue::from_static("a=b"));
+        assert_eq!(lang(&headers), Lang::Zh);
+        headers.append("cookie", HeaderValue::from_static("c=d; gatehouse_lang=en"));
+        assert_eq!(lang(&headers), Lang::En);
+    }
 
     #[test]
     fn a_cookie_is_found_by_its_whole_name_in_any_cookie_header() {
