@@ -68,32 +68,30 @@ pub fn DocumentBody(doc: LegalDocument, lang: Lang, heading_id: String) -> Eleme
     }
 }
 
-/// The document in force in a modal dialog over the sign-up form; Escape or Close
-/// shuts it.
+/// The document in force in a modal dialog over the sign-up form: the browser's
+/// own `<dialog>`, opened with `showModal()`, so the page behind is inert and
+/// focus stays inside (WAI-ARIA APG, "Dialog (Modal)"). Escape (the dialog's
+/// `cancel` event), Close, or a click on the backdrop shuts it.
 #[component]
 pub fn LegalDialog(kind: DocumentKind, on_close: EventHandler<()>) -> Element {
     let lang = use_lang();
     let doc = use_resource(move || legal_document(kind, None, lang()));
     let l = lang();
     rsx! {
-        div {
-            class: "dialog-backdrop",
+        dialog {
+            class: "dialog",
+            "aria-labelledby": "dialog-title",
+            // Focus on the dialog itself, not on the first link of the text.
+            tabindex: "-1",
+            autofocus: true,
+            oncancel: move |e| {
+                e.prevent_default();
+                on_close.call(());
+            },
+            // The content fills the dialog: a click that reaches it is on the backdrop.
             onclick: move |_| on_close.call(()),
-            div {
-                class: "dialog",
-                role: "dialog",
-                "aria-modal": "true",
-                "aria-labelledby": "dialog-title",
-                tabindex: "-1",
-                onclick: move |e| e.stop_propagation(),
-                onkeydown: move |e| {
-                    if e.key() == Key::Escape {
-                        on_close.call(());
-                    }
-                },
-                onmounted: move |e| async move {
-                    let _ = e.set_focus(true).await;
-                },
+            onmounted: move |e| show_modal(&e),
+            div { class: "dialog-box", onclick: move |e| e.stop_propagation(),
                 div { class: "dialog-scroll",
                     match &*doc.read() {
                         Some(Ok(doc)) => rsx! { DocumentBody { doc: doc.clone(), lang: l, heading_id: "dialog-title" } },
@@ -112,6 +110,26 @@ pub fn LegalDialog(kind: DocumentKind, on_close: EventHandler<()>) -> Element {
             }
         }
     }
+}
+
+/// Opens the mounted `<dialog>` as a modal (nothing outside a browser). A direct
+/// DOM call: `document::eval` needs `unsafe-eval`, which the Content-Security-Policy
+/// refuses.
+fn show_modal(mounted: &MountedEvent) {
+    #[cfg(feature = "web")]
+    {
+        use dioxus::web::WebEventExt;
+        use wasm_bindgen::JsCast;
+        if let Some(dialog) = mounted
+            .try_as_web_event()
+            .and_then(|element| element.dyn_into::<web_sys::HtmlDialogElement>().ok())
+        {
+            // Fails only if it is open already or not in the document.
+            let _ = dialog.show_modal();
+        }
+    }
+    #[cfg(not(feature = "web"))]
+    let _ = mounted;
 }
 
 /// The banner on every page announcing document versions that took effect in the

@@ -52,6 +52,24 @@ test('validation answers before any request, then sign up, account, sign out (�
   assert.equal(api.length, before, 'instant validation sent no request');
   await page.screenshot({ path: join(ARTIFACTS, 'register-errors-390x844.png'), fullPage: true });
 
+  // The agreement in a modal dialog: focus stays inside, the backdrop closes it.
+  await page.click('button.link >> text=《用户注册协议》');
+  await page.waitForSelector('dialog[open] h1:has-text("用户注册协议")');
+  await page.screenshot({ path: join(ARTIFACTS, 'legal-dialog-390x844.png') });
+  // The page behind is inert: Tab reaches the dialog's controls, then the
+  // browser's own (the document body here), never a field of the form.
+  const focused = () => page.evaluate(() => {
+    const active = document.activeElement;
+    return document.querySelector('dialog').contains(active) ? 'dialog' : active.id || active.tagName;
+  });
+  assert.equal(await focused(), 'dialog');
+  for (let i = 0; i < 4; i++) {
+    await page.keyboard.press('Tab');
+    assert.ok(['dialog', 'BODY'].includes(await focused()), `Tab reached ${await focused()} behind the dialog`);
+  }
+  await page.mouse.click(195, 40);
+  await page.waitForSelector('dialog', { state: 'detached' });
+
   await page.fill('#password', '');
   await signUp(page, '138 0013 8000', { resend: '秒后重新获取' }, 'register-filled-390x844.png');
   assert.equal(await page.textContent('#masked-phone'), '138****8000');
@@ -102,11 +120,11 @@ test('the same in English on a desktop, with the legal dialog', async () => {
   await page.waitForSelector('#phone-error:has-text("Please enter the cell phone number")');
   await page.waitForSelector('#consent-error:has-text("Please read and agree")');
   await page.click('button.link >> text=Privacy Policy');
-  await page.waitForSelector('[role=dialog] h1:has-text("Privacy Policy")');
-  assert.match(await page.textContent('[role=dialog]'), /Gatehouse Test Co\., Ltd\./);
+  await page.waitForSelector('dialog h1:has-text("Privacy Policy")');
+  assert.match(await page.textContent('dialog'), /Gatehouse Test Co\., Ltd\./);
   await page.screenshot({ path: join(ARTIFACTS, 'legal-dialog-1280x800.png') });
   await page.keyboard.press('Escape');
-  await page.waitForSelector('[role=dialog]', { state: 'detached' });
+  await page.waitForSelector('dialog', { state: 'detached' });
   await page.screenshot({ path: join(ARTIFACTS, 'register-1280x800.png'), fullPage: true });
   await signUp(page, '+86 199-1234-5678', { resend: 'Resend in' });
   assert.equal(await page.textContent('#masked-phone'), '199****5678');
