@@ -14,6 +14,9 @@
 #   Fast 3G and Slow 3G with the CPU slowed 4x, cold and warm cache, median of 5,
 #   against the hello world's time to a working button in the same run
 #   (scripts/time_to_usable.mjs);
+# - the time from pressing "Sign in" to a usable account page on the same slow
+#   phones, with the full build prefetched by the sign-in page against the same
+#   visit with the prefetch blocked (scripts/time_to_account.mjs);
 # - the proof of work before an SMS: the server's check against one argon2id
 #   verify and the native search rate (benches/auth.rs), and the wasm's solve time
 #   in Chromium at 16 and 20 bits, this CPU and 4x slower, the ratio between them
@@ -63,6 +66,8 @@ if ! command -v chromium >/dev/null; then
   apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
 fi
 GATEHOUSE_BIN="$PWD/$bundle/server" HELLO_BIN="$hello_out/server" node scripts/time_to_usable.mjs
+# After sign-in: the account page with the full build prefetched by the sign-in page, and without.
+GATEHOUSE_BIN="$PWD/$bundle/server" node scripts/time_to_account.mjs
 # The proof of work before an SMS, solved by the wasm in Chromium (16 and 20 bits).
 GATEHOUSE_BIN="$PWD/$bundle/server" node scripts/pow_solve_time.mjs
 

@@ -21,26 +21,13 @@
 import { dirname, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
 import { launchBrowser, startServer, freePort } from '../tests/browser/harness.mjs';
+import { PROFILES, throttle, median, summary } from './slow_phone.mjs';
 
 // The server starts in its own data directory: name the binary from here.
 if (process.env.GATEHOUSE_BIN) process.env.GATEHOUSE_BIN = resolve(process.env.GATEHOUSE_BIN);
 const HELLO_BIN = process.env.HELLO_BIN && resolve(process.env.HELLO_BIN);
 
-// Throughput in bytes per second, latency in ms (round trip added per request).
-const PROFILES = [
-  { name: 'Fast 3G + 4x CPU', latency: 150, down: 1.6e6 / 8, up: 0.75e6 / 8, cpu: 4 },
-  { name: 'Slow 3G + 4x CPU', latency: 400, down: 0.4e6 / 8, up: 0.4e6 / 8, cpu: 4 },
-];
 const RUNS = Number(process.argv[2] || 5);
-
-async function throttle(context, page, p) {
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('Network.enable');
-  await cdp.send('Network.emulateNetworkConditions', {
-    offline: false, latency: p.latency, downloadThroughput: p.down, uploadThroughput: p.up,
-  });
-  await cdp.send('Emulation.setCPUThrottlingRate', { rate: p.cpu });
-}
 
 /** One measured visit of /register: [first contentful paint, usable], in ms from navigation start. */
 async function visitRegister(page, url) {
@@ -83,15 +70,6 @@ async function startHello(bin) {
   }
   child.kill();
   throw new Error(`hello world did not start: ${bin}`);
-}
-
-/** The median of `values`. */
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
-function summary(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const s = (ms) => (ms / 1000).toFixed(2);
-  return `median ${s(median(values))} s (${s(sorted[0])}–${s(sorted[sorted.length - 1])})`;
 }
 
 /** RUNS visits under profile `p`, cold or warm: { paint, usable } in ms. */

@@ -245,12 +245,69 @@ fn Shell() -> Element {
 
 #[component]
 fn Register() -> Element {
+    use_prefetch_full_build();
     rsx! { RegisterPage {} }
 }
 
 #[component]
 fn Login(next: String) -> Element {
+    use_prefetch_full_build();
     rsx! { LoginPage { next } }
+}
+
+/// The `<meta name>` by which the server tells a page sent with the public build
+/// where the full build is: `content` is its script's and its wasm's absolute
+/// paths, space-separated (`crate::server::http::builds`).
+pub const FULL_BUILD_META: &str = "gatehouse-full-build";
+
+/// On the sign-up and sign-in pages, in the public build (feature `public-pages`,
+/// docs/DESIGN.md §8 "Page weight"): once the page runs, asks the browser to
+/// prefetch the full build ([`FULL_BUILD_META`]; about 530 KB brotli), so the
+/// account page the visitor lands on next starts from the cache instead of
+/// downloading it then. It starts after this page's own wasm has run, and
+/// `<link rel="prefetch">` is the browser's lowest priority. Nothing is
+/// prefetched when the browser asks to save data (`navigator.connection.saveData`),
+/// in the full build, or under `dx serve` (no meta).
+fn use_prefetch_full_build() {
+    use_effect(|| {
+        #[cfg(all(feature = "web", feature = "public-pages"))]
+        prefetch_full_build();
+    });
+}
+
+/// [`use_prefetch_full_build`]'s DOM work; `None` when there is nothing to do.
+#[cfg(all(feature = "web", feature = "public-pages"))]
+fn prefetch_full_build() -> Option<()> {
+    use wasm_bindgen::JsValue;
+    let window = web_sys::window()?;
+    let get = |object: &JsValue, key: &str| {
+        js_sys::Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    };
+    let connection = get(&get(&window, "navigator"), "connection");
+    if connection.is_object() && get(&connection, "saveData").is_truthy() {
+        return None;
+    }
+    let document = window.document()?;
+    // Once per page load: the sign-in page reached from sign-up asks nothing more.
+    if document
+        .query_selector("link[rel=\"prefetch\"]")
+        .ok()?
+        .is_some()
+    {
+        return None;
+    }
+    let paths = document
+        .query_selector(&format!("meta[name=\"{FULL_BUILD_META}\"]"))
+        .ok()??
+        .get_attribute("content")?;
+    let head = document.query_selector("head").ok()??;
+    for path in paths.split_whitespace() {
+        let link = document.create_element("link").ok()?;
+        link.set_attribute("rel", "prefetch").ok()?;
+        link.set_attribute("href", path).ok()?;
+        head.append_child(&link).ok()?;
+    }
+    Some(())
 }
 
 #[component]

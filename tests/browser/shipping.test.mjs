@@ -108,24 +108,41 @@ test('no inline script runs but Dioxus\' own and the wasm\'s early fetch: hashed
   await context.close();
 });
 
-test('public pages load the smaller public build; the account area, reached in the app, loads the full one', async () => {
+test('public pages load the smaller public build and prefetch the full one, which the account area, reached in the app, runs from the cache', async () => {
   const scripts = readdirSync(publicAssets).filter((f) => f.endsWith('.js'));
   const publicScript = scripts.find((f) => f.startsWith('public-pages-'));
   const fullScript = scripts.find((f) => f.startsWith('gatehouse-'));
   assert.ok(publicScript && fullScript, `both builds in the bundle: ${scripts}`);
 
   const { context, page } = await app.newPage('en-US', { width: 1280, height: 800 });
-  const wasm = [];
-  page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(r.url().split('/').pop()); });
+  // Every response for a script or a wasm, and where it came from.
+  const loads = [];
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  cdp.on('Network.responseReceived', ({ type, response }) => {
+    const file = new URL(response.url).pathname.split('/').pop();
+    if (/\.(js|wasm)$/.test(file)) {
+      loads.push({ file, type, cached: response.fromDiskCache || response.fromPrefetchCache });
+    }
+  });
+  const fetched = (file) => loads.filter((l) => l.file === file && l.type === 'Fetch');
   await page.goto(`${app.server.base}/register`);
   await hydrated(page);
-  const html = await page.content();
-  assert.ok(html.includes(publicScript) && !html.includes(fullScript), 'the public build only');
-  assert.equal(wasm.length, 1);
-  const publicWasm = wasm[0];
+  const runs = () => page.evaluate(() => [...document.scripts].map((s) => s.src.split('/').pop()).filter(Boolean));
+  assert.deepEqual(await runs(), [publicScript], 'the public build only');
+  const wasmLoads = loads.filter((l) => l.file.endsWith('.wasm') && l.type === 'Fetch');
+  assert.equal(wasmLoads.length, 1, JSON.stringify(loads));
+  const publicWasm = wasmLoads[0].file;
   const size = (f) => statSync(join(publicAssets, `${f}.br`)).size;
   const fullWasm = readdirSync(publicAssets).find((f) => f.endsWith('.wasm') && f !== publicWasm);
   assert.ok(size(publicWasm) < size(fullWasm), `${size(publicWasm)} < ${size(fullWasm)} bytes`);
+
+  // Once it runs, the sign-up page prefetches the full build's script and wasm.
+  // (DevTools reports a link prefetch as type "Other".)
+  const prefetched = (file) => loads.some((l) => l.file === file && l.type === 'Other' && !l.cached);
+  await page.waitForFunction((files) => files.every((f) => performance.getEntriesByType('resource')
+    .some((e) => e.name.endsWith(`/${f}`) && e.responseEnd > 0)), [fullScript, fullWasm]);
+  assert.ok(prefetched(fullScript) && prefetched(fullWasm), JSON.stringify(loads));
 
   // Through the router to /account: the public build leaves the page to the
   // server, which sends the sign-in form (no session), then the account page with
@@ -133,7 +150,8 @@ test('public pages load the smaller public build; the account area, reached in t
   await page.click('a[href^="/login"]');
   await page.waitForURL('**/login**');
   await hydrated(page);
-  assert.equal(wasm.length, 1, 'sign-in page reached in the app');
+  assert.equal(fetched(fullWasm).length, 0, 'sign-in page reached in the app');
+  assert.equal(await page.locator('link[rel="prefetch"]').count(), 2, 'prefetched once');
   await page.goto(`${app.server.base}/register`);
   await hydrated(page);
   await page.fill('#phone', '13866660000');
@@ -145,8 +163,11 @@ test('public pages load the smaller public build; the account area, reached in t
   await page.click('#submit');
   await arrived(page, '**/account');
   await page.waitForSelector('#sign-out');
-  assert.ok((await page.content()).includes(fullScript), 'the account page runs the full build');
-  assert.equal(wasm.filter((w) => w === fullWasm).length, 1, `the full wasm loaded once: ${wasm}`);
+  assert.deepEqual(await runs(), [fullScript], 'the account page runs the full build');
+  // The full wasm went over the network once: the prefetch; the account page's
+  // own fetch of it was answered from the cache.
+  assert.equal(fetched(fullWasm).length, 1, JSON.stringify(loads));
+  assert.ok(fetched(fullWasm)[0].cached, JSON.stringify(loads));
   assert.deepEqual(await page.evaluate(() => window.__csp), [], 'no CSP violation');
   await context.close();
 });
@@ -154,7 +175,8 @@ test('public pages load the smaller public build; the account area, reached in t
 test('the wasm download starts from the <head>, before the app\'s script has arrived, once', async () => {
   const { context, page } = await app.newPage('zh-CN', { width: 390, height: 844 });
   const wasm = [];
-  page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(Date.now()); });
+  // (Not the full build's wasm, which the page prefetches once it runs.)
+  page.on('request', (r) => { if (r.url().endsWith('.wasm') && r.resourceType() === 'fetch') wasm.push(Date.now()); });
   // The app's script is held back 1.5 s: Dioxus' own script asks for the wasm
   // only once it runs, so an earlier request can only be the <head>'s.
   let scriptSent = Infinity;

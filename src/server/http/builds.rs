@@ -21,6 +21,7 @@
 //! Under `dx serve` (no bundle in the public folder) pages are left as they are.
 
 use super::Area;
+use crate::app::FULL_BUILD_META;
 use dioxus::server::axum::{
     body::{to_bytes, Body},
     extract::{Request, State},
@@ -143,20 +144,27 @@ impl Builds {
     }
 
     /// `page` (the HTML Dioxus rendered for `path`, naming the full build) as sent:
-    /// with the public build's script instead if `path` gets it, and with
-    /// [`early_fetch_script`] of its build's wasm first in the `<head>`. A page
-    /// that loads no build is returned as it is.
+    /// with [`early_fetch_script`] of its build's wasm first in the `<head>`, and,
+    /// if `path` gets the public build, that build's script instead and a
+    /// [`FULL_BUILD_META`] naming the full build's script and wasm (space-separated
+    /// absolute paths), which the sign-up and sign-in pages prefetch once they run.
+    /// A page that loads no build is returned as it is.
     pub fn rewrite(&self, path: &str, page: &str) -> String {
         if !page.contains(&self.full.script) {
             return page.to_owned();
         }
-        let (build, page) = match &self.public {
+        let head = match &self.public {
             Some(public) if Self::serves_public(path) => {
-                (public, page.replace(&self.full.script, &public.script))
+                let head = format!(
+                    "<head><script>{}</script><meta name=\"{FULL_BUILD_META}\" content=\"/{} {}\">",
+                    public.early_fetch, self.full.script, self.full.wasm
+                );
+                return page
+                    .replace(&self.full.script, &public.script)
+                    .replacen("<head>", &head, 1);
             }
-            _ => (&self.full, page.to_owned()),
+            _ => format!("<head><script>{}</script>", self.full.early_fetch),
         };
-        let head = format!("<head><script>{}</script>", build.early_fetch);
         page.replacen("<head>", &head, 1)
     }
 }
@@ -313,14 +321,17 @@ mod tests {
         let page = r#"<html><head><title>t</title><link rel="preload" href="/./assets/gatehouse-dxh1.js"></head><body><script type="module" src="/./assets/gatehouse-dxh1.js"></script></body></html>"#;
         let sent = builds.rewrite("/register", page);
         assert!(sent.starts_with(&format!(
-            "<html><head><script>{}</script><title>",
+            "<html><head><script>{}</script><meta name=\"gatehouse-full-build\" \
+             content=\"/assets/gatehouse-dxh1.js /./assets/full.wasm\"><title>",
             early_fetch_script("/./assets/public.wasm")
         )));
         assert_eq!(sent.matches("assets/public-pages-dxh2.js").count(), 2);
-        assert!(!sent.contains("gatehouse-dxh1.js"));
+        // The full build is named only by the meta, for the page to prefetch.
+        assert_eq!(sent.matches("gatehouse-dxh1.js").count(), 1);
 
         let sent = builds.rewrite("/account", page);
         assert!(sent.contains(&early_fetch_script("/./assets/full.wasm")));
+        assert!(!sent.contains(FULL_BUILD_META));
         assert_eq!(sent.matches("assets/gatehouse-dxh1.js").count(), 2);
 
         // A page that loads no build (the no-wasm sign-in's "continue") is untouched.
