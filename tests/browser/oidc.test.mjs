@@ -115,6 +115,7 @@ const ZH = {
   consentTitle: (app) => `「${app}」申请使用您的账号`,
   scopes: { openid: '您在Gatehouse Cloud的账号标识（不是手机号）', phone: '您的手机号', email: '您的联系邮箱（如已填写）' },
   allow: '同意授权',
+  continue: '继续',
   errorTitle: '无法使用此登录链接',
   badRedirect: '该应用要求跳转到未登记的地址',
 };
@@ -123,6 +124,7 @@ const EN = {
   consentTitle: (app) => `${app} wants to use your account`,
   scopes: { openid: 'Your account ID at Gatehouse Cloud (not your phone number)', phone: 'Your phone number', email: 'Your contact email, if you gave it' },
   allow: 'Allow',
+  continue: 'Continue',
   errorTitle: 'This sign-in link cannot be used',
   badRedirect: 'The app asked to send you back to an address it has not registered',
 };
@@ -161,6 +163,12 @@ const FLOWS = [
     title: 'third-party public client (PKCE, no secret), consent screen',
     locale: 'en-US', viewport: DESKTOP_VIEWPORT, t: EN, phone: '13912340002', signUp: false,
     client: { name: 'Acme Deploy CLI', publicClient: true }, auth: 'none', scope: 'openid phone email',
+  },  {
+    // The sign-in form posts before the wasm arrives (docs/DESIGN.md §3), and a
+    // page of the server's moves the browser on to the authorization.
+    title: 'first-party confidential client, signed in with the wasm blocked',
+    locale: 'zh-CN', viewport: PHONE_VIEWPORT, t: ZH, phone: '13912340001', signUp: false, noWasm: true,
+    client: { name: 'Gatehouse Console (no wasm)', firstParty: true }, auth: 'client_secret_post', scope: 'openid phone',
   },
 ];
 
@@ -174,6 +182,7 @@ for (const flow of FLOWS) {
     assert.equal(config.serverMetadata().issuer, base);
 
     const { context, page } = await app.newPage(locale, viewport);
+    if (flow.noWasm) await context.route('**/*.wasm', (route) => route.abort());
     const visited = [];
     page.on('framenavigated', (f) => { if (f === page.mainFrame()) visited.push(f.url()); });
     if (flow.signUp) await signUp(page, phone, password, t.resend);
@@ -185,12 +194,34 @@ for (const flow of FLOWS) {
 
     // No session: Gatehouse's own sign-in page, which comes back to the request.
     await page.waitForURL((u) => u.pathname === '/login');
-    assert.match(new URL(page.url()).searchParams.get('next'), /^\/authorize\?request=[A-Za-z0-9_-]{43}$/);
-    await hydrated(page);
+    const next = new URL(page.url()).searchParams.get('next');
+    assert.match(next, /^\/authorize\?request=[A-Za-z0-9_-]{43}$/);
+    if (flow.noWasm) await page.waitForSelector('#submit:not([disabled])');
+    else await hydrated(page);
     await page.fill('#phone', phone);
     await page.fill('#password', password);
     const signedInFrom = Math.floor(Date.now() / 1000);
+    // The answer to the form post, read on its way (the page it is leaves at once).
+    let onward;
+    if (flow.noWasm) {
+      await page.route((url) => url.pathname === '/login', async (route) => {
+        if (route.request().method() !== 'POST') return route.continue();
+        const response = await route.fetch({ maxRedirects: 0 });
+        onward = { status: response.status(), html: await response.text() };
+        return route.fulfill({ response, body: onward.html });
+      });
+    }
     await page.click('#submit');
+    if (flow.noWasm) {
+      // Signed in by the form post: a page that moves on to the authorization,
+      // in the visitor's language, by a refresh the browser follows.
+      await page.waitForURL((u) => u.origin === rp.origin);
+      assert.equal(onward.status, 200);
+      const { html } = onward;
+      assert.ok(html.includes(`<html lang="${locale === 'zh-CN' ? 'zh-CN' : 'en'}"`), html);
+      assert.ok(html.includes(`<meta http-equiv="refresh"`) && html.includes(`">${t.continue}</a>`), html);
+      assert.ok(!visited.some((u) => u.includes('pass1')), 'no password in any address');
+    }
 
     if (!flow.client.firstParty) {
       // A third-party app: the consent screen names it and what it gets, in the
