@@ -1,9 +1,9 @@
 //! Which wasm a page loads, and loading it early (docs/DESIGN.md §8, "Page weight";
 //! issue 16).
 //!
-//! - **Two builds.** A visitor of sign-up, sign-in, reset, the documents or the
-//!   consent page downloads a build of the app without the account area, the admin
-//!   area and the authorization pages (Cargo feature `public-pages`), which
+//! - **Two builds.** A visitor of sign-up, sign-in, reset or the documents
+//!   downloads a build of the app without the account area, the admin area, the
+//!   authorization pages and the consent page (Cargo feature `public-pages`), which
 //!   `scripts/bundle.sh` puts beside the full build as `assets/public-pages-*.js`
 //!   and its wasm. Every other page, and every page when that build is absent (a
 //!   bundle made without it), gets the full build.
@@ -127,12 +127,17 @@ impl Builds {
         })
     }
 
-    /// Whether the page at `path` gets the public build: any page outside the
-    /// account and admin areas and the authorization pages (`/authorize…`).
+    /// Whether the page at `path` gets the public build: any page an anonymous
+    /// visitor may see, that is outside the account and admin areas, the
+    /// authorization pages (`/authorize…`) and the consent page (`/consent`, for
+    /// a signed-in account with a document version due, docs/DESIGN.md §4).
     /// Paths are read percent-decoded, as the router reads them.
     pub fn serves_public(path: &str) -> bool {
         let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
-        Area::of(path).is_none() && !decoded.starts_with("/authorize")
+        let consent = decoded
+            .strip_prefix("/consent")
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+        Area::of(path).is_none() && !decoded.starts_with("/authorize") && !consent
     }
 
     /// Whether `script` is exactly the [`early_fetch_script`] of one of these
@@ -233,7 +238,7 @@ mod tests {
             "/login",
             "/reset-password",
             "/legal/privacy",
-            "/consent",
+            "/consents",
             "/",
         ] {
             assert!(Builds::serves_public(path), "{path}");
@@ -242,6 +247,8 @@ mod tests {
             "/account",
             "/account/devices",
             "/%61ccount",
+            "/consent",
+            "/%63onsent",
             "/admin",
             "/admin/audit",
             "/authorize/consent",
