@@ -61,7 +61,7 @@ async function run(browser, server, p, files, prefetch) {
   await page.waitForSelector('.page[data-hydrated="true"] #submit:not([disabled])', { timeout: 120_000 });
   await page.waitForTimeout(THINK_MS);
   const done = await page.evaluate((urls) => urls.every((u) => performance.getEntriesByName(u)
-    .some((e) => e.responseEnd > 0 && e.transferSize > 0)), files);
+    .some((e) => e.responseEnd > 0 && e.responseStatus === 200)), files);
   if (!prefetch) await cdp.send('Network.setBlockedURLs', { urls: [] });
   await page.fill('#phone', PHONE);
   await page.fill('#password', PASSWORD);

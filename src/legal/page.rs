@@ -71,11 +71,19 @@ pub fn DocumentBody(doc: LegalDocument, lang: Lang, heading_id: String) -> Eleme
 /// The document in force in a modal dialog over the sign-up form: the browser's
 /// own `<dialog>`, opened with `showModal()`, so the page behind is inert and
 /// focus stays inside (WAI-ARIA APG, "Dialog (Modal)"). Escape (the dialog's
-/// `cancel` event), Close, or a click on the backdrop shuts it.
+/// `cancel` event), Close, or a click on the backdrop shuts it, with `close()`
+/// first, which gives focus back to the button that opened it.
 #[component]
 pub fn LegalDialog(kind: DocumentKind, on_close: EventHandler<()>) -> Element {
     let lang = use_lang();
     let doc = use_resource(move || legal_document(kind, None, lang()));
+    let mut element = use_signal(|| None::<std::rc::Rc<MountedData>>);
+    let close = move || {
+        if let Some(mounted) = element.peek().as_ref() {
+            modal(mounted, false);
+        }
+        on_close.call(());
+    };
     let l = lang();
     rsx! {
         dialog {
@@ -86,11 +94,14 @@ pub fn LegalDialog(kind: DocumentKind, on_close: EventHandler<()>) -> Element {
             autofocus: true,
             oncancel: move |e| {
                 e.prevent_default();
-                on_close.call(());
+                close();
             },
             // The content fills the dialog: a click that reaches it is on the backdrop.
-            onclick: move |_| on_close.call(()),
-            onmounted: move |e| show_modal(&e),
+            onclick: move |_| close(),
+            onmounted: move |e| {
+                modal(&e.data(), true);
+                element.set(Some(e.data()));
+            },
             div { class: "dialog-box", onclick: move |e| e.stop_propagation(),
                 div { class: "dialog-scroll",
                     match &*doc.read() {
@@ -103,7 +114,7 @@ pub fn LegalDialog(kind: DocumentKind, on_close: EventHandler<()>) -> Element {
                     button {
                         r#type: "button",
                         class: "primary",
-                        onclick: move |_| on_close.call(()),
+                        onclick: move |_| close(),
                         {Msg::Close.text(l)}
                     }
                 }
@@ -112,10 +123,10 @@ pub fn LegalDialog(kind: DocumentKind, on_close: EventHandler<()>) -> Element {
     }
 }
 
-/// Opens the mounted `<dialog>` as a modal (nothing outside a browser). A direct
-/// DOM call: `document::eval` needs `unsafe-eval`, which the Content-Security-Policy
-/// refuses.
-fn show_modal(mounted: &MountedEvent) {
+/// Opens the mounted `<dialog>` as a modal (`open`), or closes it (nothing
+/// outside a browser). Direct DOM calls: `document::eval` needs `unsafe-eval`,
+/// which the Content-Security-Policy refuses.
+fn modal(mounted: &MountedData, open: bool) {
     #[cfg(feature = "web")]
     {
         use dioxus::web::WebEventExt;
@@ -124,12 +135,16 @@ fn show_modal(mounted: &MountedEvent) {
             .try_as_web_event()
             .and_then(|element| element.dyn_into::<web_sys::HtmlDialogElement>().ok())
         {
-            // Fails only if it is open already or not in the document.
-            let _ = dialog.show_modal();
+            if open {
+                // Fails only if it is open already or not in the document.
+                let _ = dialog.show_modal();
+            } else {
+                dialog.close();
+            }
         }
     }
     #[cfg(not(feature = "web"))]
-    let _ = mounted;
+    let _ = (mounted, open);
 }
 
 /// The banner on every page announcing document versions that took effect in the

@@ -69,6 +69,7 @@ test('validation answers before any request, then sign up, account, sign out (�
   }
   await page.mouse.click(195, 40);
   await page.waitForSelector('dialog', { state: 'detached' });
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), '《用户注册协议》');
 
   await page.fill('#password', '');
   await signUp(page, '138 0013 8000', { resend: '秒后重新获取' }, 'register-filled-390x844.png');
@@ -125,6 +126,8 @@ test('the same in English on a desktop, with the legal dialog', async () => {
   await page.screenshot({ path: join(ARTIFACTS, 'legal-dialog-1280x800.png') });
   await page.keyboard.press('Escape');
   await page.waitForSelector('dialog', { state: 'detached' });
+  // Focus is back on the button that opened it.
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Privacy Policy');
   await page.screenshot({ path: join(ARTIFACTS, 'register-1280x800.png'), fullPage: true });
   await signUp(page, '+86 199-1234-5678', { resend: 'Resend in' });
   assert.equal(await page.textContent('#masked-phone'), '199****5678');

@@ -68,14 +68,18 @@ impl Build {
     /// it: the first string in it that is an asset path ending in `.wasm` (dx's
     /// `init({module_or_path:"/./assets/…wasm"})`; wasm-bindgen's fallback
     /// `"gatehouse_bg.wasm"` is relative and skipped). `None` if the script is
-    /// missing or names no such path.
+    /// missing, its own path is not an asset path (it is written into pages), or
+    /// it names no such path.
     fn in_folder(public: &Path, script: String) -> Option<Self> {
+        if !is_asset_path(&format!("/{script}"), ".js") {
+            return None;
+        }
         let text = std::fs::read_to_string(public.join(&script)).ok()?;
         let wasm = text.match_indices(".wasm\"").find_map(|(at, _)| {
             let end = at + ".wasm".len();
             let start = text[..end].rfind('"')? + 1;
             let path = &text[start..end];
-            is_asset_path(path).then(|| path.to_owned())
+            is_asset_path(path, ".wasm").then(|| path.to_owned())
         })?;
         Some(Self::new(script, wasm))
     }
@@ -174,20 +178,20 @@ impl Builds {
     }
 }
 
-/// Whether `path` is a same-site asset path a script may fetch: `/`, then
-/// letters, digits, `_`, `-`, `.` and `/` only (so it needs no escaping inside a
-/// JavaScript string), ending in `.wasm`.
-fn is_asset_path(path: &str) -> bool {
+/// Whether `path` is a same-site asset path ending in `extension` (`.wasm`,
+/// `.js`): `/`, then letters, digits, `_`, `-`, `.` and `/` only, so it needs no
+/// escaping inside a JavaScript string or an HTML attribute.
+fn is_asset_path(path: &str, extension: &str) -> bool {
     path.starts_with('/')
         && !path.starts_with("//")
-        && path.ends_with(".wasm")
+        && path.ends_with(extension)
         && path
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/'))
 }
 
 /// The inline script that starts downloading the wasm at `wasm` (an asset path,
-/// [`is_asset_path`], so it needs no escaping) as the `<head>` is parsed, and gives
+/// [`is_asset_path`] with `.wasm`, so it needs no escaping) as the `<head>` is parsed, and gives
 /// that response to the first `fetch(wasm)` with no options (the app's own, which
 /// then compiles it while it streams); after that `fetch` is the browser's own again.
 pub fn early_fetch_script(wasm: &str) -> String {
@@ -313,6 +317,14 @@ mod tests {
         // A wasm path that would need escaping in a script is not used.
         let dir = bundle(Some(r#"/./assets/x\"+alert(1)+\".wasm"#));
         assert_eq!(Builds::in_folder(dir.path()).unwrap().public, None);
+        // Nor a script whose own name would need escaping in the page.
+        let dir = bundle(None);
+        std::fs::write(
+            dir.path().join("assets/public-pages-a\" b.js"),
+            r#"ft({module_or_path:"/./assets/p.wasm"})"#,
+        )
+        .unwrap();
+        assert_eq!(Builds::in_folder(dir.path()).unwrap().public, None);
         assert_eq!(Builds::in_folder(tempfile::tempdir().unwrap().path()), None);
     }
 
@@ -368,7 +380,9 @@ mod tests {
             "/a.js",
             "/a\".wasm",
         ] {
-            assert!(!is_asset_path(path), "{path}");
+            assert!(!is_asset_path(path, ".wasm"), "{path}");
         }
+        assert!(is_asset_path("/assets/gatehouse-dxh1.js", ".js"));
+        assert!(!is_asset_path("/assets/a\" onload=\"x.js", ".js"));
     }
 }
