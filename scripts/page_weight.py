@@ -8,7 +8,9 @@ development SMS provider, SQLite), asks for PATH with `Accept-Encoding: br` as a
 browser does, then for every file the page names (/assets/... in its HTML) and
 the wasm module its script loads, and prints each file's size on the wire
 (brotli where the server sends it compressed) and the total. Nothing is cached
-between requests, as on a first visit.
+between requests, as on a first visit. The full build a public page names for
+prefetching once it runs (<meta name="gatehouse-full-build">) is printed apart,
+outside the total.
 """
 import os, re, socket, subprocess, sys, tempfile, time, urllib.request
 
@@ -45,6 +47,9 @@ def main():
         html, enc = fetch(base + path)
         rows = [(path, len(html), enc)]
         text = fetch_plain(base + path)
+        meta = r'<meta name="gatehouse-full-build" content="([^"]*)">'
+        later = [a.replace("/./", "/") for m in re.findall(meta, text) for a in m.split()]
+        text = re.sub(meta, "", text)
         # Dioxus names its script and wasm "/./assets/..." (its base path "/").
         asset_re = r'["\'](/(?:\./)?assets/[^"\'?#]+)["\']'
         assets = sorted({a.replace("/./", "/") for a in re.findall(asset_re, text)})
@@ -61,6 +66,9 @@ def main():
         for name, size, enc in rows:
             print(f"{path} visitor downloads {name}: {size:,} bytes ({enc})")
         print(f"{path} visitor downloads in all: {total:,} bytes over {len(rows)} files")
+        for asset in later:
+            body, enc = fetch(base + asset)
+            print(f"{path} then prefetches, once it runs, {asset}: {len(body):,} bytes ({enc})")
     finally:
         server.terminate()
         server.wait(timeout=30)
