@@ -293,10 +293,15 @@ impl CodeState {
 /// `progress` to the share of the expected work done (at most 99 %); `None` again
 /// when found. Turns, not single slices: a browser delays each `setTimeout(0)` by
 /// at least 4 ms, which would otherwise cost more than the hashing.
+///
+/// The button shows 0 % before the first turn, so the search is always seen to
+/// start, even when a lucky nonce is found within it.
 async fn solve_in_slices(challenge: &PowChallenge, mut progress: Signal<Option<u8>>) -> u64 {
     const SLICE: u64 = 1_024;
     let expected = pow::expected_tries(challenge.difficulty);
     let mut from = 0;
+    progress.set(Some(0));
+    yield_to_page().await;
     loop {
         let turn = Turn::start();
         while !turn.over() {
@@ -307,9 +312,15 @@ async fn solve_in_slices(challenge: &PowChallenge, mut progress: Signal<Option<u
             from += SLICE;
         }
         progress.set(Some((from.saturating_mul(100) / expected).min(99) as u8));
-        #[cfg(feature = "web")]
-        gloo_timers::future::TimeoutFuture::new(0).await;
+        yield_to_page().await;
     }
+}
+
+/// Lets the browser render and handle events (a `setTimeout(0)`); nothing outside
+/// a browser.
+async fn yield_to_page() {
+    #[cfg(feature = "web")]
+    gloo_timers::future::TimeoutFuture::new(0).await;
 }
 
 /// How long the proof of work computes before it lets the page draw, in ms.
