@@ -317,8 +317,8 @@ fn ResetPassword() -> Element {
 
 /// `page`, except in the public pages' wasm (feature `public-pages`, docs/DESIGN.md
 /// §8 "Page weight"), which leaves the account area, the admin area, the
-/// authorization pages and the consent page out: reached through the router there, the page is loaded
-/// from the server, which answers it with the full app.
+/// authorization pages and the consent page out: reached through the router
+/// there, the page is loaded from the server, which answers it with the full app.
 fn private_page(page: impl FnOnce() -> Element) -> Element {
     if cfg!(feature = "public-pages") {
         rsx! { LoadFromServer {} }

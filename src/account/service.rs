@@ -238,7 +238,8 @@ pub async fn send_code_to_own_phone(
 /// Sends a `change-phone` code to the number the account would move to. Whether
 /// that number has an account is not told here (only after its code verified).
 ///
-/// Errors: [`AccountError::NewPhoneSame`]; [`AccountError::SendToNewPhone`] (a refused number on `new_phone`); storage.
+/// Errors: [`AccountError::NewPhoneSame`]; [`AccountError::SendToNewPhone`] (a
+/// refused number on `new_phone`); storage.
 pub async fn send_code_to_new_phone(
     state: &AppState,
     caller: &Caller,

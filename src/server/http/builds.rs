@@ -20,7 +20,7 @@
 //!
 //! Under `dx serve` (no bundle in the public folder) pages are left as they are.
 
-use super::Area;
+use super::{under, Area};
 use crate::app::FULL_BUILD_META;
 use dioxus::server::axum::{
     body::{to_bytes, Body},
@@ -29,6 +29,7 @@ use dioxus::server::axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -41,6 +42,10 @@ pub struct Build {
     wasm: String,
     /// [`early_fetch_script`] of `wasm`, made once.
     early_fetch: String,
+    /// What replaces a page's `<head>` tag ([`Builds::rewrite`]): the tag, then
+    /// `early_fetch` in a `<script>`, then for the public build the
+    /// [`FULL_BUILD_META`]; made once.
+    head: String,
 }
 
 /// The builds in the bundle: the full one, and the public pages' one when present.
@@ -57,10 +62,12 @@ const MAX_PAGE_BYTES: usize = 8 << 20;
 impl Build {
     fn new(script: String, wasm: String) -> Self {
         let early_fetch = early_fetch_script(&wasm);
+        let head = format!("<head><script>{early_fetch}</script>");
         Self {
             script,
             wasm,
             early_fetch,
+            head,
         }
     }
 
@@ -125,10 +132,20 @@ impl Builds {
                 None
             }
         };
-        Some(Self {
-            full,
-            public: public_build,
-        })
+        Some(Self::new(full, public_build))
+    }
+
+    /// The `full` build and the `public` one, whose pages' `<head>` also gets a
+    /// [`FULL_BUILD_META`] naming the full build's script and wasm.
+    fn new(full: Build, public: Option<Build>) -> Self {
+        let public = public.map(|mut build| {
+            build.head.push_str(&format!(
+                "<meta name=\"{FULL_BUILD_META}\" content=\"/{} {}\">",
+                full.script, full.wasm
+            ));
+            build
+        });
+        Self { full, public }
     }
 
     /// Whether the page at `path` gets the public build: any page an anonymous
@@ -137,11 +154,10 @@ impl Builds {
     /// a signed-in account with a document version due, docs/DESIGN.md §4).
     /// Paths are read percent-decoded, as the router reads them.
     pub fn serves_public(path: &str) -> bool {
-        let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
-        let consent = decoded
-            .strip_prefix("/consent")
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
-        Area::of(path).is_none() && !decoded.starts_with("/authorize") && !consent
+        let authorize = percent_encoding::percent_decode_str(path)
+            .decode_utf8_lossy()
+            .starts_with("/authorize");
+        Area::of(path).is_none() && !authorize && !under(path, "/consent")
     }
 
     /// Whether `script` is exactly the [`early_fetch_script`] of one of these
@@ -162,19 +178,14 @@ impl Builds {
         if !page.contains(&self.full.script) {
             return page.to_owned();
         }
-        let head = match &self.public {
-            Some(public) if Self::serves_public(path) => {
-                let head = format!(
-                    "<head><script>{}</script><meta name=\"{FULL_BUILD_META}\" content=\"/{} {}\">",
-                    public.early_fetch, self.full.script, self.full.wasm
-                );
-                return page
-                    .replace(&self.full.script, &public.script)
-                    .replacen("<head>", &head, 1);
-            }
-            _ => format!("<head><script>{}</script>", self.full.early_fetch),
+        let (build, page) = match &self.public {
+            Some(public) if Self::serves_public(path) => (
+                public,
+                Cow::Owned(page.replace(&self.full.script, &public.script)),
+            ),
+            _ => (&self.full, Cow::Borrowed(page)),
         };
-        page.replacen("<head>", &head, 1)
+        page.replacen("<head>", &build.head, 1)
     }
 }
 
@@ -191,9 +202,10 @@ fn is_asset_path(path: &str, extension: &str) -> bool {
 }
 
 /// The inline script that starts downloading the wasm at `wasm` (an asset path,
-/// [`is_asset_path`] with `.wasm`, so it needs no escaping) as the `<head>` is parsed, and gives
-/// that response to the first `fetch(wasm)` with no options (the app's own, which
-/// then compiles it while it streams); after that `fetch` is the browser's own again.
+/// [`is_asset_path`] with `.wasm`, so it needs no escaping) as the `<head>` is
+/// parsed, and gives that response to the first `fetch(wasm)` with no options (the
+/// app's own, which then compiles it while it streams); after that `fetch` is the
+/// browser's own again.
 pub fn early_fetch_script(wasm: &str) -> String {
     format!(
         "(function(u){{var f=window.fetch,p=f.call(window,u);\
@@ -298,21 +310,18 @@ mod tests {
         let dir = bundle(None);
         assert_eq!(
             Builds::in_folder(dir.path()),
-            Some(Builds {
-                full: full.clone(),
-                public: None
-            })
+            Some(Builds::new(full.clone(), None))
         );
         let dir = bundle(Some("/./assets/gatehouse_bg-dxh2.wasm"));
         assert_eq!(
             Builds::in_folder(dir.path()),
-            Some(Builds {
-                full: full.clone(),
-                public: Some(build(
+            Some(Builds::new(
+                full.clone(),
+                Some(build(
                     "assets/public-pages-dxh2.js",
                     "/./assets/gatehouse_bg-dxh2.wasm"
                 )),
-            })
+            ))
         );
         // A wasm path that would need escaping in a script is not used.
         let dir = bundle(Some(r#"/./assets/x\"+alert(1)+\".wasm"#));
@@ -330,13 +339,13 @@ mod tests {
 
     #[test]
     fn each_page_names_its_build_and_fetches_its_wasm_first() {
-        let builds = Builds {
-            full: build("assets/gatehouse-dxh1.js", "/./assets/full.wasm"),
-            public: Some(build(
+        let builds = Builds::new(
+            build("assets/gatehouse-dxh1.js", "/./assets/full.wasm"),
+            Some(build(
                 "assets/public-pages-dxh2.js",
                 "/./assets/public.wasm",
             )),
-        };
+        );
         let page = r#"<html><head><title>t</title><link rel="preload" href="/./assets/gatehouse-dxh1.js"></head><body><script type="module" src="/./assets/gatehouse-dxh1.js"></script></body></html>"#;
         let sent = builds.rewrite("/register", page);
         assert!(sent.starts_with(&format!(
@@ -360,13 +369,13 @@ mod tests {
 
     #[test]
     fn only_the_bundle_s_own_early_fetch_scripts_are_recognized() {
-        let builds = Builds {
-            full: build("assets/gatehouse-dxh1.js", "/./assets/full.wasm"),
-            public: Some(build(
+        let builds = Builds::new(
+            build("assets/gatehouse-dxh1.js", "/./assets/full.wasm"),
+            Some(build(
                 "assets/public-pages-dxh2.js",
                 "/./assets/public.wasm",
             )),
-        };
+        );
         assert!(builds.is_early_fetch(&early_fetch_script("/./assets/full.wasm")));
         assert!(builds.is_early_fetch(&early_fetch_script("/./assets/public.wasm")));
         // The same shape with another path, or with more around it, is not ours.

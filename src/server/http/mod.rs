@@ -123,6 +123,16 @@ async fn keep_valid_request_id(mut request: Request, next: Next) -> Response {
 /// confirmation itself and the status that says whether one is needed.
 pub const ADMIN_CONFIRM_PREFIX: &str = "/api/admin/confirm/";
 
+/// Whether the request path `path` is `prefix` or below it, by whole segments
+/// (`/accounts` is not under `/account`), read percent-decoded as the router reads
+/// it (`/%61ccount` is `/account`).
+pub fn under(path: &str, prefix: &str) -> bool {
+    percent_encoding::percent_decode_str(path)
+        .decode_utf8_lossy()
+        .strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 /// A part of the site only the right session may use, by path prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Area {
@@ -139,18 +149,12 @@ impl Area {
     /// The area `path` lies in and whether it is a server function's (`/api/`),
     /// matching whole segments (`/accounts` is in no area) after percent-decoding.
     pub fn of(path: &str) -> Option<(Self, bool)> {
-        // As the router reads it: `/%61ccount` is `/account`.
-        let path = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
-        let under = |prefix: &str| {
-            path.strip_prefix(prefix)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-        };
         [("/account", Self::Account), ("/admin", Self::Admin)]
             .into_iter()
             .find_map(|(prefix, area)| {
-                if under(prefix) {
+                if under(path, prefix) {
                     Some((area, false))
-                } else if under(&format!("/api{prefix}")) {
+                } else if under(path, &format!("/api{prefix}")) {
                     Some((area, true))
                 } else {
                     None

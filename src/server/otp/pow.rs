@@ -189,8 +189,9 @@ pub struct Checked<'a> {
 }
 
 /// Everything [`redeem`] checks before it records the redemption, for the client of
-/// `limit_key` at `now`: the tag, purpose, expiry and hash, in that order. One HMAC and one SHA-256: what a
-/// request costs the server (`scripts/bench.sh` measures it).
+/// `limit_key` at `now`: the tag, purpose, expiry and hash, in that order. One HMAC
+/// and one SHA-256: what a request costs the server (`scripts/bench.sh` measures
+/// it).
 ///
 /// Errors: [`PowRefused::Invalid`], [`PowRefused::Expired`], [`PowRefused::Unsolved`].
 pub fn check<'a>(
