@@ -201,8 +201,94 @@ pub fn NeedsScripts(lang: Lang, #[props(default = Msg::NeedsScripts)] message: M
 /// `true` once the wasm app has hydrated the page (never during server rendering).
 pub fn use_hydrated() -> Signal<bool> {
     let mut hydrated = use_signal(|| false);
-    use_effect(move || hydrated.set(true));
+    use_effect(move || {
+        PAGE_HYDRATED.store(true, std::sync::atomic::Ordering::Relaxed);
+        hydrated.set(true);
+    });
     hydrated
+}
+
+/// Set by the first [`use_hydrated`] effect, once the wasm has hydrated the page
+/// the browser loaded: from then on, the inputs in the document are the app's own.
+static PAGE_HYDRATED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The text field `field`'s signal, starting from `initial()` (the value the server
+/// rendered the input with), then set to what the input holds as the wasm hydrates
+/// the page, when the visitor changed it.
+///
+/// On a slow phone the form shows seconds before the wasm runs (docs/DESIGN.md §8,
+/// "Typing before the wasm"), and the visitor starts typing. Dioxus writes an
+/// input's `value` from its signal on every render after hydration, so a signal
+/// left at `initial()` would wipe what was typed. The input is read at the first
+/// render, before the app has written anything, and the signal set in an effect
+/// after hydration: the first render must match the server's HTML, which hydration
+/// adopts without comparing (a checklist judged on the typed password there would
+/// never reach the page). Only at the page's hydration: a page reached later
+/// through the router must not take the value of another page's input with the
+/// same id.
+pub fn use_field(field: Field, initial: impl FnOnce() -> String) -> Signal<String> {
+    use_filled(field.id(), initial, |input| input.value)
+}
+
+/// [`use_field`] for a checkbox (by element id), unticked at first: ticked after
+/// hydration if the visitor ticked it before. Dioxus does not rewrite `checked`,
+/// so without this a box ticked early would show ticked while the form reads it
+/// unticked.
+pub fn use_checkbox(id: &'static str) -> Signal<bool> {
+    use_filled(id, || false, |input| input.checked)
+}
+
+/// A signal starting at `initial()`, set after hydration to `read` of the input
+/// `id` as it was at the first render, if that differs and nothing has set the
+/// signal since (a keystroke between hydration and the effect wins).
+fn use_filled<T: Clone + PartialEq + 'static>(
+    id: &'static str,
+    initial: impl FnOnce() -> T,
+    read: impl FnOnce(FilledInput) -> T,
+) -> Signal<T> {
+    let mut signal = use_signal(initial);
+    let (rendered, filled) = use_hook(|| {
+        let rendered = signal.peek().clone();
+        (rendered, filled_before_hydration(id).map(read))
+    });
+    use_effect(move || {
+        if let Some(filled) = &filled {
+            if *signal.peek() == rendered && *filled != rendered {
+                signal.set(filled.clone());
+            }
+        }
+    });
+    signal
+}
+
+/// What the visitor left in an `<input>` the server rendered.
+#[cfg_attr(not(feature = "web"), allow(dead_code))]
+struct FilledInput {
+    value: String,
+    checked: bool,
+}
+
+/// The input with element id `id` as the visitor filled it, while the page is
+/// still hydrating; `None` after, outside a browser, or when there is no such input.
+fn filled_before_hydration(id: &str) -> Option<FilledInput> {
+    #[cfg(feature = "web")]
+    {
+        use wasm_bindgen::JsCast;
+        if PAGE_HYDRATED.load(std::sync::atomic::Ordering::Relaxed) {
+            return None;
+        }
+        let element = web_sys::window()?.document()?.get_element_by_id(id)?;
+        let input = element.dyn_into::<web_sys::HtmlInputElement>().ok()?;
+        Some(FilledInput {
+            value: input.value(),
+            checked: input.checked(),
+        })
+    }
+    #[cfg(not(feature = "web"))]
+    {
+        let _ = id;
+        None
+    }
 }
 
 /// `"true"`/`"false"` for `aria-invalid`.

@@ -7,8 +7,9 @@ use super::form::{safe_next, CodeLoginForm, PasswordLoginForm, ResetForm};
 use super::types::LoginFlash;
 use crate::app::{use_lang, Route};
 use crate::components::{
-    take_form_values, use_client_errors, use_code_state, use_form_state, use_form_state_showing,
-    use_hydrated, NeedsScripts, Outcome, PasswordInput, PhoneAndCode, PhoneInput, SubmitButton,
+    take_form_values, use_client_errors, use_code_state, use_field, use_form_state,
+    use_form_state_showing, use_hydrated, NeedsScripts, Outcome, PasswordInput, PhoneAndCode,
+    PhoneInput, SubmitButton,
 };
 use crate::domain::OtpPurpose;
 use crate::form::Field;
@@ -40,9 +41,11 @@ pub fn LoginPage(next: String) -> Element {
     // A password sign-in posted before the wasm ran and refused: its number and
     // error, carried over by the one-time cookie (super::no_script).
     let flash = use_server_cached(LoginFlash::current);
-    let phone = use_signal(|| flash.as_ref().map(|f| f.phone.clone()).unwrap_or_default());
-    let password = use_signal(String::new);
-    let code = use_signal(String::new);
+    let phone = use_field(Field::Phone, || {
+        flash.as_ref().map(|f| f.phone.clone()).unwrap_or_default()
+    });
+    let password = use_field(Field::Password, String::new);
+    let code = use_field(Field::Code, String::new);
     let codes = use_code_state(0);
     let state = use_form_state_showing(flash.map(|f| f.error));
     let hydrated = use_hydrated();
@@ -219,9 +222,9 @@ pub fn LoginPage(next: String) -> Element {
 #[component]
 pub fn ResetPasswordPage() -> Element {
     let lang = use_lang();
-    let phone = use_signal(String::new);
-    let code = use_signal(String::new);
-    let password = use_signal(String::new);
+    let phone = use_field(Field::Phone, String::new);
+    let code = use_field(Field::Code, String::new);
+    let password = use_field(Field::Password, String::new);
     let codes = use_code_state(0);
     let state = use_form_state();
     let hydrated = use_hydrated();

@@ -5,8 +5,9 @@ use super::api::{register, register_status, send_register_code};
 use super::form::{RegisterForm, SendCodeForm};
 use crate::app::{use_lang, use_site, Route};
 use crate::components::{
-    invalid, take_form_values, use_client_errors, use_code_state, use_form_state, use_hydrated,
-    FieldMessage, NeedsScripts, Outcome, PasswordInput, PhoneAndCode, SubmitButton,
+    invalid, take_form_values, use_checkbox, use_client_errors, use_code_state, use_field,
+    use_form_state, use_hydrated, FieldMessage, NeedsScripts, Outcome, PasswordInput, PhoneAndCode,
+    SubmitButton,
 };
 use crate::domain::{InvitationMode, OtpPurpose};
 use crate::form::Field;
@@ -44,13 +45,13 @@ pub fn RegisterPage() -> Element {
         .unwrap_or_default();
     let nav = navigator();
 
-    let phone = use_signal(|| initial.phone.clone().unwrap_or_default());
+    let phone = use_field(Field::Phone, || initial.phone.clone().unwrap_or_default());
     let codes = use_code_state(initial.cooldown_secs);
-    let code = use_signal(String::new);
-    let password = use_signal(String::new);
-    let mut invitation = use_signal(String::new);
-    let mut consent = use_signal(|| false);
-    let mut marketing = use_signal(|| false);
+    let code = use_field(Field::Code, String::new);
+    let password = use_field(Field::Password, String::new);
+    let mut invitation = use_field(Field::Invitation, String::new);
+    let mut consent = use_checkbox(Field::Consent.id());
+    let mut marketing = use_checkbox("marketing");
     let state = use_form_state();
     let mut dialog = use_signal(|| None::<DocumentKind>);
     let hydrated = use_hydrated();

@@ -82,6 +82,61 @@ test('validation answers before any request, then sign up, account, sign out (�
   await context.close();
 });
 
+/** Holds every wasm request of `page` until the returned function is called: the
+ *  seconds on a slow phone between the form showing and the wasm running. */
+async function holdWasm(page) {
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route('**/*.wasm', async (route) => { await held; await route.continue(); });
+  return release;
+}
+
+test('what is typed before the wasm runs is kept when it does: sign-up, then sign-in (中文, phone)', async () => {
+  const { context, page } = await newPage('zh-CN', PHONE_VIEWPORT);
+  let release = await holdWasm(page);
+  await page.goto(`${app.server.base}/register`, { waitUntil: 'domcontentloaded' });
+  await page.fill('#phone', '13866661234');
+  await page.fill('#password', 'kq!2345678');
+  await page.check('#consent');
+  assert.equal(await page.getAttribute('.page', 'data-hydrated'), 'false', 'typed before the wasm ran');
+  release();
+  await hydrated(page);
+  assert.equal(await page.inputValue('#phone'), '13866661234');
+  assert.equal(await page.inputValue('#password'), 'kq!2345678');
+  assert.ok(await page.isChecked('#consent'));
+  // The app holds them too: the number enables the send button, the password
+  // ticks its checklist, and the form signs up without a field typed again.
+  await page.waitForSelector('#password-rules li:last-child.ok');
+  await page.click('#send-code');
+  await page.waitForFunction(() => document.querySelector('#send-code').textContent.includes('秒后重新获取'));
+  await page.fill('#code', await app.server.lastCode('13866661234'));
+  await page.click('#submit');
+  await arrived(page, '**/account', { timeout: 15_000 });
+  await page.click('#sign-out');
+  await page.waitForURL('**/register');
+  // Once the wasm runs the page, a page the router shows does not take the values
+  // of the inputs it replaces (sign-in's fields have the same ids).
+  await page.fill('#phone', '13866669999');
+  await page.fill('#password', 'not-for-login1');
+  await page.click('.subtitle a');
+  await page.waitForURL(/\/login/);
+  await page.waitForSelector('#phone');
+  assert.equal(await page.inputValue('#phone'), '');
+  assert.equal(await page.inputValue('#password'), '');
+
+  release = await holdWasm(page);
+  await page.goto(`${app.server.base}/login`, { waitUntil: 'domcontentloaded' });
+  await page.fill('#phone', '13866661234');
+  await page.fill('#password', 'kq!2345678');
+  release();
+  await hydrated(page);
+  assert.equal(await page.inputValue('#phone'), '13866661234');
+  assert.equal(await page.inputValue('#password'), 'kq!2345678');
+  await page.click('#submit');
+  await arrived(page, '**/account', { timeout: 15_000 });
+  await context.close();
+});
+
 test('with scripts off the sign-up, sign-in and reset pages say what needs them', async () => {
   for (const [locale, text, signIn, viewport] of [
     ['zh-CN', '获取短信验证码需要 JavaScript', '短信验证码登录需要 JavaScript', PHONE_VIEWPORT],

@@ -6,7 +6,7 @@ use crate::account::api::{delete_account, send_delete_code};
 use crate::account::form::DeleteAccountForm;
 use crate::app::{use_lang, Route};
 use crate::components::{
-    use_client_errors, use_code_state, use_form_state, use_hydrated, CodeInput, Outcome,
+    use_client_errors, use_code_state, use_field, use_form_state, use_hydrated, CodeInput, Outcome,
 };
 use crate::form::Field;
 use crate::i18n::Msg;
@@ -16,7 +16,7 @@ use dioxus::prelude::*;
 pub fn AccountDeletePage() -> Element {
     let lang = use_lang();
     let summary = use_account_summary(Route::AccountDelete {})?;
-    let code = use_signal(String::new);
+    let code = use_field(Field::Code, String::new);
     let mut deleted = use_signal(|| false);
     let codes = use_code_state(0);
     let state = use_form_state();

@@ -7,8 +7,8 @@ use crate::account::form::{MarketingForm, ProfileForm};
 use crate::account::types::{AccountSummary, MarketingView, ProfileView};
 use crate::app::{use_lang, Route};
 use crate::components::{
-    invalid, use_client_errors, use_form_state, use_hydrated, Done, FieldMessage, FormState,
-    Outcome, SubmitButton,
+    invalid, use_client_errors, use_field, use_form_state, use_hydrated, Done, FieldMessage,
+    FormState, Outcome, SubmitButton,
 };
 use crate::form::Field;
 use crate::i18n::{Lang, Msg};
@@ -103,10 +103,10 @@ fn ProfileInput(
 #[component]
 fn ProfileSection(saved: ProfileView) -> Element {
     let lang = use_lang();
-    let mut real_name = use_signal(|| saved.real_name.clone());
-    let mut company = use_signal(|| saved.company.clone());
-    let mut address = use_signal(|| saved.address.clone());
-    let mut email = use_signal(|| saved.email.clone());
+    let mut real_name = use_field(Field::RealName, || saved.real_name.clone());
+    let mut company = use_field(Field::Company, || saved.company.clone());
+    let mut address = use_field(Field::Address, || saved.address.clone());
+    let mut email = use_field(Field::Email, || saved.email.clone());
     let mut done = use_signal(|| None::<String>);
     let state = use_form_state();
     let hydrated = use_hydrated();

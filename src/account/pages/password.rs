@@ -6,7 +6,8 @@ use crate::account::api::change_password;
 use crate::account::form::ChangePasswordForm;
 use crate::app::{use_lang, Route};
 use crate::components::{
-    use_client_errors, use_form_state, use_hydrated, Done, Outcome, PasswordInput, SubmitButton,
+    use_client_errors, use_field, use_form_state, use_hydrated, Done, Outcome, PasswordInput,
+    SubmitButton,
 };
 use crate::form::Field;
 use crate::i18n::Msg;
@@ -16,8 +17,8 @@ use dioxus::prelude::*;
 pub fn AccountPasswordPage() -> Element {
     let lang = use_lang();
     let summary = use_account_summary(Route::AccountPassword {})?;
-    let mut current = use_signal(String::new);
-    let mut password = use_signal(String::new);
+    let mut current = use_field(Field::CurrentPassword, String::new);
+    let mut password = use_field(Field::Password, String::new);
     let mut done = use_signal(|| None::<String>);
     let state = use_form_state();
     let hydrated = use_hydrated();

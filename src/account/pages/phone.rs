@@ -6,8 +6,8 @@ use crate::account::api::{change_phone, send_change_phone_code, send_new_phone_c
 use crate::account::form::{ChangePhoneForm, NewPhoneForm};
 use crate::app::{use_lang, Route};
 use crate::components::{
-    use_client_errors, use_code_state, use_form_state, use_hydrated, CodeInput, Done, Outcome,
-    PhoneInput, SubmitButton,
+    use_client_errors, use_code_state, use_field, use_form_state, use_hydrated, CodeInput, Done,
+    Outcome, PhoneInput, SubmitButton,
 };
 use crate::domain::{OtpPurpose, PhoneNumber};
 use crate::form::Field;
@@ -18,9 +18,9 @@ use dioxus::prelude::*;
 pub fn AccountPhonePage() -> Element {
     let lang = use_lang();
     let mut summary = use_account_summary(Route::AccountPhone {})?;
-    let mut code = use_signal(String::new);
-    let mut new_phone = use_signal(String::new);
-    let mut new_code = use_signal(String::new);
+    let mut code = use_field(Field::Code, String::new);
+    let mut new_phone = use_field(Field::NewPhone, String::new);
+    let mut new_code = use_field(Field::NewCode, String::new);
     let mut done = use_signal(|| None::<String>);
     let current_codes = use_code_state(0);
     let new_codes = use_code_state(0);
