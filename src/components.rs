@@ -227,7 +227,9 @@ static PAGE_HYDRATED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicB
 /// through the router must not take the value of another page's input with the
 /// same id.
 pub fn use_field(field: Field, initial: impl FnOnce() -> String) -> Signal<String> {
-    use_filled(field.id(), initial, |input| input.value)
+    let signal = use_signal(initial);
+    restore_after_hydration(field.id(), signal, |input| input.value);
+    signal
 }
 
 /// [`use_field`] for a checkbox (by element id), unticked at first: ticked after
@@ -235,18 +237,20 @@ pub fn use_field(field: Field, initial: impl FnOnce() -> String) -> Signal<Strin
 /// so without this a box ticked early would show ticked while the form reads it
 /// unticked.
 pub fn use_checkbox(id: &'static str) -> Signal<bool> {
-    use_filled(id, || false, |input| input.checked)
+    let signal = use_signal(|| false);
+    restore_after_hydration(id, signal, |input| input.checked);
+    signal
 }
 
-/// A signal starting at `initial()`, set after hydration to `read` of the input
-/// `id` as it was at the first render, if that differs and nothing has set the
-/// signal since (a keystroke between hydration and the effect wins).
-fn use_filled<T: Clone + PartialEq + 'static>(
+/// Sets `signal` after hydration to `read` of the input `id` as it was at the
+/// first render, if that differs from the signal's value then and nothing has set
+/// the signal since (a keystroke between hydration and the effect wins). Generic
+/// over the value only, so the wasm carries it once for text and once for boxes.
+fn restore_after_hydration<T: Clone + PartialEq + 'static>(
     id: &'static str,
-    initial: impl FnOnce() -> T,
-    read: impl FnOnce(FilledInput) -> T,
-) -> Signal<T> {
-    let mut signal = use_signal(initial);
+    mut signal: Signal<T>,
+    read: fn(FilledInput) -> T,
+) {
     let (rendered, filled) = use_hook(|| {
         let rendered = signal.peek().clone();
         (rendered, filled_before_hydration(id).map(read))
@@ -258,7 +262,6 @@ fn use_filled<T: Clone + PartialEq + 'static>(
             }
         }
     });
-    signal
 }
 
 /// What the visitor left in an `<input>` the server rendered.
