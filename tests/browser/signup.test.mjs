@@ -107,6 +107,7 @@ test('what is typed before the wasm runs is kept when it does: sign-up, then sig
   // The app holds them too: the number enables the send button, the password
   // ticks its checklist, and the form signs up without a field typed again.
   await page.waitForSelector('#password-rules li:last-child.ok');
+  await page.screenshot({ path: join(ARTIFACTS, 'register-typed-early-390x844.png'), fullPage: true });
   await page.click('#send-code');
   await page.waitForFunction(() => document.querySelector('#send-code').textContent.includes('秒后重新获取'));
   await page.fill('#code', await app.server.lastCode('13866661234'));
