@@ -125,7 +125,8 @@ test('public pages load the smaller public build and prefetch the full one, whic
       loads.push({ file, type, status: response.status, cached: response.fromDiskCache || response.fromPrefetchCache });
     }
   });
-  const fetched = (file) => loads.filter((l) => l.file === file && l.type === 'Fetch');
+  const loaded = (file, type) => loads.filter((l) => l.file === file && l.type === type);
+  const fetched = (file) => loaded(file, 'Fetch');
   await page.goto(`${app.server.base}/register`);
   await hydrated(page);
   const runs = () => page.evaluate(() => [...document.scripts].map((s) => s.src.split('/').pop()).filter(Boolean));
@@ -166,11 +167,11 @@ test('public pages load the smaller public build and prefetch the full one, whic
   assert.deepEqual(await runs(), [fullScript], 'the account page runs the full build');
   // The full build went over the network once: the prefetch; the account page's
   // own script and fetch of the wasm were answered from the cache.
-  const own = (file, type) => loads.filter((l) => l.file === file && l.type === type);
-  for (let i = 0; i < 50 && own(fullWasm, 'Fetch').length === 0; i++) await page.waitForTimeout(100);
-  assert.equal(own(fullWasm, 'Fetch').length, 1, JSON.stringify(loads));
-  assert.ok(own(fullWasm, 'Fetch')[0].cached, JSON.stringify(loads));
-  assert.ok(own(fullScript, 'Script').length > 0 && own(fullScript, 'Script').every((l) => l.cached), JSON.stringify(loads));
+  for (let i = 0; i < 50 && fetched(fullWasm).length === 0; i++) await page.waitForTimeout(100);
+  assert.equal(fetched(fullWasm).length, 1, JSON.stringify(loads));
+  assert.ok(fetched(fullWasm)[0].cached, JSON.stringify(loads));
+  const ownScripts = loaded(fullScript, 'Script');
+  assert.ok(ownScripts.length > 0 && ownScripts.every((l) => l.cached), JSON.stringify(loads));
   assert.deepEqual(await page.evaluate(() => window.__csp), [], 'no CSP violation');
   await context.close();
 });

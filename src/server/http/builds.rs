@@ -150,14 +150,11 @@ impl Builds {
 
     /// Whether the page at `path` gets the public build: any page an anonymous
     /// visitor may see, that is outside the account and admin areas, the
-    /// authorization pages (`/authorize…`) and the consent page (`/consent`, for
+    /// authorization pages (`/authorize` and below) and the consent page (`/consent`, for
     /// a signed-in account with a document version due, docs/DESIGN.md §4).
     /// Paths are read percent-decoded, as the router reads them.
     pub fn serves_public(path: &str) -> bool {
-        let authorize = percent_encoding::percent_decode_str(path)
-            .decode_utf8_lossy()
-            .starts_with("/authorize");
-        Area::of(path).is_none() && !authorize && !under(path, "/consent")
+        Area::of(path).is_none() && !under(path, "/authorize") && !under(path, "/consent")
     }
 
     /// Whether `script` is exactly the [`early_fetch_script`] of one of these
