@@ -2,7 +2,7 @@
 //! with the send-code countdown, the password input with its checklist.
 
 use crate::domain::pow::{self, PowChallenge, PowSolution};
-use crate::domain::{OtpPurpose, PasswordChecklist, PhoneNumber};
+use crate::domain::{OtpPurpose, PasswordChecklist, PhoneNumber, SmsCode};
 use crate::error::ApiError;
 use crate::form::{Field, FieldErrors};
 use crate::i18n::{Lang, Msg};
@@ -500,13 +500,35 @@ fn use_countdown(initial: u64) -> Signal<u64> {
 
 /// A field's error line: always present (so screen readers announce changes), tied
 /// to its input by `aria-describedby="{field}-error"`.
+///
+/// `early` is the message for an input its `pattern` attribute refuses (the
+/// domain type's `html_pattern()`): the stylesheet shows it, with no script, once
+/// the visitor has edited and left the field, until the wasm runs the page and its
+/// own messages take over (docs/DESIGN.md §8, "Before the wasm").
 #[component]
-pub fn FieldMessage(field: Field, msg: Option<Msg>, lang: Lang) -> Element {
+pub fn FieldMessage(
+    field: Field,
+    msg: Option<Msg>,
+    lang: Lang,
+    #[props(default)] early: Option<Msg>,
+) -> Element {
     rsx! {
         p { id: "{field.id()}-error", class: "field-error", "aria-live": "polite",
             if let Some(m) = msg { {m.text(lang)} }
         }
+        if let Some(m) = early {
+            p { id: "{field.id()}-early", class: "field-early", {m.text(lang)} }
+        }
     }
+}
+
+/// An input's `pattern` attribute, made by a rule type's `html_pattern()`, for the
+/// browser's own check before the wasm runs (docs/DESIGN.md §8, "Before the wasm").
+/// Only the server's render needs it: once the wasm runs a page, its `validate()`
+/// speaks and the stylesheet ignores the pattern. So the browser build renders none
+/// and carries no pattern code (about 1.7 KB of brotli wasm).
+pub fn pattern(make: fn() -> String) -> Option<String> {
+    cfg!(feature = "server").then(make)
 }
 
 /// The phone number input with its `+86` prefix; `field` names it (`phone`, or
@@ -533,6 +555,7 @@ pub fn PhoneInput(
                     r#type: "tel",
                     inputmode: "numeric",
                     autocomplete: "tel-national",
+                    pattern: pattern(PhoneNumber::html_pattern),
                     placeholder: Msg::PlaceholderPhone.text(lang),
                     value: value(),
                     "aria-invalid": invalid(error),
@@ -544,7 +567,7 @@ pub fn PhoneInput(
                     onblur: move |_| on_leave.call(()),
                 }
             }
-            FieldMessage { field, msg: error, lang }
+            FieldMessage { field, msg: error, lang, early: Msg::PhoneInvalid }
         }
     }
 }
@@ -592,6 +615,7 @@ pub fn CodeInput(
                     r#type: "text",
                     inputmode: "numeric",
                     autocomplete: "one-time-code",
+                    pattern: pattern(SmsCode::html_pattern),
                     placeholder: Msg::PlaceholderCode.text(lang),
                     value: value(),
                     "aria-invalid": invalid(error),
@@ -614,7 +638,7 @@ pub fn CodeInput(
             p { id: "{id}-notice", class: "notice", "aria-live": "polite",
                 if let Some(n) = notice { {n.text(lang)} }
             }
-            FieldMessage { field, msg: error, lang }
+            FieldMessage { field, msg: error, lang, early: Msg::CodeInvalid }
         }
     }
 }
@@ -655,6 +679,7 @@ pub fn PasswordInput(
                     r#type: if shown() { "text" } else { "password" },
                     autocomplete: if new_password { "new-password" } else { "current-password" },
                     placeholder: if new_password { Msg::PlaceholderPassword.text(lang) } else { "" },
+                    pattern: if new_password { pattern(PasswordChecklist::html_pattern) } else { None },
                     value: value(),
                     "aria-invalid": invalid(error),
                     "aria-describedby": described,
@@ -681,7 +706,12 @@ pub fn PasswordInput(
                     Check { ok: checklist.uncommon, text: Msg::CheckUncommon.text(lang) }
                 }
             }
-            FieldMessage { field, msg: error, lang }
+            FieldMessage {
+                field,
+                msg: error,
+                lang,
+                early: new_password.then_some(Msg::PasswordRule),
+            }
         }
     }
 }

@@ -1,4 +1,4 @@
-use super::fold_typed;
+use super::{fold_typed, TypedPattern};
 use crate::i18n::Msg;
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +35,15 @@ impl InvitationCode {
             Some(code) if code.len() == Self::LEN => Ok(Self(code)),
             _ => Err(Msg::InvitationIncorrect),
         }
+    }
+
+    /// The rule as an HTML `pattern` ([`TypedPattern`]): [`Self::LEN`] characters of
+    /// the alphabet in either case, with `O`, `I` and `L` read as digits, so every
+    /// letter but `U`; as typed, hyphens allowed.
+    pub fn html_pattern() -> String {
+        TypedPattern::new(true)
+            .repeat("0-9A-TV-Za-tv-z", Self::LEN)
+            .build()
     }
 
     /// The canonical form, e.g. `7K3M9QXD`.

@@ -20,3 +20,4 @@ pub use phone::PhoneNumber;
 pub use profile::{CompanyName, ContactAddress, ContactEmail, Profile, RealName};
 pub use sms_code::{OtpPurpose, SmsCode};
 pub use typed_input::fold_typed;
+use typed_input::TypedPattern;

@@ -104,6 +104,20 @@ impl PasswordChecklist {
         }
     }
 
+    /// The length, kinds and characters parts of the rule as an HTML `pattern`, for
+    /// the browser's own check before the wasm runs (docs/DESIGN.md §8, "Before the
+    /// wasm"). Passwords are not folded, so this is a plain pattern: [`Self::MIN`] to
+    /// [`Self::MAX`] printable ASCII characters with two of digit, letter and symbol.
+    /// The common-password and phone-number parts need the wasm (or the server).
+    pub fn html_pattern() -> String {
+        let (digit, letter, symbol) = ("(?=.*[0-9])", "(?=.*[A-Za-z])", "(?=.*[^0-9A-Za-z])");
+        format!(
+            r"(?:{digit}{letter}|{digit}{symbol}|{letter}{symbol})[\x21-\x7E]{{{},{}}}",
+            Self::MIN,
+            Self::MAX
+        )
+    }
+
     /// Whether the whole rule is met.
     pub fn passes(self) -> bool {
         self.length && self.kinds && self.charset && self.uncommon

@@ -1,4 +1,4 @@
-use super::fold_typed;
+use super::{fold_typed, TypedPattern};
 use crate::i18n::Msg;
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +38,18 @@ impl PhoneNumber {
         } else {
             Err(Msg::PhoneInvalid)
         }
+    }
+
+    /// The rule as an HTML `pattern` ([`TypedPattern`]), for the browser's own
+    /// check before the wasm runs: an optional `+86`, `0086` or `86`, then
+    /// `1[3-9][0-9]{9}`, as typed.
+    pub fn html_pattern() -> String {
+        TypedPattern::new(true)
+            .optional(&["+86", "0086", "86"])
+            .one("1")
+            .one("3-9")
+            .repeat("0-9", 9)
+            .build()
     }
 
     /// The 11 digits, e.g. `13800138000`.

@@ -1,4 +1,4 @@
-use super::fold_typed;
+use super::{fold_typed, TypedPattern};
 use crate::i18n::Msg;
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +24,11 @@ impl SmsCode {
         } else {
             Err(Msg::CodeInvalid)
         }
+    }
+
+    /// The rule as an HTML `pattern` ([`TypedPattern`]): [`Self::LEN`] digits, as typed.
+    pub fn html_pattern() -> String {
+        TypedPattern::new(false).repeat("0-9", Self::LEN).build()
     }
 
     /// The digits, for hashing and comparison only.

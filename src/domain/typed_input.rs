@@ -38,9 +38,127 @@ fn is_invisible_separator(c: char) -> bool {
     )
 }
 
+/// What [`fold_typed`] removes, as the body of a character class in an HTML
+/// `pattern` (browsers compile `pattern` with the `v` flag: `\u` escapes, no bare `-`).
+const REMOVED_CLASS: &str = r"\t \u00A0\u3000\u200B-\u200F\u2060\uFEFF\u202A-\u202E\u2066-\u2069";
+
+/// An HTML `pattern` attribute for a rule over folded input (docs/DESIGN.md §8,
+/// "Before the wasm"): the browser checks it with no script, so the page can show
+/// the rule's message before the wasm runs. Each piece is written over ASCII and
+/// accepts what [`fold_typed`] turns into it: the full-width form of each character
+/// and, between characters, anything folding removes (and `-`, `－` when
+/// `dashes` is set, for the rules that drop dashes after folding).
+///
+/// The pattern must accept whatever the rule's `parse` accepts, so the browser
+/// never shows an error the rule would not; `tests/rule_samples.json` holds the
+/// inputs both are tested on (the rule's unit test, and the browser test with
+/// Chromium's own `pattern` check). An empty input never fails a `pattern`.
+pub struct TypedPattern {
+    skip: String,
+    pattern: String,
+}
+
+impl TypedPattern {
+    /// A pattern that so far accepts only removable characters.
+    pub fn new(dashes: bool) -> Self {
+        let dash = if dashes { r"\-－" } else { "" };
+        let skip = format!("[{REMOVED_CLASS}{dash}]*");
+        Self {
+            pattern: skip.clone(),
+            skip,
+        }
+    }
+
+    /// Then one character of `ascii`: a class body of ASCII characters and ranges
+    /// (`0-9`, `A-TV-Z`) with no `-` of its own, no escape and none of `()[]{}/|\`.
+    pub fn one(mut self, ascii: &str) -> Self {
+        self.pattern.push_str(&self.unit(ascii));
+        self
+    }
+
+    /// Then `count` characters of `ascii` (as [`Self::one`]).
+    pub fn repeat(mut self, ascii: &str, count: usize) -> Self {
+        let unit = self.unit(ascii);
+        self.pattern.push_str(&format!("(?:{unit}){{{count}}}"));
+        self
+    }
+
+    /// Then, optionally, one of the ASCII `prefixes` (e.g. `+86`), character by
+    /// character; each must be free of class syntax.
+    pub fn optional(mut self, prefixes: &[&str]) -> Self {
+        let alternatives: Vec<String> = prefixes
+            .iter()
+            .map(|prefix| prefix.chars().map(|c| self.unit(&c.to_string())).collect())
+            .collect();
+        self.pattern
+            .push_str(&format!("(?:{})?", alternatives.join("|")));
+        self
+    }
+
+    /// The attribute's value.
+    pub fn build(self) -> String {
+        self.pattern
+    }
+
+    /// One character of `ascii` or its full-width form, then removable ones.
+    fn unit(&self, ascii: &str) -> String {
+        let full_width: String = ascii
+            .chars()
+            .map(|c| match c {
+                '!'..='~' if c != '-' => char::from_u32(u32::from(c) + 0xFEE0).unwrap_or(c),
+                _ => c,
+            })
+            .collect();
+        format!("[{ascii}{full_width}]{}", self.skip)
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::fold_typed;
+    use super::{fold_typed, TypedPattern};
+    use crate::domain::{InvitationCode, PasswordChecklist, PhoneNumber, SmsCode};
+
+    /// The shared samples agree with the rules; the browser test checks the same
+    /// samples against Chromium's `pattern` check, so rule and pattern agree.
+    #[test]
+    fn rule_samples_are_judged_as_the_rules_judge_them() {
+        let samples: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/rule_samples.json")).unwrap();
+        type Accepts = fn(&str) -> bool;
+        let rules: [(&str, Accepts); 4] = [
+            ("phone", |s| PhoneNumber::parse(s).is_ok()),
+            ("code", |s| SmsCode::parse(s).is_ok()),
+            ("invitation", |s| InvitationCode::parse(s).is_ok()),
+            ("password", |s| {
+                let c = PasswordChecklist::of(s, None);
+                c.length && c.kinds && c.charset
+            }),
+        ];
+        for (rule, accepts) in rules {
+            for (key, expected) in [("valid", true), ("invalid", false)] {
+                let inputs = samples[rule][key].as_array().unwrap();
+                assert!(inputs.len() >= 5, "{rule}: too few {key} samples");
+                for input in inputs {
+                    let input = input.as_str().unwrap();
+                    assert_eq!(accepts(input), expected, "{rule} {input:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_pattern_accepts_full_width_forms_and_removable_characters_between_units() {
+        let removable = r"[\t \u00A0\u3000\u200B-\u200F\u2060\uFEFF\u202A-\u202E\u2066-\u2069]*";
+        assert_eq!(
+            TypedPattern::new(false).one("1").repeat("0-9", 2).build(),
+            format!("{removable}[1１]{removable}(?:[0-9０-９]{removable}){{2}}")
+        );
+        let dashes = removable.replace("]*", r"\-－]*");
+        assert_eq!(
+            TypedPattern::new(true).optional(&["+8", "0"]).build(),
+            format!("{dashes}(?:[+＋]{dashes}[8８]{dashes}|[0０]{dashes})?")
+        );
+    }
 
     #[test]
     fn full_width_forms_become_ascii() {

@@ -5,11 +5,11 @@ use super::api::{register, register_status, send_register_code};
 use super::form::{RegisterForm, SendCodeForm};
 use crate::app::{use_lang, use_site, Route};
 use crate::components::{
-    invalid, take_form_values, use_checkbox, use_client_errors, use_code_state, use_field,
+    invalid, pattern, take_form_values, use_checkbox, use_client_errors, use_code_state, use_field,
     use_form_state, use_hydrated, FieldMessage, NeedsScripts, Outcome, PasswordInput, PhoneAndCode,
     SubmitButton,
 };
-use crate::domain::{InvitationMode, OtpPurpose};
+use crate::domain::{InvitationCode, InvitationMode, OtpPurpose};
 use crate::form::Field;
 use crate::i18n::Msg;
 use crate::legal::{DocumentKind, LegalDialog};
@@ -173,6 +173,7 @@ pub fn RegisterPage() -> Element {
                             autocomplete: "off",
                             autocapitalize: "characters",
                             spellcheck: "false",
+                            pattern: pattern(InvitationCode::html_pattern),
                             placeholder: Msg::PlaceholderInvitation.text(l),
                             value: invitation(),
                             "aria-invalid": invalid(error_of(Field::Invitation)),
@@ -183,7 +184,12 @@ pub fn RegisterPage() -> Element {
                             },
                             onblur: move |_| state.touch(Field::Invitation),
                         }
-                        FieldMessage { field: Field::Invitation, msg: error_of(Field::Invitation), lang: l }
+                        FieldMessage {
+                            field: Field::Invitation,
+                            msg: error_of(Field::Invitation),
+                            lang: l,
+                            early: Msg::InvitationIncorrect,
+                        }
                     }
                 }
 

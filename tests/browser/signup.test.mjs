@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { useApp, hydrated, ARTIFACTS, PHONE_VIEWPORT, DESKTOP_VIEWPORT, arrived } from './harness.mjs';
+import { readFileSync } from 'node:fs';
+import { useApp, hydrated, ARTIFACTS, PHONE_VIEWPORT, DESKTOP_VIEWPORT, arrived, shots } from './harness.mjs';
 
 const app = useApp();
 const newPage = (locale, viewport) => app.newPage(locale, viewport);
@@ -137,6 +138,64 @@ test('what is typed before the wasm runs is kept when it does: sign-up, then sig
   await arrived(page, '**/account', { timeout: 15_000 });
   await context.close();
 });
+
+// The inputs the rules' unit test judges by the rules (src/domain/typed_input.rs).
+const RULE_SAMPLES = JSON.parse(readFileSync(new URL('../rule_samples.json', import.meta.url), 'utf8'));
+
+for (const { locale, lang, viewport, t } of [
+  {
+    locale: 'zh-CN', lang: 'zh', viewport: PHONE_VIEWPORT,
+    t: { phone: '请输入11位手机号码', code: '请输入6位短信验证码', password: '请输入8~16位密码', invitation: '邀请码不正确' },
+  },
+  {
+    locale: 'en-US', lang: 'en', viewport: DESKTOP_VIEWPORT,
+    t: { phone: 'Please enter 11-digit cell phone number', code: 'Please enter a 6-digit SMS', password: 'Please enter a password of 8~16', invitation: 'Invitation code is incorrect' },
+  },
+]) {
+  test(`before the wasm runs, each field is checked by its rule's pattern and says why (${locale})`, async () => {
+    const { context, page } = await newPage(locale, viewport);
+    const release = await holdWasm(page);
+    await page.goto(`${app.server.base}/register`, { waitUntil: 'domcontentloaded' });
+    const fields = { phone: '#phone', code: '#code', password: '#password', invitation: '#invitation' };
+    // Chromium's own check of each input's pattern judges every sample as the rule does.
+    for (const [rule, selector] of Object.entries(fields)) {
+      for (const [key, expected] of [['valid', true], ['invalid', false]]) {
+        for (const input of RULE_SAMPLES[rule][key]) {
+          const accepted = await page.$eval(selector, (el, value) => {
+            const probe = document.createElement('input');
+            probe.pattern = el.pattern;
+            probe.value = value;
+            return !probe.validity.patternMismatch;
+          }, input);
+          assert.equal(accepted, expected, `${rule} ${JSON.stringify(input)}`);
+        }
+      }
+    }
+    // Typed and left: each field shows its rule's message, with no script of ours.
+    for (const [rule, value] of [['phone', '123'], ['code', '12'], ['password', 'abcdefgh'], ['invitation', 'UUUU']]) {
+      await page.fill(fields[rule], value);
+      assert.equal(await page.isVisible(`#${rule}-early`), false, `${rule}: not while typing`);
+      await page.press(fields[rule], 'Tab');
+      await page.waitForSelector(`#${rule}-early:visible:has-text("${t[rule]}")`);
+    }
+    assert.equal(await page.getAttribute('.page', 'data-hydrated'), 'false', 'all before the wasm ran');
+    await shots(page, 'register-before-wasm', lang, viewport);
+    // Put right, the message goes.
+    await page.fill('#phone', '138 0013 8000');
+    await page.press('#phone', 'Tab');
+    await page.waitForSelector('#phone-early', { state: 'hidden' });
+    // The wasm takes over: its own messages, the early ones hidden.
+    release();
+    await hydrated(page);
+    for (const rule of Object.keys(fields)) {
+      assert.equal(await page.isVisible(`#${rule}-early`), false, `${rule}: hidden once hydrated`);
+    }
+    await page.click('#submit');
+    await page.waitForSelector(`#code-error:has-text("${t.code}")`);
+    assert.equal(await page.isVisible('#code-early'), false);
+    await context.close();
+  });
+}
 
 test('with scripts off the sign-up, sign-in and reset pages say what needs them', async () => {
   for (const [locale, text, signIn, viewport] of [
