@@ -208,6 +208,32 @@ pub fn use_hydrated() -> Signal<bool> {
     hydrated
 }
 
+/// Whether the button `id` carries a press the page's head script kept before the
+/// wasm ran (`data-pressed`, see [`PhoneAndCode`]); the mark is taken off. Read at
+/// the page's first render, as [`filled_before_hydration`]; `false` on the server.
+fn pressed_before_hydration(id: &str) -> bool {
+    #[cfg(feature = "web")]
+    {
+        if PAGE_HYDRATED.load(std::sync::atomic::Ordering::Relaxed) {
+            return false;
+        }
+        let Some(button) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(id))
+        else {
+            return false;
+        };
+        let pressed = button.has_attribute("data-pressed");
+        let _ = button.remove_attribute("data-pressed");
+        pressed
+    }
+    #[cfg(not(feature = "web"))]
+    {
+        let _ = id;
+        false
+    }
+}
+
 /// Set by the first [`use_hydrated`] effect, once the wasm has hydrated the page
 /// the browser loaded: from then on, the inputs in the document are the app's own.
 static PAGE_HYDRATED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -445,6 +471,11 @@ impl Turn {
 
 /// The phone number and SMS code fields, tied to the form's state; `on_send` runs
 /// the page's send-code request.
+///
+/// Before the wasm runs the page, the send button is enabled and marked
+/// `data-early-press="phone"`: a press the page's head script keeps (the number's
+/// `pattern` accepting what is typed) is carried out as the page hydrates, once
+/// the typed number is in `phone` (docs/DESIGN.md §8, "Before the wasm").
 #[component]
 pub fn PhoneAndCode(
     phone: Signal<String>,
@@ -457,6 +488,18 @@ pub fn PhoneAndCode(
     hydrated: Signal<bool>,
     on_send: EventHandler<()>,
 ) -> Element {
+    let pressed_early = use_hook(|| pressed_before_hydration("send-code"));
+    use_effect(move || {
+        if pressed_early && hydrated() {
+            spawn(async move {
+                // After every effect of the hydration, so `phone` holds what was typed.
+                yield_to_page().await;
+                if PhoneNumber::parse(&phone.peek()).is_ok() {
+                    on_send.call(());
+                }
+            });
+        }
+    });
     rsx! {
         PhoneInput {
             value: phone,
@@ -470,7 +513,8 @@ pub fn PhoneAndCode(
             error: code_error,
             lang,
             cooldown: codes.cooldown,
-            can_send: hydrated() && PhoneNumber::parse(&phone()).is_ok(),
+            can_send: !hydrated() || PhoneNumber::parse(&phone()).is_ok(),
+            early_press: (!hydrated()).then_some(Field::Phone.id()),
             sending: (codes.sending)(),
             progress: (codes.progress)(),
             notice: (codes.notice)(),
@@ -593,6 +637,10 @@ pub fn CodeInput(
     on_leave: EventHandler<()>,
     #[props(default = Field::Code)] field: Field,
     #[props(default)] label: Option<String>,
+    /// Before the wasm runs: the id of the input whose `pattern` must accept what is
+    /// typed for a press to be kept ([`PhoneAndCode`]).
+    #[props(default)]
+    early_press: Option<&'static str>,
 ) -> Element {
     let id = field.id();
     let field_label = label.unwrap_or_else(|| Msg::LabelCode.text(lang).to_owned());
@@ -631,6 +679,8 @@ pub fn CodeInput(
                     r#type: "button",
                     class: "secondary",
                     disabled: !can_send || sending || cooldown() > 0,
+                    "data-early-press": early_press,
+                    "data-pressed-label": early_press.map(|_| Msg::Sending.text(lang)),
                     onclick: move |_| on_send.call(()),
                     "{label}"
                 }

@@ -7,9 +7,9 @@
 //! work with the page cache (the same bytes go to every visitor); a hash can. So the
 //! policy of an HTML page allows exactly those two by their SHA-256: the constant
 //! one computed once, the hydration one per page after checking that it has exactly
-//! that shape. A third, ours, starts the wasm's download from the `<head>`
-//! (`server::http::builds`); it is hashed only if it is exactly one of the
-//! bundle's own ([`Builds::is_early_fetch`]). Any
+//! that shape. A third, ours, starts the wasm's download from the `<head>` and
+//! keeps a press made before the wasm runs (`server::http::builds`); it is hashed
+//! only if it is exactly one of the bundle's own ([`Builds::is_head_script`]). Any
 //! other inline script — an injected one — is not hashed and is blocked. Streaming
 //! stays off: out-of-order streaming adds more inline scripts.
 
@@ -73,27 +73,23 @@ fn is_hydration_data(script: &str) -> bool {
 }
 
 /// The policy for `html`: [`CONTENT_SECURITY_POLICY`] with the hashes of Dioxus'
-/// two inline scripts and of the wasm's early fetch ([`Builds::is_early_fetch`],
+/// two inline scripts and of the bundle's head script ([`Builds::is_head_script`],
 /// when the bundle is known), each at most once. An inline script of any other
 /// text gets no hash.
 pub fn policy_for_page(html: &str, builds: Option<&Builds>) -> String {
-    let (mut streaming, mut hydration, mut early_fetch) = (None, None, None);
+    let (mut streaming, mut hydration, mut head) = (None, None, None);
     for script in inline_scripts(html) {
         if script == dioxus_interpreter_js::INITIALIZE_STREAMING_JS && streaming.is_none() {
             streaming = Some(STREAMING_HASH.clone());
         } else if hydration.is_none() && is_hydration_data(script) {
             hydration = Some(source_hash(script));
-        } else if early_fetch.is_none() && builds.is_some_and(|b| b.is_early_fetch(script)) {
-            early_fetch = Some(source_hash(script));
+        } else if head.is_none() && builds.is_some_and(|b| b.is_head_script(script)) {
+            head = Some(source_hash(script));
         } else {
             tracing::warn!("a page carries an inline script that is not Dioxus': blocked");
         }
     }
-    let hashes: Vec<String> = streaming
-        .into_iter()
-        .chain(hydration)
-        .chain(early_fetch)
-        .collect();
+    let hashes: Vec<String> = streaming.into_iter().chain(hydration).chain(head).collect();
     if hashes.is_empty() {
         return CONTENT_SECURITY_POLICY.to_owned();
     }
@@ -186,8 +182,8 @@ mod tests {
     }
 
     #[test]
-    fn the_bundle_s_early_fetch_is_hashed_once_and_a_lookalike_is_not() {
-        use crate::server::http::builds::early_fetch_script;
+    fn the_bundle_s_head_script_is_hashed_once_and_a_lookalike_is_not() {
+        use crate::server::http::builds::head_script;
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("assets")).unwrap();
         std::fs::write(dir.path().join("index.html"), "assets/gatehouse-dxh1.js").unwrap();
@@ -197,7 +193,7 @@ mod tests {
         )
         .unwrap();
         let builds = Builds::in_folder(dir.path()).unwrap();
-        let early = early_fetch_script("/./assets/app_bg-dxh1.wasm");
+        let early = head_script("/./assets/app_bg-dxh1.wasm");
         let policy = policy_for_page(&page(&[&early]), Some(&builds));
         assert!(policy.contains(&source_hash(&early)), "{policy}");
         // Without the bundle (dx serve), or another path: no hash.
@@ -205,7 +201,7 @@ mod tests {
             policy_for_page(&page(&[&early]), None),
             CONTENT_SECURITY_POLICY
         );
-        let other = early_fetch_script("/./assets/other.wasm");
+        let other = head_script("/./assets/other.wasm");
         let policy = policy_for_page(&page(&[&other]), Some(&builds));
         assert_eq!(policy, CONTENT_SECURITY_POLICY);
         // Only once.

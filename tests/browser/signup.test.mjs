@@ -197,6 +197,38 @@ for (const { locale, lang, viewport, t } of [
   });
 }
 
+for (const { locale, lang, viewport, phone, sending, resend } of [
+  { locale: 'zh-CN', lang: 'zh', viewport: PHONE_VIEWPORT, phone: '13866664321', sending: '发送中...', resend: '秒后重新获取' },
+  { locale: 'en-US', lang: 'en', viewport: DESKTOP_VIEWPORT, phone: '13866664322', sending: 'Sending...', resend: 'Resend in' },
+]) {
+  test(`a press on "send code" before the wasm runs is kept, and carried out when it does (${locale})`, async () => {
+    const { context, page, api } = await newPage(locale, viewport);
+    const sends = () => api.filter((u) => u.endsWith('/api/register/code')).length;
+    const release = await holdWasm(page);
+    await page.goto(`${app.server.base}/register`, { waitUntil: 'domcontentloaded' });
+    // No number the rule accepts: the press is not kept, the number gets the focus.
+    await page.click('#send-code');
+    assert.equal(await page.getAttribute('#send-code', 'data-pressed'), null);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'phone');
+    await page.fill('#phone', `${phone.slice(0, 3)} ${phone.slice(3, 7)} ${phone.slice(7)}`);
+    await page.click('#send-code');
+    assert.equal(await page.getAttribute('#send-code', 'data-pressed'), '', 'kept');
+    const shown = await page.$eval('#send-code', (b) => getComputedStyle(b, '::after').content);
+    assert.equal(shown, JSON.stringify(sending), 'shown as sending');
+    await shots(page, 'register-pressed-before-wasm', lang, viewport);
+    assert.equal(sends(), 0, 'nothing is sent before the wasm runs');
+    assert.equal(await page.getAttribute('.page', 'data-hydrated'), 'false');
+    release();
+    await hydrated(page);
+    // Carried out once, with no second press: the countdown, and the code in the outbox.
+    await page.waitForFunction((t) => document.querySelector('#send-code').textContent.includes(t), resend);
+    assert.match(await app.server.lastCode(phone), /^\d{6}$/);
+    assert.equal(sends(), 1);
+    assert.equal(await page.getAttribute('#send-code', 'data-pressed'), null);
+    await context.close();
+  });
+}
+
 test('with scripts off the sign-up, sign-in and reset pages say what needs them', async () => {
   for (const [locale, text, signIn, viewport] of [
     ['zh-CN', '获取短信验证码需要 JavaScript', '短信验证码登录需要 JavaScript', PHONE_VIEWPORT],
@@ -216,6 +248,8 @@ test('with scripts off the sign-up, sign-in and reset pages say what needs them'
       assert.match(await note.textContent(), new RegExp(expected), `${locale} ${path}`);
     }
     await page.goto(`${app.server.base}/register`);
+    // The send button takes no press that nothing would carry out.
+    assert.equal(await page.$eval('#send-code', (b) => getComputedStyle(b).pointerEvents), 'none');
     await page.screenshot({ path: join(ARTIFACTS, `register-noscript-${locale}.png`), fullPage: true });
     await context.close();
   }

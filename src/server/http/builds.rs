@@ -12,11 +12,14 @@
 //!   over a second after the HTML. A `<link rel="preload">` would start it early,
 //!   but Safari downloads a preloaded `as=fetch` resource a second time (why
 //!   dioxus-cli 0.7.10 dropped its preload). So each page gets a small inline
-//!   script ([`early_fetch_script`]) that calls `fetch` on the wasm at once and
+//!   script ([`head_script`]) that calls `fetch` on the wasm at once and
 //!   hands that same response to the first `fetch` of the same path, which is
 //!   Dioxus' (wasm-bindgen's `init`): one download in every browser. The
 //!   Content-Security-Policy allows exactly the bundle's own such scripts by
-//!   their hash ([`Builds::is_early_fetch`]).
+//!   their hash ([`Builds::is_head_script`]).
+//! - **A press before the wasm is kept.** The same script keeps a press on the
+//!   send-code button made before the wasm runs, for the app to carry out when
+//!   it does ([`EARLY_PRESS`]).
 //!
 //! Under `dx serve` (no bundle in the public folder) pages are left as they are.
 
@@ -40,10 +43,10 @@ use std::sync::Arc;
 pub struct Build {
     script: String,
     wasm: String,
-    /// [`early_fetch_script`] of `wasm`, made once.
-    early_fetch: String,
+    /// [`head_script`] for `wasm`, made once.
+    inline_script: String,
     /// What replaces a page's `<head>` tag ([`Builds::rewrite`]): the tag, then
-    /// `early_fetch` in a `<script>`, then for the public build the
+    /// `inline_script` in a `<script>`, then for the public build the
     /// [`FULL_BUILD_META`]; made once.
     head: String,
 }
@@ -61,12 +64,12 @@ const MAX_PAGE_BYTES: usize = 8 << 20;
 
 impl Build {
     fn new(script: String, wasm: String) -> Self {
-        let early_fetch = early_fetch_script(&wasm);
-        let head = format!("<head><script>{early_fetch}</script>");
+        let inline_script = head_script(&wasm);
+        let head = format!("<head><script>{inline_script}</script>");
         Self {
             script,
             wasm,
-            early_fetch,
+            inline_script,
             head,
         }
     }
@@ -157,16 +160,16 @@ impl Builds {
         Area::of(path).is_none() && !under(path, "/authorize") && !under(path, "/consent")
     }
 
-    /// Whether `script` is exactly the [`early_fetch_script`] of one of these
+    /// Whether `script` is exactly the [`head_script`] of one of these
     /// builds: the one inline script of ours the Content-Security-Policy allows.
-    pub fn is_early_fetch(&self, script: &str) -> bool {
+    pub fn is_head_script(&self, script: &str) -> bool {
         std::iter::once(&self.full)
             .chain(&self.public)
-            .any(|build| script == build.early_fetch)
+            .any(|build| script == build.inline_script)
     }
 
     /// `page` (the HTML Dioxus rendered for `path`, naming the full build) as sent:
-    /// with [`early_fetch_script`] of its build's wasm first in the `<head>`, and,
+    /// with [`head_script`] of its build's wasm first in the `<head>`, and,
     /// if `path` gets the public build, that build's script instead and a
     /// [`FULL_BUILD_META`] naming the full build's script and wasm (space-separated
     /// absolute paths), which the sign-up and sign-in pages prefetch once they run.
@@ -198,18 +201,32 @@ fn is_asset_path(path: &str, extension: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/'))
 }
 
-/// The inline script that starts downloading the wasm at `wasm` (an asset path,
-/// [`is_asset_path`] with `.wasm`, so it needs no escaping) as the `<head>` is
-/// parsed, and gives that response to the first `fetch(wasm)` with no options (the
-/// app's own, which then compiles it while it streams); after that `fetch` is the
-/// browser's own again.
-pub fn early_fetch_script(wasm: &str) -> String {
+/// The one inline script of ours, first in each page's `<head>`. It starts
+/// downloading the wasm at `wasm` (an asset path, [`is_asset_path`] with `.wasm`, so
+/// it needs no escaping) as the `<head>` is parsed, and gives that response to the
+/// first `fetch(wasm)` with no options (the app's own, which then compiles it while
+/// it streams); after that `fetch` is the browser's own again. Then
+/// [`EARLY_PRESS`].
+pub fn head_script(wasm: &str) -> String {
     format!(
         "(function(u){{var f=window.fetch,p=f.call(window,u);\
 window.fetch=function(r){{if(p&&r===u&&arguments.length===1){{var q=p;p=null;\
-window.fetch=f;return q}}return f.apply(window,arguments)}}}})(\"{wasm}\")"
+window.fetch=f;return q}}return f.apply(window,arguments)}}}})(\"{wasm}\");{EARLY_PRESS}"
     )
 }
+
+/// The part of [`head_script`] that keeps a press made before the wasm runs the
+/// page (docs/DESIGN.md §8, "Before the wasm"). A click on a button marked
+/// `data-early-press="{id}"`, while the page's root is not yet
+/// `data-hydrated="true"`, marks the button `data-pressed` when the input `id`
+/// holds a value its `pattern` accepts, and otherwise moves the focus to that
+/// input. The stylesheet shows a marked button as sending; the app carries the
+/// press out as it hydrates ([`crate::components::PhoneAndCode`]).
+pub const EARLY_PRESS: &str = "document.addEventListener('click',function(e){\
+var b=e.target.closest&&e.target.closest('button[data-early-press]');\
+if(!b||document.querySelector('.page[data-hydrated=true]'))return;\
+var i=document.getElementById(b.getAttribute('data-early-press'));if(!i)return;\
+if(i.value&&i.checkValidity())b.setAttribute('data-pressed','');else i.focus()},true)";
 
 /// Sends each HTML page with its build ([`Builds::rewrite`]). Sits inside the
 /// anonymous-page cache, so a cached page is rewritten once.
@@ -348,14 +365,14 @@ mod tests {
         assert!(sent.starts_with(&format!(
             "<html><head><script>{}</script><meta name=\"gatehouse-full-build\" \
              content=\"/assets/gatehouse-dxh1.js /./assets/full.wasm\"><title>",
-            early_fetch_script("/./assets/public.wasm")
+            head_script("/./assets/public.wasm")
         )));
         assert_eq!(sent.matches("assets/public-pages-dxh2.js").count(), 2);
         // The full build is named only by the meta, for the page to prefetch.
         assert_eq!(sent.matches("gatehouse-dxh1.js").count(), 1);
 
         let sent = builds.rewrite("/account", page);
-        assert!(sent.contains(&early_fetch_script("/./assets/full.wasm")));
+        assert!(sent.contains(&head_script("/./assets/full.wasm")));
         assert!(!sent.contains(FULL_BUILD_META));
         assert_eq!(sent.matches("assets/gatehouse-dxh1.js").count(), 2);
 
@@ -373,13 +390,13 @@ mod tests {
                 "/./assets/public.wasm",
             )),
         );
-        assert!(builds.is_early_fetch(&early_fetch_script("/./assets/full.wasm")));
-        assert!(builds.is_early_fetch(&early_fetch_script("/./assets/public.wasm")));
+        assert!(builds.is_head_script(&head_script("/./assets/full.wasm")));
+        assert!(builds.is_head_script(&head_script("/./assets/public.wasm")));
         // The same shape with another path, or with more around it, is not ours.
-        assert!(!builds.is_early_fetch(&early_fetch_script("/./assets/other.wasm")));
-        let script = early_fetch_script("/./assets/full.wasm");
-        assert!(!builds.is_early_fetch(&format!("{script};alert(1)")));
-        assert!(!builds.is_early_fetch(&format!("alert(1);{script}")));
+        assert!(!builds.is_head_script(&head_script("/./assets/other.wasm")));
+        let script = head_script("/./assets/full.wasm");
+        assert!(!builds.is_head_script(&format!("{script};alert(1)")));
+        assert!(!builds.is_head_script(&format!("alert(1);{script}")));
         for path in [
             "https://evil.example/a.wasm",
             "//evil.example/a.wasm",
