@@ -320,13 +320,11 @@ fn filled_before_hydration(id: &str) -> Option<FilledInput> {
     }
 }
 
-/// `"true"`/`"false"` for `aria-invalid`.
-pub fn invalid(msg: Option<Msg>) -> &'static str {
-    if msg.is_some() {
-        "true"
-    } else {
-        "false"
-    }
+/// `aria-invalid="true"` when the field has a message; otherwise no attribute,
+/// so before the wasm runs the browser tells assistive technology itself when
+/// an input's `pattern` refuses it (docs/DESIGN.md §8, "Before the wasm").
+pub fn invalid(msg: Option<Msg>) -> Option<&'static str> {
+    msg.map(|_| "true")
 }
 
 /// The send-code button's state: the countdown, the notice after a send,
@@ -490,12 +488,18 @@ pub fn PhoneAndCode(
 ) -> Element {
     let pressed_early = use_hook(|| pressed_before_hydration("send-code"));
     use_effect(move || {
+        // `hydrated` turns true in an effect after the page's first, where the
+        // fields were restored (`use_field`): `phone` holds what was typed. The
+        // send runs as a task, so this effect does not follow what it reads, and
+        // before the browser gets control back, so no click falls in between.
         if pressed_early && hydrated() {
             spawn(async move {
-                // After every effect of the hydration, so `phone` holds what was typed.
-                yield_to_page().await;
-                if PhoneNumber::parse(&phone.peek()).is_ok() {
+                let idle = !*codes.sending.peek() && *codes.cooldown.peek() == 0;
+                if PhoneNumber::parse(&phone.peek()).is_ok() && idle {
                     on_send.call(());
+                } else {
+                    // The number was changed since: the app says what is wrong.
+                    form.touch(Field::Phone);
                 }
             });
         }
@@ -569,8 +573,9 @@ pub fn FieldMessage(
 /// An input's `pattern` attribute, made by a rule type's `html_pattern()`, for the
 /// browser's own check before the wasm runs (docs/DESIGN.md §8, "Before the wasm").
 /// Only the server's render needs it: once the wasm runs a page, its `validate()`
-/// speaks and the stylesheet ignores the pattern. So the browser build renders none
-/// and carries no pattern code (about 1.7 KB of brotli wasm).
+/// speaks and the stylesheet ignores the pattern. So the browser build carries no
+/// pattern code (about 1.3 KB of brotli wasm) and renders none: the attribute the
+/// server rendered stays in the page (hydration writes no attribute), unread.
 pub fn pattern(make: fn() -> String) -> Option<String> {
     cfg!(feature = "server").then(make)
 }

@@ -46,6 +46,24 @@ impl InvitationCode {
             .build()
     }
 
+    /// Parses a code that may be left out ([`InvitationMode::Optional`]): nothing
+    /// but white space is no code.
+    ///
+    /// Errors: [`Msg::InvitationIncorrect`] as [`Self::parse`] for anything else.
+    pub fn parse_optional(input: &str) -> Result<Option<Self>, Msg> {
+        if input.trim().is_empty() {
+            Ok(None)
+        } else {
+            Self::parse(input).map(Some)
+        }
+    }
+
+    /// [`Self::html_pattern`] for [`Self::parse_optional`]: also nothing but white
+    /// space (`\s` is the browser's, with U+0085, which `trim` also removes).
+    pub fn html_pattern_optional() -> String {
+        format!(r"(?:{})|[\s\u0085]*", Self::html_pattern())
+    }
+
     /// The canonical form, e.g. `7K3M9QXD`.
     pub fn as_str(&self) -> &str {
         &self.0

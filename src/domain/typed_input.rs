@@ -102,6 +102,11 @@ impl TypedPattern {
 
     /// One character of `ascii` or its full-width form, then removable ones.
     fn unit(&self, ascii: &str) -> String {
+        debug_assert!(
+            !ascii.starts_with('^')
+                && !ascii.contains(['(', ')', '[', ']', '{', '}', '/', '|', '\\']),
+            "not a plain class body: {ascii}"
+        );
         let full_width: String = ascii
             .chars()
             .map(|c| match c {
@@ -125,10 +130,13 @@ mod tests {
         let samples: serde_json::Value =
             serde_json::from_str(include_str!("../../tests/rule_samples.json")).unwrap();
         type Accepts = fn(&str) -> bool;
-        let rules: [(&str, Accepts); 4] = [
+        let rules: [(&str, Accepts); 5] = [
             ("phone", |s| PhoneNumber::parse(s).is_ok()),
             ("code", |s| SmsCode::parse(s).is_ok()),
             ("invitation", |s| InvitationCode::parse(s).is_ok()),
+            ("invitation_optional", |s| {
+                InvitationCode::parse_optional(s).is_ok()
+            }),
             ("password", |s| {
                 let c = PasswordChecklist::of(s, None);
                 c.length && c.kinds && c.charset

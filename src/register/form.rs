@@ -95,7 +95,10 @@ impl RegisterForm {
         );
         let invitation = match mode {
             InvitationMode::Off => Some(None),
-            InvitationMode::Optional if self.invitation.trim().is_empty() => Some(None),
+            InvitationMode::Optional => errors.check(
+                Field::Invitation,
+                InvitationCode::parse_optional(&self.invitation),
+            ),
             _ => errors
                 .check(Field::Invitation, InvitationCode::parse(&self.invitation))
                 .map(Some),

@@ -173,7 +173,11 @@ pub fn RegisterPage() -> Element {
                             autocomplete: "off",
                             autocapitalize: "characters",
                             spellcheck: "false",
-                            pattern: pattern(InvitationCode::html_pattern),
+                            pattern: pattern(if mode == InvitationMode::Optional {
+                                InvitationCode::html_pattern_optional
+                            } else {
+                                InvitationCode::html_pattern
+                            }),
                             placeholder: Msg::PlaceholderInvitation.text(l),
                             value: invitation(),
                             "aria-invalid": invalid(error_of(Field::Invitation)),
