@@ -486,7 +486,9 @@ pub fn PhoneAndCode(
     hydrated: Signal<bool>,
     on_send: EventHandler<()>,
 ) -> Element {
-    let pressed_early = use_hook(|| pressed_before_hydration("send-code"));
+    // `CodeInput`'s send button for `Field::Code`.
+    let pressed_early =
+        use_hook(|| pressed_before_hydration(&format!("send-{}", Field::Code.id())));
     use_effect(move || {
         // `hydrated` turns true in an effect after the page's first, where the
         // fields were restored (`use_field`): `phone` holds what was typed. The

@@ -24,23 +24,42 @@ pub fn fold_typed(input: &str) -> String {
         .collect()
 }
 
+/// What [`fold_typed`] removes, as ranges of characters: spaces, tab, zero-width
+/// characters and directional marks (see there). One list for the folding and for
+/// [`TypedPattern`]'s class of it.
+const REMOVED: [(char, char); 9] = [
+    (' ', ' '),
+    ('\t', '\t'),
+    ('\u{00A0}', '\u{00A0}'),
+    ('\u{3000}', '\u{3000}'),
+    ('\u{200B}', '\u{200F}'),
+    ('\u{2060}', '\u{2060}'),
+    ('\u{FEFF}', '\u{FEFF}'),
+    ('\u{202A}', '\u{202E}'),
+    ('\u{2066}', '\u{2069}'),
+];
+
 fn is_invisible_separator(c: char) -> bool {
-    matches!(
-        c,
-        ' ' | '\t'
-            | '\u{00A0}'
-            | '\u{3000}'
-            | '\u{200B}'..='\u{200F}'
-            | '\u{2060}'
-            | '\u{FEFF}'
-            | '\u{202A}'..='\u{202E}'
-            | '\u{2066}'..='\u{2069}'
-    )
+    REMOVED
+        .iter()
+        .any(|&(first, last)| (first..=last).contains(&c))
 }
 
-/// What [`fold_typed`] removes, as the body of a character class in an HTML
-/// `pattern` (browsers compile `pattern` with the `v` flag: `\u` escapes, no bare `-`).
-const REMOVED_CLASS: &str = r"\t \u00A0\u3000\u200B-\u200F\u2060\uFEFF\u202A-\u202E\u2066-\u2069";
+/// [`REMOVED`] as the body of a character class in an HTML `pattern` (browsers
+/// compile `pattern` with the `v` flag: `\u` escapes, no bare `-`).
+fn removed_class() -> String {
+    REMOVED
+        .iter()
+        .map(|&(first, last)| {
+            let escape = |c: char| format!("\\u{:04X}", u32::from(c));
+            if first == last {
+                escape(first)
+            } else {
+                format!("{}-{}", escape(first), escape(last))
+            }
+        })
+        .collect()
+}
 
 /// An HTML `pattern` attribute for a rule over folded input (docs/DESIGN.md §8,
 /// "Before the wasm"): the browser checks it with no script, so the page can show
@@ -62,7 +81,7 @@ impl TypedPattern {
     /// A pattern that so far accepts only removable characters.
     pub fn new(dashes: bool) -> Self {
         let dash = if dashes { r"\-－" } else { "" };
-        let skip = format!("[{REMOVED_CLASS}{dash}]*");
+        let skip = format!("[{}{dash}]*", removed_class());
         Self {
             pattern: skip.clone(),
             skip,
@@ -156,7 +175,8 @@ mod tests {
 
     #[test]
     fn a_pattern_accepts_full_width_forms_and_removable_characters_between_units() {
-        let removable = r"[\t \u00A0\u3000\u200B-\u200F\u2060\uFEFF\u202A-\u202E\u2066-\u2069]*";
+        let removable =
+            r"[\u0020\u0009\u00A0\u3000\u200B-\u200F\u2060\uFEFF\u202A-\u202E\u2066-\u2069]*";
         assert_eq!(
             TypedPattern::new(false).one("1").repeat("0-9", 2).build(),
             format!("{removable}[1１]{removable}(?:[0-9０-９]{removable}){{2}}")
