@@ -8,6 +8,7 @@ use crate::admin::{
     AdminAccountPage, AdminAuditPage, AdminClientsPage, AdminDocumentsPage, AdminHomePage,
     AdminInvitationsPage, AdminSettingsPage,
 };
+use crate::hydration::AsJson;
 use crate::i18n::{Lang, Msg};
 use crate::legal::{ConsentPage, DocumentKind, LegalPage, NoticeBanner};
 use crate::login::{LoginPage, ResetPasswordPage};
@@ -120,7 +121,7 @@ impl SiteInfo {
 /// The root component.
 #[component]
 pub fn App() -> Element {
-    let site = use_server_cached(SiteInfo::current);
+    let site = use_server_cached(|| AsJson(SiteInfo::current())).0;
     let lang = use_signal(|| site.lang);
     use_context_provider(|| site.clone());
     use_context_provider(|| lang);

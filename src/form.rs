@@ -106,3 +106,31 @@ impl FieldErrors {
             .collect()
     }
 }
+
+/// `items` in ascending order, each once. Kept small for the wasm: one binary
+/// search and insert per item instead of the standard library's sort, whose code
+/// is generated anew for every element type (about 5 KB each).
+pub fn sorted_unique<T: Ord>(items: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut list = Vec::new();
+    for item in items {
+        if let Err(at) = list.binary_search(&item) {
+            list.insert(at, item);
+        }
+    }
+    list
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sorted_unique;
+
+    #[test]
+    fn sorted_unique_orders_and_drops_repeats() {
+        assert_eq!(sorted_unique([3, 1, 3, 2, 1]), vec![1, 2, 3]);
+        assert_eq!(
+            sorted_unique(["b".to_owned(), "a".to_owned(), "b".to_owned()]),
+            ["a", "b"]
+        );
+        assert_eq!(sorted_unique(Vec::<u8>::new()), Vec::<u8>::new());
+    }
+}

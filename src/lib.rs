@@ -13,6 +13,7 @@ pub mod components;
 pub mod domain;
 pub mod error;
 pub mod form;
+pub mod hydration;
 pub mod i18n;
 pub mod legal;
 pub mod login;

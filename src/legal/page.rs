@@ -1,5 +1,6 @@
 use super::{legal_document, legal_notices, notice_id, DocumentKind, LegalDocument, NOTICE_COOKIE};
 use crate::app::{use_lang, Route};
+use crate::hydration::AsJson;
 use crate::i18n::{Lang, Msg};
 use dioxus::prelude::*;
 
@@ -10,16 +11,16 @@ pub fn LegalPage(kind: DocumentKind, version: Option<u32>) -> Element {
     let lang = use_lang();
     // Reactive props: following a link to another version re-renders this page
     // with new props rather than mounting a new one.
-    let doc = use_server_future(use_reactive!(|kind, version| legal_document(
+    let doc = use_server_future(use_reactive!(|kind, version| AsJson::wrap(legal_document(
         kind,
         version,
         lang()
-    )))?;
+    ))))?;
     let l = lang();
     rsx! {
         article { class: "card legal",
             match &*doc.read() {
-                Some(Ok(doc)) => rsx! {
+                Some(AsJson(Ok(doc))) => rsx! {
                     DocumentBody { doc: doc.clone(), lang: l, heading_id: "legal-title" }
                     h2 { {Msg::VersionHistory.text(l)} }
                     ul { class: "versions", id: "versions",
@@ -38,7 +39,7 @@ pub fn LegalPage(kind: DocumentKind, version: Option<u32>) -> Element {
                         }
                     }
                 },
-                Some(Err(e)) => rsx! { p { class: "alert", role: "alert", {e.text(l)} } },
+                Some(AsJson(Err(e))) => rsx! { p { class: "alert", role: "alert", {e.text(l)} } },
                 None => rsx! { p { {Msg::Loading.text(l)} } },
             }
         }
@@ -154,11 +155,11 @@ fn modal(mounted: &MountedData, open: bool) {
 #[component]
 pub fn NoticeBanner() -> Element {
     let lang = use_lang();
-    let notices = use_server_future(legal_notices)?;
+    let notices = use_server_future(|| AsJson::wrap(legal_notices()))?;
     let mut dismissed = use_signal(|| false);
     let l = lang();
     let shown = match &*notices.read() {
-        Some(Ok(list)) if !list.is_empty() && !dismissed() => list.clone(),
+        Some(AsJson(Ok(list))) if !list.is_empty() && !dismissed() => list.clone(),
         _ => return rsx! {},
     };
     let ids: Vec<String> = shown.iter().map(|n| notice_id(n.kind, n.version)).collect();
@@ -204,10 +205,11 @@ fn remember_dismissed(ids: &[String]) {
         else {
             return;
         };
-        let mut all = super::dismissed_notices(&document.cookie().unwrap_or_default());
-        all.extend(ids.iter().cloned());
-        all.sort();
-        all.dedup();
+        let all = crate::form::sorted_unique(
+            super::dismissed_notices(&document.cookie().unwrap_or_default())
+                .into_iter()
+                .chain(ids.iter().cloned()),
+        );
         let _ = document.set_cookie(&format!(
             "{NOTICE_COOKIE}={}; path=/; max-age=31536000; samesite=lax",
             all.join(".")

@@ -13,6 +13,7 @@ use crate::components::{
 };
 use crate::domain::OtpPurpose;
 use crate::form::Field;
+use crate::hydration::AsJson;
 use crate::i18n::Msg;
 use crate::register::SendCodeForm;
 use dioxus::prelude::*;
@@ -40,7 +41,7 @@ pub fn LoginPage(next: String) -> Element {
     let mut method = use_signal(|| Method::Password);
     // A password sign-in posted before the wasm ran and refused: its number and
     // error, carried over by the one-time cookie (super::no_script).
-    let flash = use_server_cached(LoginFlash::current);
+    let flash = use_server_cached(|| AsJson(LoginFlash::current())).0;
     let phone = use_field(Field::Phone, || {
         flash.as_ref().map(|f| f.phone.clone()).unwrap_or_default()
     });

@@ -115,12 +115,7 @@ impl RegisterForm {
                     invitation,
                     invitation_mode: mode,
                     marketing: self.marketing,
-                    documents: {
-                        let mut documents = self.documents.clone();
-                        documents.sort();
-                        documents.dedup();
-                        documents
-                    },
+                    documents: crate::form::sorted_unique(self.documents.iter().copied()),
                 })
             }
             _ => Err(errors),

@@ -11,6 +11,7 @@ use crate::components::{
 };
 use crate::domain::{InvitationCode, InvitationMode, OtpPurpose};
 use crate::form::Field;
+use crate::hydration::AsJson;
 use crate::i18n::Msg;
 use crate::legal::{DocumentKind, LegalDialog};
 use dioxus::prelude::*;
@@ -27,20 +28,20 @@ const ALL_FIELDS: [Field; 5] = [
 pub fn RegisterPage() -> Element {
     let lang = use_lang();
     let site = use_site();
-    let mut status = use_server_future(register_status)?;
+    let mut status = use_server_future(|| AsJson::wrap(register_status()))?;
     // The mode in force when the page loaded; reloaded when the server says it changed.
     let mode = move || {
         status
             .read()
             .as_ref()
-            .and_then(|r| r.as_ref().ok())
+            .and_then(|r| r.0.as_ref().ok())
             .map(|s| s.invitation_mode)
             .unwrap_or_default()
     };
     let initial = status
         .read()
         .as_ref()
-        .and_then(|r| r.as_ref().ok())
+        .and_then(|r| r.0.as_ref().ok())
         .cloned()
         .unwrap_or_default();
     let nav = navigator();
@@ -67,7 +68,7 @@ pub fn RegisterPage() -> Element {
         documents: status
             .read()
             .as_ref()
-            .and_then(|r| r.as_ref().ok())
+            .and_then(|r| r.0.as_ref().ok())
             .map(|s| s.documents.clone())
             .unwrap_or_default(),
         invitation_mode: Some(mode()),
