@@ -1,7 +1,7 @@
 // Time from pressing "Sign in" to a usable account page on a slow phone, with and
 // without the full build prefetched by the sign-in page (docs/DESIGN.md §8, "Page
 // weight"): the sign-in page runs the small public build; the account page needs
-// the full one (about 530 KB brotli), which the sign-in page prefetches once it
+// the full one (about 510 KB brotli), which the sign-in page prefetches once it
 // runs, while the visitor types.
 //
 // Usage: GATEHOUSE_BIN=target/bundle/server node scripts/time_to_account.mjs [RUNS]

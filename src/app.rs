@@ -263,7 +263,7 @@ pub const FULL_BUILD_META: &str = "gatehouse-full-build";
 
 /// On the sign-up and sign-in pages, in the public build (feature `public-pages`,
 /// docs/DESIGN.md §8 "Page weight"): once the page runs, asks the browser to
-/// prefetch the full build ([`FULL_BUILD_META`]; about 530 KB brotli), so the
+/// prefetch the full build ([`FULL_BUILD_META`]; about 510 KB brotli), so the
 /// account page the visitor lands on next starts from the cache instead of
 /// downloading it then. It starts after this page's own wasm has run, and
 /// `<link rel="prefetch">` is the browser's lowest priority. Nothing is

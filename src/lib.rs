@@ -8,6 +8,8 @@
 
 pub mod account;
 pub mod admin;
+#[cfg(feature = "public-pages")]
+pub mod api_client;
 pub mod app;
 pub mod components;
 pub mod domain;

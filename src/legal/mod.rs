@@ -35,6 +35,7 @@ use dioxus::prelude::*;
 ///
 /// Errors: 404 [`Msg::DocumentNotFound`] for a version never published (or no
 /// version in force yet); 500 when storage fails.
+#[cfg(not(feature = "public-pages"))]
 #[post("/api/legal/document", ctx: crate::server::http::context::RequestContext)]
 pub async fn legal_document(
     kind: DocumentKind,
@@ -46,11 +47,18 @@ pub async fn legal_document(
         .map_err(|e| e.into_api(ctx.lang))
 }
 
+#[cfg(feature = "public-pages")]
+crate::api_client::public_call! {
+    post "/api/legal/document",
+    fn legal_document(kind: DocumentKind, version: Option<u32>, lang: Lang) -> LegalDocument
+}
+
 /// `GET /api/legal/notices`: per document, the version in force if it took effect
 /// in the last `GATEHOUSE_LEGAL_NOTICE_DAYS` days (30), except version 1 and those
 /// this browser dismissed (cookie [`NOTICE_COOKIE`]).
 ///
 /// Errors: 500 when storage fails.
+#[cfg(not(feature = "public-pages"))]
 #[get("/api/legal/notices", ctx: crate::server::http::context::RequestContext, headers: dioxus::server::axum::http::HeaderMap)]
 pub async fn legal_notices() -> Result<Vec<VersionEntry>, ApiError> {
     let cookies = headers
@@ -62,6 +70,12 @@ pub async fn legal_notices() -> Result<Vec<VersionEntry>, ApiError> {
     server::notices(&ctx.state, &dismissed_notices(&cookies))
         .await
         .map_err(|e| e.into_api(ctx.lang))
+}
+
+#[cfg(feature = "public-pages")]
+crate::api_client::public_call! {
+    get "/api/legal/notices",
+    fn legal_notices() -> Vec<VersionEntry>
 }
 
 /// `GET /api/consent`: the documents the signed-in user must agree to again

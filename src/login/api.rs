@@ -44,9 +44,16 @@ async fn signed_in(
 /// Errors: 422 bad fields; 401 "Phone number or password is incorrect" for an
 /// unknown number and a wrong password alike; 429 throttled (seconds left);
 /// 403 suspended.
+#[cfg(not(feature = "public-pages"))]
 #[post("/api/login/password", ctx: crate::server::http::context::RequestContext)]
 pub async fn login_with_password(form: PasswordLoginForm) -> Result<SignedIn, ApiError> {
     password_sign_in(&ctx, &form).await
+}
+
+#[cfg(feature = "public-pages")]
+crate::api_client::public_call! {
+    post "/api/login/password",
+    fn login_with_password(form: PasswordLoginForm) -> SignedIn
 }
 
 /// The password sign-in both doors share: this server function and the form posted
@@ -76,6 +83,7 @@ pub(super) async fn password_sign_in(
 ///
 /// Errors: 422 bad phone; 403 no valid proof of work; 429 rate limits; 502 SMS
 /// provider failure.
+#[cfg(not(feature = "public-pages"))]
 #[post("/api/login/code/send", ctx: crate::server::http::context::RequestContext)]
 pub async fn send_login_code(form: SendCodeForm) -> Result<CodeSent, ApiError> {
     let phone = form
@@ -93,10 +101,17 @@ pub async fn send_login_code(form: SendCodeForm) -> Result<CodeSent, ApiError> {
     })
 }
 
+#[cfg(feature = "public-pages")]
+crate::api_client::public_call! {
+    post "/api/login/code/send",
+    fn send_login_code(form: SendCodeForm) -> CodeSent
+}
+
 /// `POST /api/login/code`.
 ///
 /// Errors: 422 bad fields or a wrong, expired or dead code; 429 throttled;
 /// 404 the number has no account (told only after its code verified); 403 suspended.
+#[cfg(not(feature = "public-pages"))]
 #[post("/api/login/code", ctx: crate::server::http::context::RequestContext)]
 pub async fn login_with_code(form: CodeLoginForm) -> Result<SignedIn, ApiError> {
     let (phone, code) = form
@@ -114,8 +129,15 @@ pub async fn login_with_code(form: CodeLoginForm) -> Result<SignedIn, ApiError> 
     .await
 }
 
+#[cfg(feature = "public-pages")]
+crate::api_client::public_call! {
+    post "/api/login/code",
+    fn login_with_code(form: CodeLoginForm) -> SignedIn
+}
+
 /// `POST /api/reset/code/send`: a reset code, answered like a sign-in code (a
 /// proof of work required the same way).
+#[cfg(not(feature = "public-pages"))]
 #[post("/api/reset/code/send", ctx: crate::server::http::context::RequestContext)]
 pub async fn send_reset_code(form: SendCodeForm) -> Result<CodeSent, ApiError> {
     let phone = form
@@ -133,10 +155,17 @@ pub async fn send_reset_code(form: SendCodeForm) -> Result<CodeSent, ApiError> {
     })
 }
 
+#[cfg(feature = "public-pages")]
+crate::api_client::public_call! {
+    post "/api/reset/code/send",
+    fn send_reset_code(form: SendCodeForm) -> CodeSent
+}
+
 /// `POST /api/reset`: sets a new password, ends every session of the account and
 /// signs this browser in afresh. Works while sign-in is throttled.
 ///
 /// Errors: 422 bad fields or a wrong, expired or dead code; 403 suspended.
+#[cfg(not(feature = "public-pages"))]
 #[post("/api/reset", ctx: crate::server::http::context::RequestContext)]
 pub async fn reset_password(form: ResetForm) -> Result<SignedIn, ApiError> {
     let (phone, code, password) = form
@@ -153,4 +182,10 @@ pub async fn reset_password(form: ResetForm) -> Result<SignedIn, ApiError> {
         crate::server::db::sign_ins::SignInMethod::Reset,
     )
     .await
+}
+
+#[cfg(feature = "public-pages")]
+crate::api_client::public_call! {
+    post "/api/reset",
+    fn reset_password(form: ResetForm) -> SignedIn
 }

@@ -23,6 +23,7 @@ fn session_failed(lang: crate::i18n::Lang) -> impl Fn(tower_sessions::session::E
 /// is any the user types.
 ///
 /// Errors: 422 [`crate::i18n::Msg::PowFailed`] for another purpose; 500 storage.
+#[cfg(not(feature = "public-pages"))]
 #[post("/api/pow/challenge", ctx: crate::server::http::context::RequestContext)]
 pub async fn pow_challenge(purpose: OtpPurpose) -> Result<PowChallenge, ApiError> {
     use crate::server::otp::{pow, SendError};
@@ -38,11 +39,18 @@ pub async fn pow_challenge(purpose: OtpPurpose) -> Result<PowChallenge, ApiError
         .map_err(|e| SendError::Unexpected(e).into_api(ctx.lang))
 }
 
+#[cfg(feature = "public-pages")]
+crate::api_client::public_call! {
+    post "/api/pow/challenge",
+    fn pow_challenge(purpose: OtpPurpose) -> PowChallenge
+}
+
 /// `POST /api/register/code`: sends a sign-up code.
 ///
 /// Errors: 422 bad phone; 403 no valid proof of work ([`pow_challenge`]); 429
 /// cooldown (with seconds left), hourly, daily, per-IP or global cap; 502 the SMS
 /// could not be sent (no cooldown started).
+#[cfg(not(feature = "public-pages"))]
 #[post("/api/register/code", ctx: crate::server::http::context::RequestContext)]
 pub async fn send_register_code(form: SendCodeForm) -> Result<CodeSent, ApiError> {
     let phone = form
@@ -64,6 +72,12 @@ pub async fn send_register_code(form: SendCodeForm) -> Result<CodeSent, ApiError
     })
 }
 
+#[cfg(feature = "public-pages")]
+crate::api_client::public_call! {
+    post "/api/register/code",
+    fn send_register_code(form: SendCodeForm) -> CodeSent
+}
+
 /// `POST /api/register`: creates the account and signs the browser in.
 ///
 /// Errors: 422 every bad field at once, and 422 on the code field for a wrong,
@@ -73,6 +87,7 @@ pub async fn send_register_code(form: SendCodeForm) -> Result<CodeSent, ApiError
 /// when `documents` are not the versions in force, or 409
 /// [`crate::i18n::Msg::InvitationModeChanged`] when the page showed another
 /// invitation mode than the one in force (both checked first: nothing is used up).
+#[cfg(not(feature = "public-pages"))]
 #[post("/api/register", ctx: crate::server::http::context::RequestContext)]
 pub async fn register(form: RegisterForm) -> Result<Registered, ApiError> {
     use super::service::RegisterError;
@@ -112,8 +127,15 @@ pub async fn register(form: RegisterForm) -> Result<Registered, ApiError> {
     })
 }
 
+#[cfg(feature = "public-pages")]
+crate::api_client::public_call! {
+    post "/api/register",
+    fn register(form: RegisterForm) -> Registered
+}
+
 /// `GET /api/register/status`: the number last sent a code from this browser and its
 /// cooldown, so a reload keeps counting down.
+#[cfg(not(feature = "public-pages"))]
 #[get("/api/register/status", ctx: crate::server::http::context::RequestContext)]
 pub async fn register_status() -> Result<RegisterStatus, ApiError> {
     let pending: Option<String> = ctx
@@ -125,4 +147,10 @@ pub async fn register_status() -> Result<RegisterStatus, ApiError> {
     super::service::status(&ctx.state, &ctx.visitor(), pending)
         .await
         .map_err(|e| e.into_api(ctx.lang))
+}
+
+#[cfg(feature = "public-pages")]
+crate::api_client::public_call! {
+    get "/api/register/status",
+    fn register_status() -> RegisterStatus
 }

@@ -234,6 +234,45 @@ for (const { locale, lang, viewport, phone, sending, resend } of [
   });
 }
 
+test('the public build calls its server functions itself: JSON on Dioxus\' wire, a refusal tied to its field, a lost connection said (中文, phone)', async () => {
+  const { context, page } = await newPage('zh-CN', PHONE_VIEWPORT);
+  const posts = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && new URL(r.url()).pathname.startsWith('/api/')) {
+      posts.push({ path: new URL(r.url()).pathname, type: r.headers()['content-type'], body: r.postDataJSON() });
+    }
+  });
+  await page.goto(`${app.server.base}/register`);
+  await hydrated(page);
+  assert.ok(await page.evaluate(() => [...document.scripts].some((s) => s.src.includes('/public-pages-'))), 'the public build runs');
+  const phone = '13877770001';
+  await page.fill('#phone', phone);
+  await page.click('#send-code');
+  await page.waitForFunction(() => /秒后重新获取/.test(document.querySelector('#send-code').textContent));
+  const sent = posts.find((p) => p.path === '/api/register/code');
+  assert.equal(sent.type, 'application/json');
+  assert.equal(sent.body.form.phone, phone, JSON.stringify(sent.body));
+  assert.ok(posts.some((p) => p.path === '/api/pow/challenge' && p.body.purpose === 'register'), JSON.stringify(posts));
+
+  // A code that is not the one sent: the server's 422 comes back as its error,
+  // shown under the code field.
+  const code = await app.server.lastCode(phone);
+  await page.fill('#code', code === '000000' ? '111111' : '000000');
+  await page.fill('#password', 'abcd1234!');
+  await page.check('#consent');
+  await page.click('#submit');
+  await page.waitForSelector('#code-error:has-text("验证码不正确")');
+
+  // The connection lost: the request fails in the browser and the page says so.
+  await page.route('**/api/**', (route) => route.abort());
+  await page.fill('#code', code);
+  await page.click('#submit');
+  await page.waitForSelector('#form-outcome:has-text("无法连接服务器，请检查网络后重试")');
+  assert.match(page.url(), /\/register$/);
+  await page.screenshot({ path: join(ARTIFACTS, 'register-offline-390x844.png'), fullPage: true });
+  await context.close();
+});
+
 test('with scripts off the sign-up, sign-in and reset pages say what needs them', async () => {
   for (const [locale, text, signIn, viewport] of [
     ['zh-CN', '获取短信验证码需要 JavaScript', '短信验证码登录需要 JavaScript', PHONE_VIEWPORT],
