@@ -25,8 +25,9 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 step "clippy (server)"
 cargo clippy --features server --all-targets -- -D warnings
-step "clippy (web, wasm)"
+step "clippy (web, wasm: the full build and the public pages' build)"
 cargo clippy --features web --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --features public-pages --target wasm32-unknown-unknown -- -D warnings
 
 step "unit and integration tests (SQLite)"
 env -u POSTGRES_TEST_URL cargo test --features server

@@ -10,7 +10,8 @@
 //! them, the answer as JSON, an error as Dioxus' envelope
 //! `{"message", "code", "data": ApiError}` (what `ApiError::into_response`
 //! writes too). Each such function is defined twice, side by side in its
-//! `api.rs`: the server function, and under `cfg(feature = "public-pages")` its
+//! feature's `api.rs` (the documents' in `src/legal/mod.rs`): the server
+//! function, and under `cfg(feature = "public-pages")` its
 //! call ([`public_call!`], through [`post`] or [`get`]) with the same name,
 //! arguments and answer. The API tests pin the wire from the server's side; the
 //! browser tests run every public page in this build.
@@ -52,8 +53,9 @@ pub(crate) use public_call;
 /// arguments) as JSON; the server function's answer.
 ///
 /// Errors: the server's [`ApiError`]; [`crate::i18n::Msg::NetworkError`] when
-/// the request does not reach it; [`crate::i18n::Msg::Unexpected`] when the
-/// answer is not the expected JSON.
+/// the request does not reach it or its answer cannot be read (the server may
+/// then have acted, as when a connection drops mid-answer);
+/// [`crate::i18n::Msg::Unexpected`] when the answer is not the expected JSON.
 pub async fn post<T: DeserializeOwned>(path: &str, args: &impl Serialize) -> Result<T, ApiError> {
     let body = serde_json::to_string(args)
         .map_err(|e| ApiError::from(ServerFnError::Serialization(e.to_string())))?;
