@@ -8,7 +8,6 @@
 
 pub mod account;
 pub mod admin;
-#[cfg(feature = "public-pages")]
 pub mod api_client;
 // The public build replaces the public pages' server functions by their calls
 // (`api_client`): a server built with it would not answer them.

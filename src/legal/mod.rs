@@ -47,7 +47,6 @@ pub async fn legal_document(
         .map_err(|e| e.into_api(ctx.lang))
 }
 
-#[cfg(feature = "public-pages")]
 crate::api_client::public_call! {
     post "/api/legal/document",
     fn legal_document(kind: DocumentKind, version: Option<u32>, lang: Lang) -> LegalDocument
@@ -72,7 +71,6 @@ pub async fn legal_notices() -> Result<Vec<VersionEntry>, ApiError> {
         .map_err(|e| e.into_api(ctx.lang))
 }
 
-#[cfg(feature = "public-pages")]
 crate::api_client::public_call! {
     get "/api/legal/notices",
     fn legal_notices() -> Vec<VersionEntry>

@@ -50,7 +50,6 @@ pub async fn login_with_password(form: PasswordLoginForm) -> Result<SignedIn, Ap
     password_sign_in(&ctx, &form).await
 }
 
-#[cfg(feature = "public-pages")]
 crate::api_client::public_call! {
     post "/api/login/password",
     fn login_with_password(form: PasswordLoginForm) -> SignedIn
@@ -101,7 +100,6 @@ pub async fn send_login_code(form: SendCodeForm) -> Result<CodeSent, ApiError> {
     })
 }
 
-#[cfg(feature = "public-pages")]
 crate::api_client::public_call! {
     post "/api/login/code/send",
     fn send_login_code(form: SendCodeForm) -> CodeSent
@@ -129,7 +127,6 @@ pub async fn login_with_code(form: CodeLoginForm) -> Result<SignedIn, ApiError> 
     .await
 }
 
-#[cfg(feature = "public-pages")]
 crate::api_client::public_call! {
     post "/api/login/code",
     fn login_with_code(form: CodeLoginForm) -> SignedIn
@@ -155,7 +152,6 @@ pub async fn send_reset_code(form: SendCodeForm) -> Result<CodeSent, ApiError> {
     })
 }
 
-#[cfg(feature = "public-pages")]
 crate::api_client::public_call! {
     post "/api/reset/code/send",
     fn send_reset_code(form: SendCodeForm) -> CodeSent
@@ -184,7 +180,6 @@ pub async fn reset_password(form: ResetForm) -> Result<SignedIn, ApiError> {
     .await
 }
 
-#[cfg(feature = "public-pages")]
 crate::api_client::public_call! {
     post "/api/reset",
     fn reset_password(form: ResetForm) -> SignedIn

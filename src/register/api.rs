@@ -39,7 +39,6 @@ pub async fn pow_challenge(purpose: OtpPurpose) -> Result<PowChallenge, ApiError
         .map_err(|e| SendError::Unexpected(e).into_api(ctx.lang))
 }
 
-#[cfg(feature = "public-pages")]
 crate::api_client::public_call! {
     post "/api/pow/challenge",
     fn pow_challenge(purpose: OtpPurpose) -> PowChallenge
@@ -72,7 +71,6 @@ pub async fn send_register_code(form: SendCodeForm) -> Result<CodeSent, ApiError
     })
 }
 
-#[cfg(feature = "public-pages")]
 crate::api_client::public_call! {
     post "/api/register/code",
     fn send_register_code(form: SendCodeForm) -> CodeSent
@@ -127,7 +125,6 @@ pub async fn register(form: RegisterForm) -> Result<Registered, ApiError> {
     })
 }
 
-#[cfg(feature = "public-pages")]
 crate::api_client::public_call! {
     post "/api/register",
     fn register(form: RegisterForm) -> Registered
@@ -149,7 +146,6 @@ pub async fn register_status() -> Result<RegisterStatus, ApiError> {
         .map_err(|e| e.into_api(ctx.lang))
 }
 
-#[cfg(feature = "public-pages")]
 crate::api_client::public_call! {
     get "/api/register/status",
     fn register_status() -> RegisterStatus
