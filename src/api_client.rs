@@ -11,9 +11,11 @@
 //! `{"message", "code", "data": ApiError}` (what `ApiError::into_response`
 //! writes too). Each such function is defined twice, side by side in its
 //! feature's `api.rs` (the documents' in `src/legal/mod.rs`): the server
-//! function, and under `cfg(feature = "public-pages")` its
-//! call ([`public_call!`], through `post` or `get`) with the same name,
-//! arguments and answer. Under `cargo test --features server` each call is a
+//! function, and, in a build with `public-pages` and without `server`, its call
+//! ([`public_call!`], through `post` or `get`) with the same name, arguments
+//! and answer. A server build keeps its server functions whatever else is on
+//! (`dx build --features public-pages` also builds a server, which
+//! `scripts/bundle.sh` discards). Under `cargo test --features server` each call is a
 //! unit test that a server function of its method answers at its path; the API
 //! tests pin the wire from the server's side; the browser tests run every
 //! public page in this build.
@@ -29,7 +31,7 @@
 macro_rules! public_call {
     (post $path:literal, fn $name:ident($($arg:ident: $ty:ty),*) -> $answer:ty) => {
         $crate::api_client::public_call!(@registered POST $path, $name);
-        #[cfg(feature = "public-pages")]
+        #[cfg(all(feature = "public-pages", not(feature = "server")))]
         #[doc = concat!("`POST ", $path, "` from the public pages' wasm (`crate::api_client`).")]
         pub async fn $name($($arg: $ty),*) -> Result<$answer, ApiError> {
             #[derive(serde::Serialize)]
@@ -41,7 +43,7 @@ macro_rules! public_call {
     };
     (get $path:literal, fn $name:ident() -> $answer:ty) => {
         $crate::api_client::public_call!(@registered GET $path, $name);
-        #[cfg(feature = "public-pages")]
+        #[cfg(all(feature = "public-pages", not(feature = "server")))]
         #[doc = concat!("`GET ", $path, "` from the public pages' wasm (`crate::api_client`).")]
         pub async fn $name() -> Result<$answer, ApiError> {
             $crate::api_client::get($path).await
@@ -67,11 +69,11 @@ macro_rules! public_call {
 }
 pub(crate) use public_call;
 
-#[cfg(feature = "public-pages")]
+#[cfg(all(feature = "public-pages", not(feature = "server")))]
 pub use client::{get, post};
 
 /// The calls themselves, in the public pages' wasm only.
-#[cfg(feature = "public-pages")]
+#[cfg(all(feature = "public-pages", not(feature = "server")))]
 mod client {
     use crate::error::ApiError;
     use dioxus::fullstack::{RequestError, ServerFnError};

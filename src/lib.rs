@@ -9,10 +9,6 @@
 pub mod account;
 pub mod admin;
 pub mod api_client;
-// The public build replaces the public pages' server functions by their calls
-// (`api_client`): a server built with it would not answer them.
-#[cfg(all(feature = "server", feature = "public-pages"))]
-compile_error!("feature `public-pages` is the browser's public build; build the server without it");
 pub mod app;
 pub mod components;
 pub mod domain;
