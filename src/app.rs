@@ -321,7 +321,9 @@ fn ResetPassword() -> Element {
 /// authorization pages and the consent page out: reached through the router
 /// there, the page is loaded from the server, which answers it with the full app.
 fn private_page(page: impl FnOnce() -> Element) -> Element {
-    if cfg!(feature = "public-pages") {
+    // The server keeps every page whatever else is on (`dx build --features
+    // public-pages` also builds a server binary, which scripts/bundle.sh discards).
+    if cfg!(all(feature = "public-pages", not(feature = "server"))) {
         rsx! { LoadFromServer {} }
     } else {
         page()
