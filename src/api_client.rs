@@ -11,11 +11,9 @@
 //! `{"message", "code", "data": ApiError}` (what `ApiError::into_response`
 //! writes too). Each such function is defined twice, side by side in its
 //! feature's `api.rs` (the documents' in `src/legal/mod.rs`): the server
-//! function, and, in a build with `public-pages` and without `server`, its call
-//! ([`public_call!`], through `post` or `get`) with the same name, arguments
-//! and answer. A server build keeps its server functions whatever else is on
-//! (`dx build --features public-pages` also builds a server, which
-//! `scripts/bundle.sh` discards). Under `cargo test --features server` each call is a
+//! function, and, in the public build (`cfg(public_build)`, set by `build.rs`:
+//! `public-pages` on, `server` off), its call ([`public_call!`], through `post`
+//! or `get`) with the same name, arguments and answer. Under `cargo test --features server` each call is a
 //! unit test that a server function of its method answers at its path; the API
 //! tests pin the wire from the server's side; the browser tests run every
 //! public page in this build.
@@ -31,7 +29,7 @@
 macro_rules! public_call {
     (post $path:literal, fn $name:ident($($arg:ident: $ty:ty),*) -> $answer:ty) => {
         $crate::api_client::public_call!(@registered POST $path, $name);
-        #[cfg(all(feature = "public-pages", not(feature = "server")))]
+        #[cfg(public_build)]
         #[doc = concat!("`POST ", $path, "` from the public pages' wasm (`crate::api_client`).")]
         pub async fn $name($($arg: $ty),*) -> Result<$answer, ApiError> {
             #[derive(serde::Serialize)]
@@ -43,7 +41,7 @@ macro_rules! public_call {
     };
     (get $path:literal, fn $name:ident() -> $answer:ty) => {
         $crate::api_client::public_call!(@registered GET $path, $name);
-        #[cfg(all(feature = "public-pages", not(feature = "server")))]
+        #[cfg(public_build)]
         #[doc = concat!("`GET ", $path, "` from the public pages' wasm (`crate::api_client`).")]
         pub async fn $name() -> Result<$answer, ApiError> {
             $crate::api_client::get($path).await
@@ -69,11 +67,11 @@ macro_rules! public_call {
 }
 pub(crate) use public_call;
 
-#[cfg(all(feature = "public-pages", not(feature = "server")))]
+#[cfg(public_build)]
 pub use client::{get, post};
 
 /// The calls themselves, in the public pages' wasm only.
-#[cfg(all(feature = "public-pages", not(feature = "server")))]
+#[cfg(public_build)]
 mod client {
     use crate::error::ApiError;
     use dioxus::fullstack::{RequestError, ServerFnError};

@@ -271,13 +271,13 @@ pub const FULL_BUILD_META: &str = "gatehouse-full-build";
 /// in the full build, or under `dx serve` (no meta).
 fn use_prefetch_full_build() {
     use_effect(|| {
-        #[cfg(all(feature = "web", feature = "public-pages"))]
+        #[cfg(public_build)]
         prefetch_full_build();
     });
 }
 
 /// [`use_prefetch_full_build`]'s DOM work; `None` when there is nothing to do.
-#[cfg(all(feature = "web", feature = "public-pages"))]
+#[cfg(public_build)]
 fn prefetch_full_build() -> Option<()> {
     use wasm_bindgen::JsValue;
     let window = web_sys::window()?;
@@ -321,9 +321,8 @@ fn ResetPassword() -> Element {
 /// authorization pages and the consent page out: reached through the router
 /// there, the page is loaded from the server, which answers it with the full app.
 fn private_page(page: impl FnOnce() -> Element) -> Element {
-    // The server keeps every page whatever else is on (`dx build --features
-    // public-pages` also builds a server binary, which scripts/bundle.sh discards).
-    if cfg!(all(feature = "public-pages", not(feature = "server"))) {
+    // `public_build`: see build.rs (a server keeps every page).
+    if cfg!(public_build) {
         rsx! { LoadFromServer {} }
     } else {
         page()

@@ -35,7 +35,7 @@ use dioxus::prelude::*;
 ///
 /// Errors: 404 [`Msg::DocumentNotFound`] for a version never published (or no
 /// version in force yet); 500 when storage fails.
-#[cfg(any(feature = "server", not(feature = "public-pages")))]
+#[cfg(not(public_build))]
 #[post("/api/legal/document", ctx: crate::server::http::context::RequestContext)]
 pub async fn legal_document(
     kind: DocumentKind,
@@ -57,7 +57,7 @@ crate::api_client::public_call! {
 /// this browser dismissed (cookie [`NOTICE_COOKIE`]).
 ///
 /// Errors: 500 when storage fails.
-#[cfg(any(feature = "server", not(feature = "public-pages")))]
+#[cfg(not(public_build))]
 #[get("/api/legal/notices", ctx: crate::server::http::context::RequestContext, headers: dioxus::server::axum::http::HeaderMap)]
 pub async fn legal_notices() -> Result<Vec<VersionEntry>, ApiError> {
     let cookies = headers

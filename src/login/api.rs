@@ -44,7 +44,7 @@ async fn signed_in(
 /// Errors: 422 bad fields; 401 "Phone number or password is incorrect" for an
 /// unknown number and a wrong password alike; 429 throttled (seconds left);
 /// 403 suspended.
-#[cfg(any(feature = "server", not(feature = "public-pages")))]
+#[cfg(not(public_build))]
 #[post("/api/login/password", ctx: crate::server::http::context::RequestContext)]
 pub async fn login_with_password(form: PasswordLoginForm) -> Result<SignedIn, ApiError> {
     password_sign_in(&ctx, &form).await
@@ -82,7 +82,7 @@ pub(super) async fn password_sign_in(
 ///
 /// Errors: 422 bad phone; 403 no valid proof of work; 429 rate limits; 502 SMS
 /// provider failure.
-#[cfg(any(feature = "server", not(feature = "public-pages")))]
+#[cfg(not(public_build))]
 #[post("/api/login/code/send", ctx: crate::server::http::context::RequestContext)]
 pub async fn send_login_code(form: SendCodeForm) -> Result<CodeSent, ApiError> {
     let phone = form
@@ -109,7 +109,7 @@ crate::api_client::public_call! {
 ///
 /// Errors: 422 bad fields or a wrong, expired or dead code; 429 throttled;
 /// 404 the number has no account (told only after its code verified); 403 suspended.
-#[cfg(any(feature = "server", not(feature = "public-pages")))]
+#[cfg(not(public_build))]
 #[post("/api/login/code", ctx: crate::server::http::context::RequestContext)]
 pub async fn login_with_code(form: CodeLoginForm) -> Result<SignedIn, ApiError> {
     let (phone, code) = form
@@ -134,7 +134,7 @@ crate::api_client::public_call! {
 
 /// `POST /api/reset/code/send`: a reset code, answered like a sign-in code (a
 /// proof of work required the same way).
-#[cfg(any(feature = "server", not(feature = "public-pages")))]
+#[cfg(not(public_build))]
 #[post("/api/reset/code/send", ctx: crate::server::http::context::RequestContext)]
 pub async fn send_reset_code(form: SendCodeForm) -> Result<CodeSent, ApiError> {
     let phone = form
@@ -161,7 +161,7 @@ crate::api_client::public_call! {
 /// signs this browser in afresh. Works while sign-in is throttled.
 ///
 /// Errors: 422 bad fields or a wrong, expired or dead code; 403 suspended.
-#[cfg(any(feature = "server", not(feature = "public-pages")))]
+#[cfg(not(public_build))]
 #[post("/api/reset", ctx: crate::server::http::context::RequestContext)]
 pub async fn reset_password(form: ResetForm) -> Result<SignedIn, ApiError> {
     let (phone, code, password) = form

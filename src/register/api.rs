@@ -23,7 +23,7 @@ fn session_failed(lang: crate::i18n::Lang) -> impl Fn(tower_sessions::session::E
 /// is any the user types.
 ///
 /// Errors: 422 [`crate::i18n::Msg::PowFailed`] for another purpose; 500 storage.
-#[cfg(any(feature = "server", not(feature = "public-pages")))]
+#[cfg(not(public_build))]
 #[post("/api/pow/challenge", ctx: crate::server::http::context::RequestContext)]
 pub async fn pow_challenge(purpose: OtpPurpose) -> Result<PowChallenge, ApiError> {
     use crate::server::otp::{pow, SendError};
@@ -49,7 +49,7 @@ crate::api_client::public_call! {
 /// Errors: 422 bad phone; 403 no valid proof of work ([`pow_challenge`]); 429
 /// cooldown (with seconds left), hourly, daily, per-IP or global cap; 502 the SMS
 /// could not be sent (no cooldown started).
-#[cfg(any(feature = "server", not(feature = "public-pages")))]
+#[cfg(not(public_build))]
 #[post("/api/register/code", ctx: crate::server::http::context::RequestContext)]
 pub async fn send_register_code(form: SendCodeForm) -> Result<CodeSent, ApiError> {
     let phone = form
@@ -85,7 +85,7 @@ crate::api_client::public_call! {
 /// when `documents` are not the versions in force, or 409
 /// [`crate::i18n::Msg::InvitationModeChanged`] when the page showed another
 /// invitation mode than the one in force (both checked first: nothing is used up).
-#[cfg(any(feature = "server", not(feature = "public-pages")))]
+#[cfg(not(public_build))]
 #[post("/api/register", ctx: crate::server::http::context::RequestContext)]
 pub async fn register(form: RegisterForm) -> Result<Registered, ApiError> {
     use super::service::RegisterError;
@@ -132,7 +132,7 @@ crate::api_client::public_call! {
 
 /// `GET /api/register/status`: the number last sent a code from this browser and its
 /// cooldown, so a reload keeps counting down.
-#[cfg(any(feature = "server", not(feature = "public-pages")))]
+#[cfg(not(public_build))]
 #[get("/api/register/status", ctx: crate::server::http::context::RequestContext)]
 pub async fn register_status() -> Result<RegisterStatus, ApiError> {
     let pending: Option<String> = ctx
